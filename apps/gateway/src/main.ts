@@ -1,0 +1,1 @@
+import { maskName } from '#gw/case'; console.log(maskName('李四'));
