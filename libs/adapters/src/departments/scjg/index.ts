@@ -1,0 +1,1 @@
+export { createAdapter, ScjgAdapter, SCJG_STATUS } from './scjg.adapter';

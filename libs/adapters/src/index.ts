@@ -1,0 +1,3 @@
+export * from './department-adapter';
+export * from './adapter-registry';
+export * from './mapping-helpers';

@@ -1,0 +1,169 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+import { ConfigError } from './errors';
+
+/** Environment variables the gateway reads, with their rules. Names are the variables themselves. */
+class GatewayEnv {
+  @IsOptional() @IsIn(['embedded', 'production'])
+  GATEWAY_MODE?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @Matches(/^(mysql|mariadb):\/\/[^\s/]+\/[A-Za-z0-9_]+(\?.*)?$/, {
+    message: 'DATABASE_URL 必须形如 mysql://用户:密码@主机:3306/库名 (must look like mysql://user:pass@host:3306/dbname)',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional() @IsString()
+  CATALOGUE_FILE?: string;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'GATEWAY_DATA_KEY 必须是64位十六进制 (must be 64 hex characters)' })
+  GATEWAY_DATA_KEY?: string;
+
+  @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  MAX_EVENT_BYTES?: number;
+
+  @IsOptional() @IsInt() @Min(1024) @Max(512 * 1024 * 1024)
+  MAX_BATCH_BYTES?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(60000)
+  SQLITE_BUSY_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'CITY_PLATFORM_URL 必须是 http(s) 地址 (must be an http(s) URL)' })
+  CITY_PLATFORM_URL?: string;
+
+  @IsOptional() @IsString() @Matches(/^[\w.-]{1,64}$/)
+  CITY_PLATFORM_APP_ID?: string;
+
+  @IsOptional() @IsString()
+  CITY_PLATFORM_SECRET?: string;
+
+  @IsOptional() @IsIn(['hmac-sm3', 'hmac-sha256'])
+  CITY_PLATFORM_SIGN_ALG?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10000)
+  CITY_PLATFORM_RATE_LIMIT?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  SIMULATOR_PORT?: number;
+}
+
+const NUMERIC = [
+  'PORT',
+  'MAX_EVENT_BYTES',
+  'MAX_BATCH_BYTES',
+  'SQLITE_BUSY_TIMEOUT_MS',
+  'DATABASE_POOL_SIZE',
+  'CITY_PLATFORM_RATE_LIMIT',
+  'SIMULATOR_PORT',
+] as const;
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string; busyTimeoutMs: number }
+  | { kind: 'mysql'; url: string; poolSize: number };
+
+export interface GatewayConfig {
+  /** embedded: one process, secrets generated under DATA_DIR on first start. production: everything explicit. */
+  mode: 'embedded' | 'production';
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  cataloguePath: string;
+  logLevel: string;
+  maxEventBytes: number;
+  maxBatchBytes: number;
+  /** 64 hex chars; absent in embedded mode until the secrets file provides it. */
+  personalDataKey?: string;
+  platform: {
+    /** Absent: the embedded simulator stands in. */
+    url?: string;
+    appId: string;
+    secret?: string;
+    signAlg: 'hmac-sm3' | 'hmac-sha256';
+    rateLimitPerSecond: number;
+  };
+  simulatorPort: number;
+  /** The raw environment, for per-department variables (`GATEWAY_DEPT_TOKEN_<CODE>`, `DEPT_<CODE>_URL`). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads and checks the environment once at start-up. Every problem is reported together, each with
+ * the variable's name and what a county operator should put there.
+ */
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const plain: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || v === '') continue;
+    if ((NUMERIC as readonly string[]).includes(k)) {
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v.trim())) problems.push(`${k}="${v}": 必须是整数 must be a whole number`);
+      plain[k] = n;
+    } else {
+      plain[k] = v;
+    }
+  }
+  const parsed = plainToInstance(GatewayEnv, plain);
+  for (const err of validateSync(parsed, { whitelist: false })) {
+    const shown = /SECRET|KEY|TOKEN|PASSWORD/.test(err.property) ? '(hidden)' : JSON.stringify(err.value);
+    problems.push(`${err.property}=${shown}: ${Object.values(err.constraints ?? {}).join('; ')}`);
+  }
+  if (problems.length) {
+    throw new ConfigError(`配置有误，网关未启动 configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`);
+  }
+
+  const mode = (parsed.GATEWAY_MODE as GatewayConfig['mode']) ?? (env.NODE_ENV === 'production' ? 'production' : 'embedded');
+  const dataDir = resolve(parsed.DATA_DIR ?? './data');
+  const database: DatabaseConfig = parsed.DATABASE_URL
+    ? { kind: 'mysql', url: parsed.DATABASE_URL, poolSize: parsed.DATABASE_POOL_SIZE ?? 20 }
+    : { kind: 'sqlite', path: resolve(dataDir, 'gateway.sqlite'), busyTimeoutMs: parsed.SQLITE_BUSY_TIMEOUT_MS ?? 5000 };
+
+  if (mode === 'production') {
+    const missing: string[] = [];
+    if (!parsed.GATEWAY_DATA_KEY) missing.push('GATEWAY_DATA_KEY (64 hex characters; e.g. `openssl rand -hex 32`)');
+    if (!parsed.DATABASE_URL) missing.push('DATABASE_URL (mysql://user:pass@host:3306/db)');
+    if (parsed.CITY_PLATFORM_URL && !parsed.CITY_PLATFORM_SECRET) missing.push('CITY_PLATFORM_SECRET (issued by the city platform)');
+    if (missing.length) {
+      throw new ConfigError(`生产模式缺少配置 production mode needs:\n  - ${missing.join('\n  - ')}`);
+    }
+  }
+
+  return {
+    mode,
+    port: parsed.PORT ?? 3000,
+    host: parsed.HOST ?? '0.0.0.0',
+    dataDir,
+    database,
+    cataloguePath: resolve(parsed.CATALOGUE_FILE ?? 'config/catalogue.yaml'),
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+    maxEventBytes: parsed.MAX_EVENT_BYTES ?? 1024 * 1024,
+    maxBatchBytes: parsed.MAX_BATCH_BYTES ?? 64 * 1024 * 1024,
+    personalDataKey: parsed.GATEWAY_DATA_KEY?.toLowerCase(),
+    platform: {
+      url: parsed.CITY_PLATFORM_URL?.replace(/\/+$/, ''),
+      appId: parsed.CITY_PLATFORM_APP_ID ?? '430626-gateway',
+      secret: parsed.CITY_PLATFORM_SECRET,
+      signAlg: (parsed.CITY_PLATFORM_SIGN_ALG as 'hmac-sm3' | 'hmac-sha256') ?? 'hmac-sm3',
+      rateLimitPerSecond: parsed.CITY_PLATFORM_RATE_LIMIT ?? 50,
+    },
+    simulatorPort: parsed.SIMULATOR_PORT ?? 3100,
+    env,
+  };
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ConfigError } from './errors';
+import type { GatewayConfig } from './gateway-config';
+
+export interface GatewaySecrets {
+  personalDataKey: string;
+  /** Department code → its bearer token. */
+  deptTokens: Record<string, string>;
+  /** Secret shared with the platform (the embedded simulator uses it when no platform URL is set). */
+  platformSecret: string;
+  /** Where generated secrets were written (embedded mode), for the start-up message. */
+  generatedFile?: string;
+}
+
+export const deptTokenEnvName = (code: string) => `GATEWAY_DEPT_TOKEN_${code.toUpperCase()}`;
+
+/**
+ * Resolves secrets. Environment variables always win. In embedded mode whatever is missing is
+ * generated once into `<DATA_DIR>/secrets.json` (mode 600) so a fresh machine starts with no setup;
+ * in production mode a missing secret stops start-up.
+ */
+export function resolveSecrets(config: GatewayConfig, departmentCodes: string[]): GatewaySecrets {
+  const env = config.env;
+  const file = join(config.dataDir, 'secrets.json');
+  let stored: Partial<GatewaySecrets> = {};
+  if (config.mode === 'embedded' && existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new ConfigError(`无法读取 ${file} (not valid JSON); fix or delete it to regenerate`);
+    }
+  }
+
+  const missing: string[] = [];
+  let changed = false;
+  const generate = (bytes: number) => {
+    changed = true;
+    return randomBytes(bytes).toString('hex');
+  };
+
+  let personalDataKey = config.personalDataKey ?? stored.personalDataKey;
+  if (!personalDataKey) {
+    if (config.mode === 'production') missing.push('GATEWAY_DATA_KEY');
+    else personalDataKey = generate(32);
+  }
+
+  const deptTokens: Record<string, string> = {};
+  const storedTokens = stored.deptTokens ?? {};
+  for (const code of departmentCodes) {
+    const fromEnv = env[deptTokenEnvName(code)];
+    if (fromEnv) {
+      if (fromEnv.length < 16) throw new ConfigError(`${deptTokenEnvName(code)}: 令牌至少16个字符 token must be at least 16 characters`);
+      deptTokens[code] = fromEnv;
+    } else if (storedTokens[code]) {
+      deptTokens[code] = storedTokens[code];
+    } else if (config.mode === 'production') {
+      missing.push(deptTokenEnvName(code));
+    } else {
+      deptTokens[code] = generate(24);
+    }
+  }
+
+  let platformSecret = config.platform.secret ?? stored.platformSecret;
+  if (!platformSecret) {
+    if (config.mode === 'production' && config.platform.url) missing.push('CITY_PLATFORM_SECRET');
+    platformSecret = generate(24);
+  }
+
+  if (missing.length) {
+    throw new ConfigError(`生产模式缺少密钥 production mode is missing secrets:\n  - ${missing.join('\n  - ')}`);
+  }
+
+  let generatedFile: string | undefined;
+  if (config.mode === 'embedded' && changed) {
+    mkdirSync(dirname(file), { recursive: true });
+    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret };
+    writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+    generatedFile = file;
+  }
+  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, generatedFile };
+}
+
+/** Compares two secrets in constant time (hashing first so lengths do not leak either). */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

@@ -1,0 +1,24 @@
+import { AdapterRegistry } from '#gw/adapters';
+import { Catalogue } from '#gw/catalogue';
+import { GatewayConfig, GatewaySecrets, PersonalDataCipher, loadGatewayConfig, resolveSecrets } from '#gw/common';
+
+/** Everything decided once at start-up, before any module is built; a problem here stops the process. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  catalogue: Catalogue;
+  adapters: AdapterRegistry;
+  secrets: GatewaySecrets;
+  cipher: PersonalDataCipher;
+}
+
+export function createGatewayContext(env: Record<string, string | undefined> = process.env): GatewayContext {
+  const config = loadGatewayConfig(env);
+  const catalogue = Catalogue.fromFile(config.cataloguePath);
+  const adapters = new AdapterRegistry(catalogue);
+  const codes = catalogue.departments.filter((d) => d.enabled && !d.restricted).map((d) => d.code);
+  const secrets = resolveSecrets(config, codes);
+  const cipher = new PersonalDataCipher(secrets.personalDataKey);
+  return { config, catalogue, adapters, secrets, cipher };
+}
+
+export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

@@ -1,0 +1,41 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Database } from '#gw/persistence';
+
+@ApiTags('健康检查 Health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly db: Database,
+  ) {}
+
+  /** The process is up (for restarts by a supervisor). */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** The gateway can take work: the database answers within a second. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      async () => {
+        const i = this.indicator.check('database');
+        try {
+          await Promise.race([
+            this.db.ping(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000).unref()),
+          ]);
+          return i.up({ dialect: this.db.dialect });
+        } catch (e) {
+          return i.down({ dialect: this.db.dialect, message: (e as Error).message.slice(0, 200) });
+        }
+      },
+    ]);
+  }
+}

@@ -1,0 +1,21 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { GatewayExceptionFilter } from './gateway-exception.filter';
+import { installBodyParsers } from './raw-body';
+
+/** What every gateway HTTP app shares: body parsing, validation, the error filter and API docs. */
+export function configureHttpApp(app: INestApplication, options: { maxEventBytes: number; title?: string }): void {
+  installBodyParsers(app, options.maxEventBytes);
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new GatewayExceptionFilter());
+  app.enableShutdownHooks();
+  const doc = new DocumentBuilder()
+    .setTitle(options.title ?? '平江县政务服务集成网关 Pingjiang government-services integration gateway')
+    .setDescription(
+      '部门系统 → 网关 → 岳阳市“互联网+政务服务”平台。每个部门用自己的令牌 (Authorization: Bearer <token>) 推送自己格式的事件。\n\nDepartment systems post their own events with their own bearer token; the gateway stores them durably and delivers them to the city platform.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+}

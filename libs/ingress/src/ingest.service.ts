@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import {
+  AdapterRegistry,
+  DepartmentAdapter,
+  HttpReply,
+  IngestDecision,
+  MappedEvent,
+  ParseResult,
+  RawInbound,
+  defaultJsonReply,
+} from '#gw/adapters';
+import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
+import { Catalogue } from '#gw/catalogue';
+import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
+import { AuditRepository, IngestRepository, InboundRecord } from '#gw/persistence';
+import { DepartmentAuth } from './department-auth';
+import { OutboxSignal } from './outbox-signal';
+
+/** One request to `/events` as the HTTP layer hands it over. */
+export interface EventRequest {
+  department: string;
+  authorization?: string;
+  headers: Record<string, string>;
+  contentType?: string;
+  body: Buffer;
+  correlationId?: string;
+  receivedAt?: Date;
+}
+
+/** The outcome of one event (a request, a batch row or a replay). */
+export interface EventOutcome extends IngestDecision {
+  inboundId?: string;
+}
+
+export function parseContentType(value: string | undefined): { mediaType: string; charset?: string } {
+  const [type, ...params] = String(value ?? '').split(';');
+  const charset = params.map((p) => p.trim().split('=')).find(([k]) => k?.toLowerCase() === 'charset')?.[1];
+  return { mediaType: type.trim().toLowerCase(), charset: charset?.replace(/"/g, '').trim().toLowerCase() };
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * The ingress pipeline: authenticate, read through the department's adapter, refuse what may not
+ * pass, validate, and store durably — answering 2xx only after the commit. Whatever is not
+ * accepted is kept for inspection and replay; a storage failure answers 503 and acknowledges nothing.
+ */
+export class IngestService {
+  constructor(
+    private readonly catalogue: Catalogue,
+    private readonly adapters: AdapterRegistry,
+    private readonly auth: DepartmentAuth,
+    private readonly ingest: IngestRepository,
+    private readonly audit: AuditRepository,
+    private readonly cipher: PersonalDataCipher,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  /** Handles `POST /api/v1/departments/{dept}/events`; returns the reply in the department's format. */
+  async receiveEvent(req: EventRequest): Promise<HttpReply> {
+    const code = String(req.department ?? '').toUpperCase();
+    const dept = this.catalogue.department(code);
+    const adapter = this.adapters.get(code);
+    const reply = (d: IngestDecision) => (adapter?.formatReply ?? defaultJsonReply)(d);
+    const { mediaType, charset } = parseContentType(req.contentType);
+    const record: InboundRecord = {
+      department: code.slice(0, 16) || 'UNKNOWN',
+      channel: 'event',
+      receivedAt: req.receivedAt ?? new Date(),
+      mediaType: req.contentType?.slice(0, 100) ?? null,
+      headers: req.headers,
+      body: req.body,
+      bodySha256: sha256(req.body),
+      correlationId: req.correlationId,
+    };
+
+    try {
+      if (!dept) {
+        return reply(await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${req.department}"`));
+      }
+      if (dept.restricted) {
+        // Classified: the payload is neither read nor kept; only the refusal is audited.
+        await this.audit.append({
+          actor: `dept:${code}`,
+          action: 'INGRESS_REFUSED_RESTRICTED',
+          targetType: 'department',
+          targetId: code,
+          detail: { bytes: req.body.length, reason: 'department data is classified' },
+          correlationId: req.correlationId,
+        });
+        return reply({ httpStatus: 403, code: ErrorCodes.DEPARTMENT_RESTRICTED, message: '该部门数据涉密，不经网关传输 this department\'s matters are classified and never pass the gateway' });
+      }
+      try {
+        this.auth.verify(code, req.authorization);
+      } catch (e) {
+        const err = e as GatewayError;
+        return reply(await this.refuse(record, err.httpStatus, err.code, err.message));
+      }
+      if (!dept.enabled || !adapter) {
+        return reply(await this.refuse(record, 404, ErrorCodes.DEPARTMENT_DISABLED, `部门未启用 department ${code} is not enabled`));
+      }
+      if (!adapter.eventMediaTypes.includes(mediaType)) {
+        const outcome = await this.quarantine(record, 415, 'UNREADABLE', ErrorCodes.MEDIA_TYPE_UNSUPPORTED,
+          `不支持的内容类型 Content-Type "${mediaType}" is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
+        return reply(outcome);
+      }
+      const parsed = adapter.parseEvent({ department: code, mediaType, charset, headers: req.headers, body: req.body, receivedAt: record.receivedAt });
+      const outcome = await this.processParsed(adapter, record, parsed);
+      return reply(outcome);
+    } catch (e) {
+      if (e instanceof GatewayError) return reply({ httpStatus: e.httpStatus, code: e.code, message: e.message, errors: e.errors });
+      throw new StorageUnavailableError(e);
+    }
+  }
+
+  /**
+   * Takes one read (or unreadable) event through the rest of the pipeline. Shared by single events,
+   * batch rows and replays so all three are judged by exactly the same rules.
+   */
+  async processParsed(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult): Promise<EventOutcome> {
+    if (!parsed.ok) {
+      return this.quarantine(record, 400, 'UNREADABLE', parsed.code, parsed.message, this.phrase(adapter, parsed.issues ?? []));
+    }
+    const mapped: MappedEvent = parsed.event;
+    record.sourceEventId = mapped.sourceEventId || null;
+
+    // Refuse classified matters before anything of the payload is kept.
+    const matter = typeof mapped.event.matterCode === 'string' ? this.catalogue.matter(mapped.event.matterCode) : undefined;
+    if (matter?.restriction) {
+      await this.audit.append({
+        actor: `dept:${adapter.department.code}`,
+        action: 'INGRESS_REFUSED_RESTRICTED',
+        targetType: 'matter',
+        targetId: matter.taskCode,
+        detail: { restriction: matter.restriction, channel: record.channel, row: record.rowNo ?? undefined },
+        correlationId: record.correlationId ?? undefined,
+      });
+      const why = matter.restriction === 'CLASSIFIED' ? '涉密事项 classified matter' : '上级系统办理的事项 matter handled in an upper level\'s own system';
+      return { httpStatus: 403, code: ErrorCodes.MATTER_RESTRICTED, message: `${why}: ${matter.taskCode} may not pass the gateway` };
+    }
+
+    if (mapped.sourceEventId) {
+      const prior = await this.ingest.findAcceptedEvent(adapter.department.code, mapped.sourceEventId);
+      if (prior) return this.accept(adapter, record, undefined, prior);
+    }
+
+    const issues: FieldIssue[] = [...mapped.issues];
+    const validation = validateCanonicalEvent(mapped.event);
+    for (const e of validation.errors) {
+      // A mapping issue already explains the field better than the generic shape rule.
+      if (!issues.some((i) => i.field === e.field)) issues.push(e);
+    }
+    const code = mapped.event.matterCode;
+    if (typeof code === 'string' && !issues.some((i) => i.field === 'matterCode')) {
+      if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${code} is not in the catalogue` });
+      else if (matter.department !== adapter.department.code) {
+        issues.push({ field: 'matterCode', code: 'MATTER_NOT_OF_DEPARTMENT', message: `matter ${code} belongs to ${matter.department}` });
+      }
+    }
+    const ev = validation.event;
+    if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo) {
+      issues.push({ field: 'result.certificateNo', code: 'CERTIFICATE_NO_REQUIRED', message: 'this matter issues a certificate: its number is required' });
+    }
+    if (issues.length || !ev) {
+      return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', this.phrase(adapter, issues));
+    }
+    return this.accept(adapter, record, { event: ev, warnings: validation.warnings });
+  }
+
+  private async accept(
+    adapter: DepartmentAdapter,
+    record: InboundRecord,
+    valid?: { event: CanonicalEvent; warnings: FieldIssue[] },
+    prior?: { id: string; caseId: string; stage: string },
+  ): Promise<EventOutcome> {
+    if (prior) {
+      const inboundId = await this.ingest.saveInbound(record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
+      return { httpStatus: 200, code: 'DUPLICATE', message: '重复事件 duplicate of an accepted event', eventId: prior.id, caseId: prior.caseId, status: prior.stage, inboundId };
+    }
+    const { event, warnings } = valid!;
+    const first = event.applicants[0];
+    const hash = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? this.cipher.lookupHash(first.certNo) : null;
+    const result = await this.ingest.acceptEvent(record, event, warnings, hash);
+    if (result.kind === 'INVALID_TRANSITION') {
+      return {
+        httpStatus: 422,
+        code: ErrorCodes.STAGE_TRANSITION_INVALID,
+        message: `环节顺序不可能 impossible stage move: ${result.issue.message}`,
+        errors: this.phrase(adapter, [{ field: 'stage', code: result.issue.code, message: result.issue.message }]),
+        inboundId: result.inboundId,
+      };
+    }
+    if (result.kind === 'ACCEPTED') this.signal.notify();
+    return {
+      httpStatus: result.kind === 'ACCEPTED' ? 202 : 200,
+      code: result.kind,
+      message: result.kind === 'ACCEPTED' ? '已接收 accepted' : '重复事件 duplicate of an accepted event',
+      eventId: result.eventId,
+      caseId: result.caseId,
+      status: result.stage,
+      inboundId: result.inboundId,
+    };
+  }
+
+  private phrase(adapter: DepartmentAdapter, issues: FieldIssue[]): FieldIssue[] {
+    return issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message }));
+  }
+
+  private async quarantine(
+    record: InboundRecord,
+    httpStatus: number,
+    outcome: 'UNREADABLE' | 'REJECTED',
+    code: string,
+    message: string,
+    errors: FieldIssue[] = [],
+  ): Promise<EventOutcome> {
+    const inboundId = await this.ingest.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
+    return { httpStatus, code, message, errors, inboundId };
+  }
+
+  /** Refused before reading (unknown department, bad token): kept, but not in the quarantine. */
+  private async refuse(record: InboundRecord, httpStatus: number, code: string, message: string): Promise<EventOutcome> {
+    const inboundId = await this.ingest.saveInbound(record, { outcome: 'REFUSED', httpStatus, errorCode: code });
+    return { httpStatus, code, message, inboundId };
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
+import type { DatabaseConfig } from '#gw/common';
+import { ConfigError } from '#gw/common';
+import { ENTITIES } from './entities';
+import { MYSQL_MIGRATIONS } from './migrations/mysql';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  if (db.kind === 'sqlite') {
+    return {
+      type: 'better-sqlite3',
+      database: db.path,
+      entities: ENTITIES,
+      migrations: SQLITE_MIGRATIONS,
+      synchronize: false,
+      // WAL lets readers run beside the writer; FULL makes a commit survive power loss, which is
+      // what "acknowledged only once stored durably" means on a county server without a UPS.
+      prepareDatabase: (conn: any) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = FULL');
+        conn.pragma(`busy_timeout = ${db.busyTimeoutMs}`);
+        conn.pragma('foreign_keys = ON');
+      },
+    } as DataSourceOptions;
+  }
+  return {
+    type: 'mysql',
+    url: db.url.replace(/^mariadb:/, 'mysql:'),
+    entities: ENTITIES,
+    migrations: MYSQL_MIGRATIONS,
+    synchronize: false,
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+    poolSize: db.poolSize,
+    bigNumberStrings: true,
+    supportBigNumbers: true,
+    extra: { connectTimeout: 5000, enableKeepAlive: true, idleTimeout: 60000, maxIdle: 4 },
+  } as DataSourceOptions;
+}
+
+/** The oldest servers with `SELECT … FOR UPDATE SKIP LOCKED`, which the outbox claim relies on. */
+export function checkServerVersion(version: string): string | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) return `cannot read the database server version "${version}"`;
+  const [maj, min, patch] = [+m[1], +m[2], +m[3]];
+  if (/mariadb/i.test(version)) {
+    if (maj < 10 || (maj === 10 && min < 6)) {
+      return `MariaDB ${maj}.${min} 太旧，需要 10.6 或以上 (MariaDB ${maj}.${min}.${patch} is too old: 10.6+ is needed for SELECT … FOR UPDATE SKIP LOCKED)`;
+    }
+    return null;
+  }
+  if (maj < 8 || (maj === 8 && min === 0 && patch < 1)) {
+    return `MySQL ${maj}.${min}.${patch} 太旧，需要 8.0.1 或以上 (MySQL 8.0.1+ is needed for SELECT … FOR UPDATE SKIP LOCKED)`;
+  }
+  return null;
+}
+
+/** A tiny FIFO mutex: SQLite has one connection, so transactions must not interleave on it. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/** The gateway's database: dialect-aware transactions and error classification. */
+export class Database {
+  private readonly writeLock = new Mutex();
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly dialect: Dialect,
+  ) {}
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Runs fn in one transaction. On SQLite transactions are serialised (one connection). */
+  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return this.writeLock.run(() => this.dataSource.transaction(fn));
+    return this.dataSource.transaction(fn);
+  }
+
+  /** Whether an error is a unique-key violation (a concurrent duplicate). */
+  static isUniqueViolation(err: unknown): boolean {
+    const e = err as { code?: string; errno?: number; driverError?: { code?: string } };
+    const code = e?.driverError?.code ?? e?.code;
+    return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+export interface OpenDatabaseOptions {
+  /** Run pending migrations (default true). Several instances may start at once: MySQL takes a named lock. */
+  migrate?: boolean;
+}
+
+export async function openDatabase(db: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (db.kind === 'sqlite') mkdirSync(dirname(db.path), { recursive: true });
+  const ds = new DataSource(dataSourceOptions(db));
+  try {
+    await ds.initialize();
+  } catch (e) {
+    const where = db.kind === 'sqlite' ? db.path : db.url.replace(/\/\/[^@]*@/, '//***@');
+    throw new ConfigError(`数据库无法连接 cannot open the database ${where}: ${(e as Error).message}`);
+  }
+  const dialect: Dialect = db.kind === 'sqlite' ? 'sqlite' : 'mysql';
+  if (dialect === 'mysql') {
+    const [{ v }] = await ds.query('SELECT VERSION() AS v');
+    const problem = checkServerVersion(String(v));
+    if (problem) {
+      await ds.destroy();
+      throw new ConfigError(problem);
+    }
+  }
+  if (options.migrate !== false) {
+    if (dialect === 'mysql') {
+      const runner = ds.createQueryRunner();
+      try {
+        await runner.query(`SELECT GET_LOCK('gw_migrations', 120)`);
+        await ds.runMigrations({ transaction: 'each' });
+      } finally {
+        await runner.query(`SELECT RELEASE_LOCK('gw_migrations')`).catch(() => undefined);
+        await runner.release();
+      }
+    } else {
+      await ds.runMigrations({ transaction: 'each' });
+    }
+  }
+  return new Database(ds, dialect);
+}

@@ -1,0 +1,41 @@
+import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { GatewayConfig, PersonalDataCipher } from '#gw/common';
+import { AuditRepository } from './audit.repository';
+import { CaseReadRepository } from './case-read.repository';
+import { Database, openDatabase } from './database';
+import { IngestRepository } from './ingest.repository';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+class DatabaseCloser implements OnApplicationShutdown {
+  constructor(@Inject(Database) private readonly db: Database) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/**
+ * Opens the database (running migrations) and provides the repositories. Repositories are plain
+ * classes over `Database`, so scripts and benchmarks use them without Nest.
+ */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; database?: Database }): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: options.config },
+        { provide: PersonalDataCipher, useValue: options.cipher },
+        options.database
+          ? { provide: Database, useValue: options.database }
+          : { provide: Database, useFactory: () => openDatabase(options.config.database) },
+        { provide: IngestRepository, useFactory: (db: Database, c: PersonalDataCipher) => new IngestRepository(db, c), inject: [Database, PersonalDataCipher] },
+        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
+        DatabaseCloser,
+      ],
+      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository],
+    };
+  }
+}
