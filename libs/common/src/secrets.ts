@@ -21,7 +21,7 @@ export const deptTokenEnvName = (code: string) => `GATEWAY_DEPT_TOKEN_${code.toU
  * generated once into `<DATA_DIR>/secrets.json` (mode 600) so a fresh machine starts with no setup;
  * in production mode a missing secret stops start-up.
  */
-export function resolveSecrets(config: GatewayConfig, departmentCodes: string[]): GatewaySecrets {
+export function resolveSecrets(config: GatewayConfig, departmentCodes: string[], optionalCodes: string[] = []): GatewaySecrets {
   const env = config.env;
   const file = join(config.dataDir, 'secrets.json');
   let stored: Partial<GatewaySecrets> = {};
@@ -48,7 +48,8 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[])
 
   const deptTokens: Record<string, string> = {};
   const storedTokens = stored.deptTokens ?? {};
-  for (const code of departmentCodes) {
+  for (const code of [...departmentCodes, ...optionalCodes]) {
+    const optional = !departmentCodes.includes(code);
     const fromEnv = env[deptTokenEnvName(code)];
     if (fromEnv) {
       if (fromEnv.length < 16) throw new ConfigError(`${deptTokenEnvName(code)}: 令牌至少16个字符 token must be at least 16 characters`);
@@ -56,7 +57,7 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[])
     } else if (storedTokens[code]) {
       deptTokens[code] = storedTokens[code];
     } else if (config.mode === 'production') {
-      missing.push(deptTokenEnvName(code));
+      if (!optional) missing.push(deptTokenEnvName(code));
     } else {
       deptTokens[code] = generate(24);
     }

@@ -15,8 +15,10 @@ export function createGatewayContext(env: Record<string, string | undefined> = p
   const config = loadGatewayConfig(env);
   const catalogue = Catalogue.fromFile(config.cataloguePath);
   const adapters = new AdapterRegistry(catalogue);
-  const codes = catalogue.departments.filter((d) => d.enabled && !d.restricted).map((d) => d.code);
-  const secrets = resolveSecrets(config, codes);
+  // Disabled departments keep their tokens so that posting with one is recognised (and refused) as theirs.
+  const enabled = catalogue.departments.filter((d) => !d.restricted && d.enabled).map((d) => d.code);
+  const disabled = catalogue.departments.filter((d) => !d.restricted && !d.enabled).map((d) => d.code);
+  const secrets = resolveSecrets(config, enabled, disabled);
   const cipher = new PersonalDataCipher(secrets.personalDataKey);
   return { config, catalogue, adapters, secrets, cipher };
 }

@@ -6,7 +6,6 @@ import {
   IngestDecision,
   MappedEvent,
   ParseResult,
-  RawInbound,
   defaultJsonReply,
 } from '#gw/adapters';
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';

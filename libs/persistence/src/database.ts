@@ -98,6 +98,13 @@ export class Database {
     return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 
+  /** Whether a transaction lost a race and may simply run again (InnoDB deadlock victim). */
+  static isRetryableConflict(err: unknown): boolean {
+    const e = err as { code?: string; driverError?: { code?: string } };
+    const code = e?.driverError?.code ?? e?.code;
+    return code === 'ER_LOCK_DEADLOCK' || Database.isUniqueViolation(err);
+  }
+
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }

@@ -81,14 +81,19 @@ export class IngestRepository {
   /**
    * Stores the inbound record, the case, the stage event and the outbox row in one transaction —
    * or, when the move is impossible for the case's history, only the inbound record as rejected.
-   * A concurrent duplicate (unique key) is retried once and then answers as a duplicate.
+   * A concurrent duplicate (unique key) or deadlock is retried, and then answers as a duplicate.
    */
   async acceptEvent(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null): Promise<AcceptResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction((em) => this.acceptInTransaction(em, record, event, warnings, applicantIdHash));
       } catch (e) {
-        if (attempt < 2 && Database.isUniqueViolation(e)) continue;
+        // Two first events of one case race on its unique key (or InnoDB picks a deadlock victim):
+        // run again; the second run sees the winner's rows and answers duplicate or appends.
+        if (attempt < 5 && Database.isRetryableConflict(e)) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+          continue;
+        }
         throw e;
       }
     }

@@ -34,7 +34,12 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       const r = exception.getResponse() as string | { message?: string | string[] };
       const msg = typeof r === 'string' ? r : Array.isArray(r.message) ? r.message.join('; ') : (r.message ?? exception.message);
-      const code = status === 404 ? ErrorCodes.NOT_FOUND : status === 400 ? ErrorCodes.BAD_REQUEST : `HTTP_${status}`;
+      const code =
+        status === 404 ? ErrorCodes.NOT_FOUND
+        : status === 400 ? ErrorCodes.BAD_REQUEST
+        : status === 413 ? ErrorCodes.PAYLOAD_TOO_LARGE
+        : status === 415 ? ErrorCodes.MEDIA_TYPE_UNSUPPORTED
+        : `HTTP_${status}`;
       body = { code, message: maskFreeText(msg), errors: [] };
     } else {
       this.logger.error({ err: exception, correlationId }, 'unhandled error');
