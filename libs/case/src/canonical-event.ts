@@ -4,8 +4,10 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsIn,
+  IsArray,
   IsInt,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -174,6 +176,7 @@ export class CanonicalEventDto {
   sourceSeq?: number;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => HandlerDto)
   handler?: HandlerDto;
@@ -183,6 +186,8 @@ export class CanonicalEventDto {
   @MaxLength(2000)
   opinion?: string;
 
+  @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
@@ -190,6 +195,7 @@ export class CanonicalEventDto {
   applicants!: PartyDto[];
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => PartyDto)
   agent?: PartyDto;
@@ -210,16 +216,20 @@ export class CanonicalEventDto {
   applyChannel?: ApplyChannel;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CaseResultDto)
   result?: CaseResultDto;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => SpecialProcedureDto)
   special?: SpecialProcedureDto;
 
   @IsOptional()
+  @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @ArrayMaxSize(200)
   @Type(() => MaterialDto)

@@ -25,11 +25,17 @@ export function idNumberCheckChar(first17: string): string {
   return ID_CHECK_CHARS[sum % 11];
 }
 
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+
 function isRealPastDate(yyyy: number, mm: number, dd: number, now: Date): boolean {
   if (yyyy < 1800 || mm < 1 || mm > 12 || dd < 1 || dd > 31) return false;
   const d = new Date(Date.UTC(yyyy, mm - 1, dd));
   if (d.getUTCFullYear() !== yyyy || d.getUTCMonth() !== mm - 1 || d.getUTCDate() !== dd) return false;
-  return d.getTime() <= now.getTime();
+  // Birth dates are calendar dates in China: compare with today's date in Beijing (UTC+8), not
+  // with the UTC instant, or a person born "today" is refused between 00:00 and 08:00 Beijing time.
+  const beijing = new Date(now.getTime() + BEIJING_OFFSET_MS);
+  const today = Date.UTC(beijing.getUTCFullYear(), beijing.getUTCMonth(), beijing.getUTCDate());
+  return d.getTime() <= today;
 }
 
 /** Converts a 15-digit ID number to 18 digits: `19` before the birth year, check digit appended. */
@@ -44,7 +50,10 @@ export function convertIdNumber15To18(id15: string): string {
  * check digit; 15-digit numbers are converted first and the conversion reported.
  */
 export function checkIdNumber(input: string, now: Date = new Date()): IdNumberCheck {
-  const raw = String(input ?? '').trim().toUpperCase();
+  // Only strings can be ID numbers (an 18-digit JSON number has already lost its last digits);
+  // anything else is a format problem, never an exception.
+  if (typeof input !== 'string') return { ok: false, problem: 'ID_FORMAT' };
+  const raw = input.trim().toUpperCase();
   let id = raw;
   let convertedFrom15 = false;
   if (/^\d{15}$/.test(raw)) {
@@ -85,7 +94,8 @@ export function usccCheckChar(first17: string): string {
  * checksum; callers treat a check-digit failure as a warning, not a rejection.
  */
 export function checkUscc(input: string): UsccCheck {
-  const code = String(input ?? '').trim().toUpperCase();
+  if (typeof input !== 'string') return { wellFormed: false, checkDigitOk: false, problem: 'USCC_FORMAT' };
+  const code = input.trim().toUpperCase();
   if (!/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/.test(code)) {
     return { wellFormed: false, checkDigitOk: false, problem: 'USCC_FORMAT' };
   }
@@ -132,7 +142,8 @@ export type DivisionLevel = 'COUNTY' | 'TOWNSHIP' | 'VILLAGE';
  * village / community service point below a township (12 digits). Anything else is unknown.
  */
 export function divisionLevel(code: string): DivisionLevel | null {
-  const c = String(code ?? '').trim();
+  if (typeof code !== 'string') return null;
+  const c = code.trim();
   if (c === PINGJIANG_COUNTY) return 'COUNTY';
   if (/^\d{9}$/.test(c) && PINGJIANG_TOWNSHIPS[c]) return 'TOWNSHIP';
   if (/^\d{12}$/.test(c) && PINGJIANG_TOWNSHIPS[c.slice(0, 9)] && c.slice(9) !== '000') return 'VILLAGE';
@@ -141,5 +152,5 @@ export function divisionLevel(code: string): DivisionLevel | null {
 
 /** 事项实施编码: opaque, issued by the platform's catalogue; checked for form only. */
 export function isMatterCode(code: string): boolean {
-  return /^[0-9A-Z]{12,36}$/.test(String(code ?? ''));
+  return typeof code === 'string' && /^[0-9A-Z]{12,36}$/.test(code);
 }

@@ -31,11 +31,18 @@ export interface TransitionIssue {
   message: string;
 }
 
+function timeOf(stageTime: unknown): number {
+  const t = typeof stageTime === 'string' ? Date.parse(stageTime) : NaN;
+  return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY;
+}
+
 /** Order of events within one case: stage time, then the department's sequence, then arrival. */
 export function compareStageEntries(a: StageEntry, b: StageEntry): number {
-  const ta = Date.parse(a.stageTime);
-  const tb = Date.parse(b.stageTime);
-  if (ta !== tb) return ta - tb;
+  // An unreadable time sorts after every readable one (NaN would make the comparator
+  // inconsistent and the order of the whole history arbitrary).
+  const ta = timeOf(a.stageTime);
+  const tb = timeOf(b.stageTime);
+  if (ta !== tb) return ta < tb ? -1 : 1;
   const sa = a.sourceSeq ?? Number.MAX_SAFE_INTEGER;
   const sb = b.sourceSeq ?? Number.MAX_SAFE_INTEGER;
   if (sa !== sb) return sa - sb;

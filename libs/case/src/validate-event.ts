@@ -9,7 +9,10 @@ const CONSTRAINT_CODES: Record<string, string> = {
   isString: 'TYPE_STRING',
   isInt: 'TYPE_INTEGER',
   isIn: 'VALUE_NOT_ALLOWED',
+  // class-validator 0.15 names these `isIso8601` and `isLength`; the old names are kept too.
+  isIso8601: 'DATE_INVALID',
   isISO8601: 'DATE_INVALID',
+  isLength: 'LENGTH_OUT_OF_RANGE',
   length: 'LENGTH_OUT_OF_RANGE',
   maxLength: 'TOO_LONG',
   min: 'VALUE_TOO_SMALL',
@@ -17,6 +20,9 @@ const CONSTRAINT_CODES: Record<string, string> = {
   arrayMinSize: 'REQUIRED',
   arrayMaxSize: 'TOO_MANY',
   nestedValidation: 'TYPE_OBJECT',
+  isObject: 'TYPE_OBJECT',
+  isArray: 'TYPE_ARRAY',
+  unknownValue: 'TYPE_OBJECT',
   isDefined: 'REQUIRED',
   whitelistValidation: 'FIELD_NOT_ALLOWED',
 };
@@ -33,22 +39,83 @@ function flatten(errors: ValidationError[], prefix = ''): FieldIssue[] {
   for (const e of errors) {
     const path = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
     const constraints = e.constraints ?? {};
-    const keys = Object.keys(constraints);
+    let keys = Object.keys(constraints);
+    let children = e.children ?? [];
     // A missing value fails every rule of the field: report it once, as REQUIRED.
     if (e.value === undefined || e.value === null) {
       if (keys.length) out.push({ field: path, code: 'REQUIRED', message: `${path} is required` });
     } else {
+      // A value of the wrong kind fails the size and nesting rules too: report the kind only.
+      if (keys.includes('isArray')) {
+        keys = ['isArray'];
+        children = [];
+      } else if (keys.includes('isString')) {
+        keys = ['isString'];
+      } else if (keys.includes('isObject')) {
+        keys = keys.filter((k) => k !== 'nestedValidation');
+        if (!Array.isArray(e.value)) children = [];
+      }
       for (const key of keys) {
-        out.push({ field: path, code: CONSTRAINT_CODES[key] ?? `INVALID_${key.toUpperCase()}`, message: constraints[key] });
+        const code = CONSTRAINT_CODES[key] ?? `INVALID_${key.toUpperCase()}`;
+        if (out.some((o) => o.field === path && o.code === code)) continue;
+        out.push({ field: path, code, message: constraints[key] });
       }
     }
-    if (e.children?.length) out.push(...flatten(e.children, path));
+    if (children.length) out.push(...flatten(children, path));
   }
   return out;
 }
 
+const MAX_DEPTH = 32;
+const MAX_VALUES = 200_000;
+
+class UnreadableEvent extends Error {}
+
+/**
+ * A JSON-like copy of the input: functions, symbols and bigints dropped (as JSON.stringify does),
+ * dates as ISO strings, `__proto__` keys skipped. Refuses cycles, absurd nesting and absurd sizes
+ * instead of overflowing the stack (structuredClone threw on functions and on deep nesting).
+ */
+function toPlainData(input: unknown): unknown {
+  let values = 0;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (++values > MAX_VALUES) throw new UnreadableEvent('event holds too many values');
+    if (v === null) return null;
+    switch (typeof v) {
+      case 'string':
+      case 'number':
+      case 'boolean':
+        return v;
+      case 'object':
+        break;
+      default:
+        return undefined;
+    }
+    if (depth >= MAX_DEPTH) throw new UnreadableEvent('event is nested too deeply');
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+    if (Array.isArray(v)) {
+      const arr: unknown[] = [];
+      for (let i = 0; i < v.length; i++) {
+        const item = walk(v[i], depth + 1);
+        arr.push(item === undefined ? null : item);
+      }
+      return arr;
+    }
+    const obj: Record<string, unknown> = {};
+    for (const key of Object.keys(v as object)) {
+      if (key === '__proto__') continue;
+      const item = walk((v as Record<string, unknown>)[key], depth + 1);
+      if (item !== undefined) obj[key] = item;
+    }
+    return obj;
+  };
+  return walk(input, 0);
+}
+
+const isObjectValue = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
 function checkParty(party: PartyDto, path: string, errors: FieldIssue[], warnings: CaseWarning[], now: Date): void {
-  if (!party || typeof party !== 'object' || typeof party.certNo !== 'string') return;
+  if (!isObjectValue(party) || typeof party.certNo !== 'string') return;
   if (ID_NUMBER_CERT_TYPES.has(party.certType)) {
     const check = checkIdNumber(party.certNo, now);
     if (!check.ok) {
@@ -83,11 +150,13 @@ function checkParty(party: PartyDto, path: string, errors: FieldIssue[], warning
       }
     }
   }
-  if (party.phone !== undefined && party.phone !== null && !/^[0-9+\-() ]{5,32}$/.test(String(party.phone))) {
+  if (typeof party.phone === 'string' && !/^[0-9+\-() ]{5,32}$/.test(party.phone)) {
     errors.push({ field: `${path}.phone`, code: 'PHONE_FORMAT', message: 'phone number has characters a phone number cannot' });
   }
 }
 
+/** ISO-8601 date-time with an explicit offset: without one the instant depends on the server's zone. */
+const STAGE_TIME_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const EARLIEST_STAGE_TIME = Date.parse('2000-01-01T00:00:00+08:00');
 const ALLOWED_CLOCK_SKEW_MS = 24 * 3600 * 1000;
 
@@ -99,7 +168,21 @@ export function validateCanonicalEvent(input: unknown, now: Date = new Date()): 
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     return { errors: [{ field: '', code: 'TYPE_OBJECT', message: 'event must be an object' }], warnings: [] };
   }
-  const dto = plainToInstance(CanonicalEventDto, structuredClone(input) as object);
+  try {
+    return validateObject(input, now);
+  } catch (e) {
+    const message = e instanceof UnreadableEvent ? e.message : 'event could not be read as plain data';
+    return { errors: [{ field: '', code: 'EVENT_UNREADABLE', message }], warnings: [] };
+  }
+}
+
+function validateObject(input: object, now: Date): EventValidation {
+  const plain = toPlainData(input);
+  // A Date (read as its ISO string) or another non-plain value is not an event either.
+  if (!isObjectValue(plain)) {
+    return { errors: [{ field: '', code: 'TYPE_OBJECT', message: 'event must be an object' }], warnings: [] };
+  }
+  const dto = plainToInstance(CanonicalEventDto, plain);
   const errors = flatten(validateSync(dto, { whitelist: true, forbidNonWhitelisted: false }));
   const warnings: CaseWarning[] = [];
 
@@ -107,23 +190,31 @@ export function validateCanonicalEvent(input: unknown, now: Date = new Date()): 
   if (dto.agent) checkParty(dto.agent, 'agent', errors, warnings, now);
 
   if (typeof dto.matterCode === 'string' && !isMatterCode(dto.matterCode)) {
+    // One precise code per field: the format rule says more than the generic length rule.
+    for (let i = errors.length - 1; i >= 0; i--) if (errors[i].field === 'matterCode') errors.splice(i, 1);
     errors.push({ field: 'matterCode', code: 'MATTER_CODE_FORMAT', message: 'matter code must be 12–36 of 0-9 A-Z' });
   }
-  if (dto.location !== undefined && dto.location !== null && divisionLevel(String(dto.location)) === null) {
+  if (typeof dto.location === 'string' && divisionLevel(dto.location) === null) {
     errors.push({ field: 'location', code: 'DIVISION_UNKNOWN', message: 'not Pingjiang county or one of its 25 townships (GB/T 2260)' });
   }
-  if (typeof dto.stageTime === 'string') {
+  if (typeof dto.stageTime === 'string' && !errors.some((e) => e.field === 'stageTime')) {
     const t = Date.parse(dto.stageTime);
-    if (!Number.isFinite(t) || t < EARLIEST_STAGE_TIME || t > now.getTime() + ALLOWED_CLOCK_SKEW_MS) {
-      if (!errors.some((e) => e.field === 'stageTime')) {
-        errors.push({ field: 'stageTime', code: 'STAGE_TIME_OUT_OF_RANGE', message: 'stage time is not between 2000 and now' });
-      }
+    if (!STAGE_TIME_FORMAT.test(dto.stageTime)) {
+      errors.push({
+        field: 'stageTime',
+        code: 'DATE_INVALID',
+        message: 'stageTime must be an ISO-8601 date-time with an offset, e.g. 2026-10-23T09:30:00+08:00',
+      });
+    } else if (!Number.isFinite(t) || t < EARLIEST_STAGE_TIME || t > now.getTime() + ALLOWED_CLOCK_SKEW_MS) {
+      errors.push({ field: 'stageTime', code: 'STAGE_TIME_OUT_OF_RANGE', message: 'stage time is not between 2000 and now' });
     }
   }
-  if (dto.stage === 'COMPLETED' && !dto.result) {
+  if (dto.stage === 'COMPLETED' && (dto.result === undefined || dto.result === null)) {
     errors.push({ field: 'result', code: 'RESULT_REQUIRED', message: 'a completion must carry its result' });
   }
-  if (dto.result && typeof dto.result.type === 'number' && dto.result.type >= 1 && dto.result.type <= 5 && !dto.result.explain) {
+  const result = isObjectValue(dto.result) ? dto.result : undefined;
+  const explain = result?.explain;
+  if (result && typeof result.type === 'number' && result.type >= 1 && result.type <= 5 && !(typeof explain === 'string' && explain.trim())) {
     errors.push({ field: 'result.explain', code: 'RESULT_REASON_REQUIRED', message: 'results 1–5 need a reason' });
   }
   if (dto.stage === 'SPECIAL_STARTED' && !dto.special) {
