@@ -6,7 +6,8 @@ import axios, { type AxiosResponse, type Method } from 'axios';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NonceCache, signedHeaders, verifySignedRequest, type SignAlg } from '#gw/platform';
-import { formatBeijingCompactDate, startPlatformSimulator, type RunningSimulator } from '#gw/simulator';
+import { formatBeijingCompactDate } from '#gw/case';
+import { startPlatformSimulator, type RunningSimulator } from '#gw/simulator';
 
 const APP = '430626-gateway';
 const SECRET = 'gateway-secret';

@@ -5,3 +5,4 @@ export * from './masking';
 export * from './codes';
 export * from './canonical-event';
 export * from './validate-event';
+export * from './beijing-time';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { signedHeaders } from '#gw/platform';
-import { formatBeijingDateTime, parseBeijingDateTime } from './beijing-time';
+import { formatBeijingDateTime, parseBeijingDateTime } from '#gw/case';
 import { isHttpUrl, SIMULATOR_OPTIONS, type ResolvedSimulatorOptions } from './simulator-options';
 
 export const CALLBACK_TYPES = [

@@ -8,4 +8,3 @@ export * from './platform-envelope';
 export * from './platform-payload.validator';
 export * from './fault.service';
 export * from './callback.service';
-export * from './beijing-time';

@@ -5,7 +5,7 @@
  * is also what idempotency compares.
  */
 import { APPLY_CHANNELS, isStage, PARTY_KINDS, PROJECT_TYPES, RESULT_TYPES } from '#gw/case';
-import { parseBeijingDate, parseBeijingDateTime } from './beijing-time';
+import { parseBeijingDate, parseBeijingDateTime } from '#gw/case';
 import type { FieldError } from './platform-envelope';
 
 type Check = (value: unknown, field: string, errors: FieldError[]) => unknown;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { formatBeijingDateTime } from './beijing-time';
+import { formatBeijingDateTime } from '#gw/case';
 import { FaultService, type CallFacts } from './fault.service';
 import { fail, FORCED_BY_FAULT, ok, PLATFORM_CODES, validationFailed, type Envelope } from './platform-envelope';
 import {

@@ -3,7 +3,7 @@ import {
   formatBeijingDateTime,
   parseBeijingDate,
   parseBeijingDateTime,
-} from './beijing-time';
+} from '#gw/case';
 import { SimulatorEnvError, simulatorOptionsFromEnv } from './simulator-env';
 
 describe('simulatorOptionsFromEnv', () => {

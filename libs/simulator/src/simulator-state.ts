@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { formatBeijingCompactDate, formatBeijingDateTime } from './beijing-time';
+import { formatBeijingCompactDate, formatBeijingDateTime } from '#gw/case';
 import type { PlatformEndpoint } from './platform-endpoints';
 import type { CaseEventKind } from './platform-payload.validator';
 import { SIMULATOR_OPTIONS, type ResolvedSimulatorOptions } from './simulator-options';
