@@ -2,6 +2,7 @@ import request from 'supertest';
 import { InboundMessageEntity, AuditLogEntity, OutboxEntity, CaseEventEntity } from '#gw/persistence';
 import { TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent } from '../support/scjg-events';
+import { waitFor } from '../support/wait-for';
 
 const EXAMPLE_EVENT_ID = '2b0e6c4e-6a0f-4c55-9a43-6f1f2d2c8a10';
 
@@ -30,7 +31,11 @@ describe('SCJG ingress end to end (departments.md example)', () => {
     const again = await post(event).expect(200);
     expect(again.body).toEqual(first.body);
 
-    const byId = await request(gw.url).get(`/api/v1/cases/${first.body.caseId}`).expect(200);
+    // The dispatcher delivers it to the platform simulator; the case then carries the platform's project_no.
+    const byId = await waitFor('delivery to the platform', async () => {
+      const r = await request(gw.url).get(`/api/v1/cases/${first.body.caseId}`).expect(200);
+      return r.body.delivery.state === 'DELIVERED' ? r : null;
+    });
     const lookup = await request(gw.url).get('/api/v1/cases').query({ dept: 'scjg', deptCaseNo: 'SCJG-2026-000123' }).expect(200);
     expect(lookup.body).toEqual(byId.body);
     const c = byId.body;
@@ -46,11 +51,14 @@ describe('SCJG ingress end to end (departments.md example)', () => {
       closed: false,
       applicants: [{ kind: 'ENTERPRISE', name: '平江县某某农业发展有限公司', certType: 'USCC', certNo: '91330102MA28NBU477', legalRep: '赵*' }],
       agent: { kind: 'PERSON', name: '钱*', certType: '111', certNo: '4306**********1238', phone: '139****0000' },
-      delivery: { state: 'PENDING', pending: 1 },
+      platformProjectNo: expect.stringMatching(/^11430626MB123456250000120001000\d{12}$/),
+      delivery: { state: 'DELIVERED', delivered: 1, pending: 0 },
     });
     expect(c.stages).toHaveLength(1);
     expect(c.stages[0]).toMatchObject({ stage: 'ACCEPTED', sourceEventId: EXAMPLE_EVENT_ID, stageTime: '2026-10-23T01:30:00.000Z', handler: { name: '王*' } });
-    expect(c.stages[0].delivery).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(c.stages[0].delivery).toMatchObject({ status: 'DONE', attempts: 1, history: [expect.objectContaining({ endpoint: 'accept', businessCode: '0' })] });
+    const received = (await request(gw.platform.origin).get('/admin/received').query({ source_case_id: 'SCJG-2026-000123' })).body;
+    expect(JSON.stringify(received)).toContain(c.platformProjectNo);
 
     const text = JSON.stringify(c);
     expect(text).not.toContain('430626200107081238');

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { buildGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
 import { Database, openDatabase } from '#gw/persistence';
+import { RunningSimulator, startPlatformSimulator } from '#gw/simulator';
 import { TestDatabase, createTestDatabase } from './test-database';
+import { freePort } from './free-port';
 
 /** Department tokens used by every suite (the gateway reads them from GATEWAY_DEPT_TOKEN_<CODE>). */
 export const TOKENS: Record<string, string> = {
@@ -15,6 +17,8 @@ export const TOKENS: Record<string, string> = {
   MZJ: 'test-token-mzj-0123456789',
 };
 
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface TestGateway {
@@ -23,6 +27,8 @@ export interface TestGateway {
   ctx: GatewayContext;
   db: Database;
   testDb: TestDatabase;
+  /** The city platform simulator this gateway delivers to (its admin API injects faults). */
+  platform: RunningSimulator;
   close(): Promise<void>;
 }
 
@@ -30,7 +36,12 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** Reuse a database created by the caller (e.g. behind a proxy). */
   testDb?: TestDatabase;
+  /** Deliver to this platform instead of a fresh simulator. */
+  platformUrl?: string;
 }
+
+export const PLATFORM_APP_ID = '430626-gateway';
+export const PLATFORM_SECRET = 'test-platform-secret-0123456789';
 
 /** Starts the embedded gateway on a random port over a throw-away database. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -40,13 +51,25 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'),
     LOG_LEVEL: 'silent',
     GATEWAY_DATA_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
+    CITY_PLATFORM_SECRET: PLATFORM_SECRET,
+    WAKE_URL: `tcp://127.0.0.1:${await freePort()}`,
+    DISPATCH_POLL_MS: '200',
+    DISPATCH_RETRY_BASE_MS: '100',
     ...Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [`GATEWAY_DEPT_TOKEN_${k}`, v])),
     ...testDb.env,
     ...options.env,
   };
   const ctx = createGatewayContext(env);
+  const platform = await startPlatformSimulator({
+    port: 0,
+    apps: { [PLATFORM_APP_ID]: PLATFORM_SECRET },
+    rateLimitPerSecond: Number(env.SIMULATOR_RATE_LIMIT ?? 1000),
+  });
   const db = await openDatabase(ctx.config.database);
-  const app = await buildGatewayApp(ctx, { database: db, logs: false });
+  const app = await buildGatewayApp(ctx, { database: db, logs: false, platformUrl: options.platformUrl ?? platform.url });
+  await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return {
@@ -55,8 +78,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ctx,
     db,
     testDb,
+    platform,
     async close() {
       await app.close();
+      await platform.close();
       await db.close();
       if (!options.testDb) await testDb.drop();
     },

@@ -6,3 +6,4 @@ export * from './codes';
 export * from './canonical-event';
 export * from './validate-event';
 export * from './beijing-time';
+export * from './time-limit';

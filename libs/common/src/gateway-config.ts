@@ -61,6 +61,29 @@ class GatewayEnv {
 
   @IsOptional() @IsInt() @Min(0) @Max(65535)
   SIMULATOR_PORT?: number;
+
+  @IsOptional() @Matches(/^(none|tcp:\/\/[^\s:]+:\d{1,5}|amqps?:\/\/\S+)$/, {
+    message: 'WAKE_URL 必须是 tcp://主机:端口、amqp://用户:密码@主机:5672 或 none (tcp://host:port, amqp://… or none)',
+  })
+  WAKE_URL?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(256)
+  DISPATCH_CONCURRENCY?: number;
+
+  @IsOptional() @IsInt() @Min(10) @Max(60000)
+  DISPATCH_POLL_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1000) @Max(3600000)
+  DISPATCH_LEASE_MS?: number;
+
+  @IsOptional() @IsInt() @Min(10) @Max(600000)
+  DISPATCH_RETRY_BASE_MS?: number;
+
+  @IsOptional() @IsInt() @Min(100) @Max(600000)
+  PLATFORM_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(100) @Max(3600000)
+  BREAKER_RESET_MS?: number;
 }
 
 const NUMERIC = [
@@ -71,6 +94,12 @@ const NUMERIC = [
   'DATABASE_POOL_SIZE',
   'CITY_PLATFORM_RATE_LIMIT',
   'SIMULATOR_PORT',
+  'DISPATCH_CONCURRENCY',
+  'DISPATCH_POLL_MS',
+  'DISPATCH_LEASE_MS',
+  'DISPATCH_RETRY_BASE_MS',
+  'PLATFORM_TIMEOUT_MS',
+  'BREAKER_RESET_MS',
 ] as const;
 
 export type DatabaseConfig =
@@ -99,6 +128,10 @@ export interface GatewayConfig {
     rateLimitPerSecond: number;
   };
   simulatorPort: number;
+  /** How the ingress wakes the dispatcher: tcp://… (embedded default), amqp://… (RabbitMQ), or none (poll only). */
+  wakeUrl: string;
+  dispatch: { concurrency: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number };
+  breaker: { timeoutMs: number; resetTimeoutMs: number };
   /** The raw environment, for per-department variables (`GATEWAY_DEPT_TOKEN_<CODE>`, `DEPT_<CODE>_URL`). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -164,6 +197,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       rateLimitPerSecond: parsed.CITY_PLATFORM_RATE_LIMIT ?? 50,
     },
     simulatorPort: parsed.SIMULATOR_PORT ?? 3100,
+    wakeUrl: parsed.WAKE_URL ?? `tcp://127.0.0.1:${(parsed.PORT ?? 3000) + 1}`,
+    dispatch: {
+      concurrency: parsed.DISPATCH_CONCURRENCY ?? 16,
+      pollIntervalMs: parsed.DISPATCH_POLL_MS ?? 1000,
+      leaseMs: parsed.DISPATCH_LEASE_MS ?? 60_000,
+      retryBaseMs: parsed.DISPATCH_RETRY_BASE_MS ?? 1000,
+    },
+    breaker: { timeoutMs: parsed.PLATFORM_TIMEOUT_MS ?? 10_000, resetTimeoutMs: parsed.BREAKER_RESET_MS ?? 10_000 },
     env,
   };
 }

@@ -7,3 +7,5 @@ export * from './ingress.module';
 export * from './http/gateway-exception.filter';
 export * from './http/http-app';
 export * from './http/ingress.controller';
+export * from './http/operator.guard';
+export * from './core.module';

@@ -6,7 +6,7 @@ import { PersonalDataCipher } from '#gw/common';
 import { AuditRepository, CaseReadRepository, IngestRepository } from '#gw/persistence';
 import { CaseViewService } from './case-view.service';
 import { DepartmentAuth } from './department-auth';
-import { GATEWAY_CONTEXT, GatewayContext } from './gateway-context';
+import { GatewayContext } from './gateway-context';
 import { CasesController } from './http/cases.controller';
 import { HealthController } from './http/health.controller';
 import { IngressController } from './http/ingress.controller';
@@ -14,7 +14,7 @@ import { IngestService } from './ingest.service';
 import { NoopOutboxSignal, OutboxSignal } from './outbox-signal';
 
 /**
- * Department ingress, case reads and health. Needs PersistenceModule (global) in the same app.
+ * Department ingress, case reads and health. Needs CoreModule and PersistenceModule (global) in the same app.
  * `signal` tells a dispatcher about new work; without one the dispatcher's poll finds it.
  */
 @Module({})
@@ -25,9 +25,6 @@ export class IngressModule {
       imports: [TerminusModule],
       controllers: [IngressController, CasesController, HealthController],
       providers: [
-        { provide: GATEWAY_CONTEXT, useValue: ctx },
-        { provide: Catalogue, useValue: ctx.catalogue },
-        { provide: AdapterRegistry, useValue: ctx.adapters },
         { provide: DepartmentAuth, useValue: new DepartmentAuth(ctx.secrets.deptTokens) },
         { provide: OutboxSignal, useValue: options.signal ?? new NoopOutboxSignal() },
         {
@@ -42,7 +39,7 @@ export class IngressModule {
           inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
         },
       ],
-      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, DepartmentAuth, IngestService, CaseViewService, OutboxSignal],
+      exports: [DepartmentAuth, IngestService, CaseViewService, OutboxSignal],
     };
   }
 }

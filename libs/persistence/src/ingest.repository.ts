@@ -12,7 +12,7 @@ import {
 } from '#gw/case';
 import type { PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
-import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity } from './entities';
+import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
 
 /** A request (or batch row) as received, to be kept whatever its outcome. */
 export interface InboundRecord {
@@ -229,6 +229,7 @@ export class IngestRepository {
       eventId,
       orderTime: stageTime,
       orderSeq: event.sourceSeq ?? null,
+      orderKey: orderKey(stageTime, event.sourceSeq),
       status: 'PENDING',
       attempts: 0,
       nextAttemptAt: now,

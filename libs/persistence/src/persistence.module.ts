@@ -4,6 +4,7 @@ import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
 import { Database, openDatabase } from './database';
 import { IngestRepository } from './ingest.repository';
+import { OutboxRepository } from './outbox.repository';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -33,9 +34,10 @@ export class PersistenceModule {
         { provide: IngestRepository, useFactory: (db: Database, c: PersonalDataCipher) => new IngestRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
+        { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         DatabaseCloser,
       ],
-      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository],
+      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository],
     };
   }
 }

@@ -8,7 +8,7 @@ export type OutboxStatus = 'PENDING' | 'IN_FLIGHT' | 'DONE' | 'PARKED' | 'SKIPPE
  */
 @Entity('outbox')
 @Index('ix_outbox_claim', ['status', 'nextAttemptAt'])
-@Index('ix_outbox_case', ['caseId', 'status'])
+@Index('ix_outbox_case', ['caseId', 'status', 'orderKey'])
 export class OutboxEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -32,6 +32,10 @@ export class OutboxEntity {
 
   @Column({ name: 'order_seq', type: 'int', nullable: true })
   orderSeq!: number | null;
+
+  /** Sortable key of the two above (`orderKey()`): the dispatcher sends a case's rows in this order. */
+  @Column({ name: 'order_key', type: 'varchar', length: 64 })
+  orderKey!: string;
 
   @Column({ type: 'varchar', length: 16, default: 'PENDING' })
   status!: OutboxStatus;
@@ -69,4 +73,10 @@ export class OutboxEntity {
 
   @Column({ name: 'done_at', type: 'datetime', precision: 3, nullable: true })
   doneAt!: Date | null;
+}
+
+/** Stage time (UTC, ms) then the department's own sequence: a string that sorts like the stages. */
+export function orderKey(stageTime: Date, sourceSeq: number | null | undefined): string {
+  const seq = sourceSeq === null || sourceSeq === undefined ? '9999999999' : String(sourceSeq).padStart(10, '0');
+  return `${stageTime.toISOString()}|${seq}`;
 }

@@ -85,6 +85,7 @@ export class InitialSchema1764288000000 implements MigrationInterface {
       \`event_id\` varchar(36) NULL,
       \`order_time\` datetime(3) NOT NULL,
       \`order_seq\` int NULL,
+      \`order_key\` varchar(64) NOT NULL,
       \`status\` varchar(16) NOT NULL DEFAULT 'PENDING',
       \`attempts\` int NOT NULL DEFAULT 0,
       \`next_attempt_at\` datetime(3) NOT NULL,
@@ -99,7 +100,7 @@ export class InitialSchema1764288000000 implements MigrationInterface {
       \`done_at\` datetime(3) NULL,
       PRIMARY KEY (\`id\`),
       KEY \`ix_outbox_claim\` (\`status\`, \`next_attempt_at\`),
-      KEY \`ix_outbox_case\` (\`case_id\`, \`status\`)
+      KEY \`ix_outbox_case\` (\`case_id\`, \`status\`, \`order_key\`)
     ) ${TABLE_OPTIONS}`);
 
     await q.query(`CREATE TABLE \`delivery_attempt\` (

@@ -77,6 +77,7 @@ export class InitialSchema1764288000000 implements MigrationInterface {
       "event_id" varchar(36),
       "order_time" datetime NOT NULL,
       "order_seq" integer,
+      "order_key" varchar(64) NOT NULL,
       "status" varchar(16) NOT NULL DEFAULT ('PENDING'),
       "attempts" integer NOT NULL DEFAULT (0),
       "next_attempt_at" datetime NOT NULL,
@@ -90,7 +91,7 @@ export class InitialSchema1764288000000 implements MigrationInterface {
       "updated_at" datetime NOT NULL,
       "done_at" datetime)`);
     await q.query(`CREATE INDEX "ix_outbox_claim" ON "outbox" ("status", "next_attempt_at")`);
-    await q.query(`CREATE INDEX "ix_outbox_case" ON "outbox" ("case_id", "status")`);
+    await q.query(`CREATE INDEX "ix_outbox_case" ON "outbox" ("case_id", "status", "order_key")`);
 
     await q.query(`CREATE TABLE "delivery_attempt" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,

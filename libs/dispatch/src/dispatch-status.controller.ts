@@ -1,0 +1,29 @@
+import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OperatorGuard } from '#gw/ingress';
+import { OutboxRepository } from '#gw/persistence';
+import { CityPlatformPort } from '#gw/platform';
+import { Dispatcher } from './dispatcher';
+
+@ApiTags('报送状态 Delivery status')
+@ApiBearerAuth()
+@UseGuards(OperatorGuard)
+@Controller('api/v1/delivery')
+export class DispatchStatusController {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
+    @Inject(CityPlatformPort) private readonly platform: CityPlatformPort,
+  ) {}
+
+  @Get('status')
+  @ApiOperation({ summary: '积压、滞留与各平台接口熔断状态 Backlog, parked count and each platform endpoint\'s breaker' })
+  async status() {
+    const stats = await this.outbox.stats();
+    return {
+      outbox: { ...stats, oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.round((Date.now() - stats.oldestPendingAt.getTime()) / 1000) : 0 },
+      dispatcher: { draining: this.dispatcher.isDraining, activeDeliveries: this.dispatcher.activeDeliveries, blocked: this.platform.isBlocked() },
+      platform: this.platform.endpoints(),
+    };
+  }
+}

@@ -1,0 +1,249 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { CanonicalEvent } from '#gw/case';
+import type { Catalogue } from '#gw/catalogue';
+import type { PersonalDataCipher } from '#gw/common';
+import { CityPlatformPort, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES } from '#gw/platform';
+import { AttemptRecord, CaseEntity, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
+import { backoffDelay } from '#gw/resilience';
+
+export interface DispatcherSettings {
+  /** Cases delivered in parallel (one message of a case at a time). */
+  concurrency: number;
+  /** Poll interval when idle; a wake-up signal starts a round at once. */
+  pollIntervalMs: number;
+  /** How long a claim is held; a crashed dispatcher's rows return after it. */
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Wait after a configuration fault (signature, app id) before trying again. */
+  alertRetryMs: number;
+}
+
+export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
+  concurrency: 16,
+  pollIntervalMs: 1000,
+  leaseMs: 60_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 5 * 60_000,
+  alertRetryMs: 60_000,
+};
+
+export interface DispatcherLogger {
+  log(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string, err?: unknown): void;
+}
+
+export interface DeliveryObserver {
+  /** Called after every finished attempt (for metrics). */
+  onAttempt?(outcome: PlatformOutcome['kind'], calls: PlatformCall[], ageMs: number): void;
+}
+
+/**
+ * Moves outbox rows to the city platform: claims heads of cases with a lease, delivers outside
+ * any transaction, finishes with a guarded update. Different cases go in parallel; within a case
+ * strictly in order. While a breaker is open nothing is claimed.
+ */
+export class Dispatcher {
+  readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private running = false;
+  private draining = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeUp?: () => void;
+  private loopDone?: Promise<void>;
+  private lastLeaseSweep = 0;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly platform: CityPlatformPort,
+    private readonly catalogue: Catalogue,
+    private readonly cipher: PersonalDataCipher,
+    private readonly settings: DispatcherSettings = DEFAULT_DISPATCHER_SETTINGS,
+    private readonly logger: DispatcherLogger = console,
+    private readonly observer: DeliveryObserver = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming and waits for calls under way to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Maintenance: finish what is in flight, claim nothing new, until resumed. */
+  setDraining(draining: boolean): void {
+    this.draining = draining;
+    this.wake();
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get activeDeliveries(): number {
+    return this.inFlight.size;
+  }
+
+  /** New work was committed: start a round now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        if (self.wakeUp === done) self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const now = Date.now();
+        if (now - this.lastLeaseSweep > Math.min(this.settings.leaseMs / 2, 10_000)) {
+          this.lastLeaseSweep = now;
+          const returned = await this.outbox.returnExpiredLeases();
+          if (returned) this.logger.warn(`${returned} message(s) returned from expired leases`);
+        }
+        if (this.draining || this.platform.isBlocked()) {
+          await this.sleep(this.settings.pollIntervalMs);
+          continue;
+        }
+        const free = this.settings.concurrency - this.inFlight.size;
+        if (free <= 0) {
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        const rows = await this.outbox.claim(this.owner, free, this.settings.leaseMs);
+        for (const row of rows) {
+          const p: Promise<void> = this.deliver(row).finally(() => {
+            this.inFlight.delete(p);
+            this.wake();
+          });
+          this.inFlight.add(p);
+        }
+        if (!rows.length) await this.sleep(this.settings.pollIntervalMs);
+      } catch (e) {
+        // The database may be away: keep trying, nothing is lost (rows stay in the outbox).
+        this.logger.error(`dispatch round failed: ${(e as Error).message}`, e);
+        await this.sleep(Math.max(this.settings.pollIntervalMs, 1000));
+      }
+    }
+  }
+
+  private async deliver(row: OutboxEntity): Promise<void> {
+    try {
+      const loaded = await this.outbox.caseAndEvent(row);
+      if (!loaded) {
+        await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: 'MISSING_EVENT', parkedReason: '找不到对应的办件或环节 case or event row is missing' }, []);
+        return;
+      }
+      let outcome = await this.deliverStage(row, loaded.kase, loaded.event.payloadEnc, () => this.outbox.allocateSeq(row.id, this.owner));
+      if (outcome.kind === 'GAP' && loaded.kase.platformProjectNo) {
+        const recovered = await this.recoverGap(row, loaded.kase);
+        outcome = recovered
+          ? await this.deliverStage(row, loaded.kase, loaded.event.payloadEnc, () => this.outbox.allocateSeq(row.id, this.owner), outcome.calls)
+          : outcome;
+      }
+      await this.finish(row, outcome);
+    } catch (e) {
+      if (e instanceof LeaseLostError) return;
+      // Left IN_FLIGHT: the lease expires and the row is tried again.
+      this.logger.error(`delivery of outbox ${row.id} failed: ${(e as Error).message}`, e);
+    }
+  }
+
+  private async deliverStage(row: OutboxEntity, kase: CaseEntity, payloadEnc: string, seq: () => Promise<number>, earlierCalls: PlatformCall[] = []): Promise<PlatformOutcome> {
+    const event = this.cipher.decryptJson<CanonicalEvent>(payloadEnc);
+    const department = this.catalogue.department(kase.department);
+    if (!department) {
+      return { kind: 'PARK', code: 'DEPARTMENT_UNKNOWN', message: `部门 ${kase.department} 不在目录中 not in the catalogue`, calls: earlierCalls };
+    }
+    const outcome = await this.platform.deliverStage({
+      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location },
+      department,
+      matter: this.catalogue.matter(kase.matterCode),
+      event,
+      seq,
+    });
+    if (outcome.kind === 'DONE' && outcome.projectNo) kase.platformProjectNo = outcome.projectNo;
+    return { ...outcome, calls: [...earlierCalls, ...outcome.calls] } as PlatformOutcome;
+  }
+
+  /** 3001: ask the platform where it stands and resend what it lacks, in order. */
+  private async recoverGap(row: OutboxEntity, kase: CaseEntity): Promise<boolean> {
+    const seqOfRow = row.platformSeq ?? (await this.outbox.allocateSeq(row.id, this.owner));
+    const last = await this.platform.lastSeq(kase.platformProjectNo!);
+    if (last === null) return false;
+    const missing = await this.outbox.deliveredBetween(kase.id, last, seqOfRow);
+    for (const m of missing) {
+      const loaded = await this.outbox.caseAndEvent(m);
+      if (!loaded) return false;
+      const again = await this.deliverStage(m, loaded.kase, loaded.event.payloadEnc, async () => m.platformSeq!);
+      await this.outbox.recordAttempts(m.id, this.attemptsOf(again, 'RESEND'));
+      if (again.kind !== 'DONE' && again.kind !== 'SKIPPED') return false;
+    }
+    this.logger.warn(`case ${kase.id}: resent ${missing.length} message(s) after a 3001 gap (platform had seq ${last})`);
+    return true;
+  }
+
+  private attemptsOf(outcome: PlatformOutcome, label?: string): AttemptRecord[] {
+    return outcome.calls.map((c) => ({
+      endpoint: c.endpoint,
+      httpStatus: c.httpStatus,
+      businessCode: c.businessCode,
+      durationMs: c.durationMs,
+      outcome: label ?? (c.businessCode === '0' ? 'DONE' : outcome.kind),
+      message: c.message,
+    }));
+  }
+
+  private async finish(row: OutboxEntity, outcome: PlatformOutcome): Promise<void> {
+    const attempts = this.attemptsOf(outcome);
+    const now = Date.now();
+    const attempt = row.attempts + 1;
+    this.observer.onAttempt?.(outcome.kind, outcome.calls, now - row.createdAt.getTime());
+    switch (outcome.kind) {
+      case 'DONE':
+        await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempts, outcome.projectNo);
+        return;
+      case 'SKIPPED':
+        await this.outbox.finish(row.id, this.owner, { status: 'SKIPPED', lastError: outcome.reason }, attempts);
+        return;
+      case 'PARK':
+        this.logger.warn(`outbox ${row.id} parked: ${outcome.code}`);
+        await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: outcome.code, lastError: outcome.message, parkedReason: outcome.message }, attempts);
+        return;
+      case 'ALERT':
+        this.logger.error(`city platform refused our credentials (${outcome.code}): ${outcome.message}`);
+        await this.outbox.finish(row.id, this.owner, { status: 'PENDING', lastErrorCode: outcome.code, lastError: outcome.message, nextAttemptAt: new Date(now + this.settings.alertRetryMs) }, attempts);
+        return;
+      case 'GAP':
+      case 'RETRY': {
+        if (outcome.code === '2004' && attempt >= UNKNOWN_PROJECT_RETRIES) {
+          await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: outcome.code, lastError: outcome.message, parkedReason: outcome.message }, attempts);
+          return;
+        }
+        const retryAfter = outcome.kind === 'RETRY' ? outcome.retryAfterMs : undefined;
+        const delay = retryAfter ?? backoffDelay(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs);
+        await this.outbox.finish(row.id, this.owner, { status: 'PENDING', lastErrorCode: outcome.code, lastError: outcome.message, nextAttemptAt: new Date(now + delay) }, attempts);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AdapterRegistry } from '#gw/adapters';
+import { Catalogue } from '#gw/catalogue';
+import { GATEWAY_CONTEXT, GatewayContext } from './gateway-context';
+import { OperatorGuard } from './http/operator.guard';
+
+/** What every gateway app shares: the start-up context, the catalogue, the adapters, the operator guard. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(ctx: GatewayContext): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: GATEWAY_CONTEXT, useValue: ctx },
+        { provide: Catalogue, useValue: ctx.catalogue },
+        { provide: AdapterRegistry, useValue: ctx.adapters },
+        OperatorGuard,
+      ],
+      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, OperatorGuard],
+    };
+  }
+}

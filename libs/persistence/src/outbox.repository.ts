@@ -1,0 +1,274 @@
+import { Brackets, EntityManager, In } from 'typeorm';
+import { Database } from './database';
+import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, OutboxEntity, OutboxStatus } from './entities';
+
+/** The lease was taken over (it expired and another dispatcher claimed the row): stop quietly. */
+export class LeaseLostError extends Error {
+  constructor(id: string) {
+    super(`lease on outbox row ${id} was lost`);
+  }
+}
+
+export interface AttemptRecord {
+  endpoint: string;
+  httpStatus: number | null;
+  businessCode: string | null;
+  durationMs: number;
+  outcome: string;
+  message: string | null;
+  at?: Date;
+}
+
+export interface FinishPatch {
+  status: OutboxStatus;
+  nextAttemptAt?: Date;
+  lastErrorCode?: string | null;
+  lastError?: string | null;
+  parkedReason?: string | null;
+}
+
+export interface ParkedFilter {
+  department?: string;
+  code?: string;
+  since?: Date;
+  until?: Date;
+  ids?: string[];
+  limit?: number;
+}
+
+/**
+ * The outbox as the dispatcher sees it. Claims take a lease in a short transaction; the call is
+ * made outside it; the finish is a guarded update that only the lease holder can make. On MySQL
+ * the case rows are locked with SKIP LOCKED so several dispatchers never work on one case at once.
+ */
+export class OutboxRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Rows whose dispatcher died mid-call go back to PENDING (the platform call is idempotent). */
+  async returnExpiredLeases(now = new Date()): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const r = await em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ status: 'PENDING', leaseOwner: null, leaseUntil: null, updatedAt: now })
+        .where('status = :s AND lease_until < :now', { s: 'IN_FLIGHT', now })
+        .execute();
+      return r.affected ?? 0;
+    });
+  }
+
+  /**
+   * Claims up to `limit` rows, at most one per case and only the head of each case (the earliest
+   * row not yet delivered), so stage N+1 never leaves before stage N is acknowledged.
+   */
+  async claim(owner: string, limit: number, leaseMs: number, target = 'PLATFORM'): Promise<OutboxEntity[]> {
+    return this.db.transaction(async (em) => {
+      const now = new Date();
+      const due = await em
+        .createQueryBuilder(OutboxEntity, 'o')
+        .select('o.case_id', 'caseId')
+        .addSelect('MIN(o.next_attempt_at)', 'due')
+        .where('o.status = :s AND o.target = :t AND o.next_attempt_at <= :now', { s: 'PENDING', t: target, now })
+        .groupBy('o.case_id')
+        .orderBy('due', 'ASC')
+        .limit(limit * 2)
+        .getRawMany<{ caseId: string }>();
+      let caseIds = due.map((d) => d.caseId).filter(Boolean);
+      if (!caseIds.length) return [];
+      if (this.db.dialect === 'mysql') {
+        const locked = await em
+          .createQueryBuilder(CaseEntity, 'c')
+          .select('c.id', 'id')
+          .where('c.id IN (:...ids)', { ids: caseIds })
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .getRawMany<{ id: string }>();
+        caseIds = locked.map((l) => l.id);
+        if (!caseIds.length) return [];
+      }
+      const open = await em.find(OutboxEntity, {
+        where: { caseId: In(caseIds), target, status: In(['PENDING', 'IN_FLIGHT', 'PARKED']) },
+        order: { orderKey: 'ASC', id: 'ASC' },
+      });
+      const heads = new Map<string, OutboxEntity>();
+      for (const row of open) if (!heads.has(row.caseId!)) heads.set(row.caseId!, row);
+      const claimable = [...heads.values()]
+        .filter((h) => h.status === 'PENDING' && h.nextAttemptAt.getTime() <= now.getTime())
+        .slice(0, limit);
+      if (!claimable.length) return [];
+      const leaseUntil = new Date(now.getTime() + leaseMs);
+      await em.update(
+        OutboxEntity,
+        { id: In(claimable.map((c) => c.id)), status: 'PENDING' },
+        { status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now },
+      );
+      return claimable.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
+    });
+  }
+
+  async caseAndEvent(row: OutboxEntity): Promise<{ kase: CaseEntity; event: CaseEventEntity } | null> {
+    if (!row.caseId || !row.eventId) return null;
+    const kase = await this.db.manager.findOne(CaseEntity, { where: { id: row.caseId } });
+    const event = await this.db.manager.findOne(CaseEventEntity, { where: { id: row.eventId } });
+    return kase && event ? { kase, event } : null;
+  }
+
+  /** Gives the row its platform seq once (the case's next), durably before the call is made. */
+  async allocateSeq(rowId: string, owner: string): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const row = await em.findOne(OutboxEntity, { where: { id: rowId } });
+      if (!row || row.status !== 'IN_FLIGHT' || row.leaseOwner !== owner) throw new LeaseLostError(rowId);
+      if (row.platformSeq) return row.platformSeq;
+      const q = em.createQueryBuilder(CaseEntity, 'c').where('c.id = :id', { id: row.caseId });
+      if (this.db.dialect === 'mysql') q.setLock('pessimistic_write');
+      const kase = await q.getOneOrFail();
+      const seq = kase.platformLastSeq + 1;
+      await em.update(CaseEntity, { id: kase.id }, { platformLastSeq: seq, updatedAt: new Date() });
+      await em.update(OutboxEntity, { id: rowId }, { platformSeq: seq, updatedAt: new Date() });
+      return seq;
+    });
+  }
+
+  /**
+   * Ends an attempt: guarded by the lease so a dispatcher that lost its lease changes nothing but
+   * the delivery history. Returns false when the lease was lost.
+   */
+  async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      const now = new Date();
+      await this.insertAttempts(em, rowId, attempts, now);
+      const update: Partial<OutboxEntity> = {
+        status: patch.status,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: now,
+        lastErrorCode: patch.lastErrorCode ?? null,
+        lastError: patch.lastError ?? null,
+        parkedReason: patch.parkedReason ?? null,
+      };
+      if (patch.nextAttemptAt) update.nextAttemptAt = patch.nextAttemptAt;
+      if (patch.status === 'DONE' || patch.status === 'SKIPPED') update.doneAt = now;
+      const r = await em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ ...update, attempts: () => 'attempts + 1' })
+        .where('id = :id AND status = :s AND lease_owner = :o', { id: rowId, s: 'IN_FLIGHT', o: owner })
+        .execute();
+      if (!r.affected) return false;
+      if (platformProjectNo) {
+        const row = await em.findOneOrFail(OutboxEntity, { where: { id: rowId } });
+        await em
+          .createQueryBuilder()
+          .update(CaseEntity)
+          .set({ platformProjectNo, updatedAt: now })
+          .where('id = :id AND platform_project_no IS NULL', { id: row.caseId })
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** Delivered rows of a case with seq in (after, before): what a 3001 gap asks to resend. */
+  async deliveredBetween(caseId: string, afterSeq: number, beforeSeq: number): Promise<OutboxEntity[]> {
+    const rows = await this.db.manager.find(OutboxEntity, { where: { caseId, status: 'DONE' }, order: { platformSeq: 'ASC' } });
+    return rows.filter((r) => r.platformSeq !== null && r.platformSeq > afterSeq && r.platformSeq < beforeSeq);
+  }
+
+  async recordAttempts(rowId: string, attempts: AttemptRecord[]): Promise<void> {
+    if (!attempts.length) return;
+    await this.db.transaction((em) => this.insertAttempts(em, rowId, attempts, new Date()));
+  }
+
+  private async insertAttempts(em: EntityManager, rowId: string, attempts: AttemptRecord[], now: Date): Promise<void> {
+    for (const a of attempts) {
+      await em.insert(DeliveryAttemptEntity, {
+        outboxId: rowId,
+        attemptedAt: a.at ?? now,
+        durationMs: Math.max(0, Math.round(a.durationMs)),
+        endpoint: a.endpoint.slice(0, 100),
+        httpStatus: a.httpStatus,
+        businessCode: a.businessCode?.slice(0, 16) ?? null,
+        outcome: a.outcome.slice(0, 16),
+        message: a.message,
+      });
+    }
+  }
+
+  private parkedQuery(filter: ParkedFilter) {
+    const q = this.db.manager
+      .createQueryBuilder(OutboxEntity, 'o')
+      .leftJoin(CaseEntity, 'c', 'c.id = o.case_id')
+      .where('o.status = :s', { s: 'PARKED' });
+    if (filter.department) q.andWhere('c.department = :d', { d: filter.department.toUpperCase() });
+    if (filter.code) q.andWhere('o.last_error_code = :code', { code: filter.code });
+    if (filter.since) q.andWhere('o.updated_at >= :since', { since: filter.since });
+    if (filter.until) q.andWhere('o.updated_at <= :until', { until: filter.until });
+    if (filter.ids?.length) q.andWhere('o.id IN (:...ids)', { ids: filter.ids });
+    return q;
+  }
+
+  /** Parked messages with their case, newest first. */
+  async listParked(filter: ParkedFilter = {}) {
+    const rows = await this.parkedQuery(filter)
+      .leftJoin(CaseEventEntity, 'e', 'e.id = o.event_id')
+      .select([
+        'o.id AS id',
+        'o.case_id AS caseId',
+        'o.last_error_code AS code',
+        'o.parked_reason AS reason',
+        'o.attempts AS attempts',
+        'o.platform_seq AS platformSeq',
+        'o.updated_at AS parkedAt',
+        'c.department AS department',
+        'c.source_case_no AS sourceCaseNo',
+        'c.platform_project_no AS platformProjectNo',
+        'c.matter_name AS matterName',
+        'e.stage AS stage',
+        'e.stage_time AS stageTime',
+      ])
+      .orderBy('o.updated_at', 'DESC')
+      .limit(Math.min(filter.limit ?? 200, 1000))
+      .getRawMany();
+    return rows.map((r) => ({ ...r, id: String(r.id), attempts: Number(r.attempts), platformSeq: r.platformSeq === null ? null : Number(r.platformSeq) }));
+  }
+
+  /** Puts parked rows matching the filter back in line; returns the ids rerun. */
+  async rerunParked(filter: ParkedFilter): Promise<string[]> {
+    return this.db.transaction(async (em) => {
+      const ids = (await this.parkedQuery(filter).select('o.id', 'id').limit(Math.min(filter.limit ?? 10000, 10000)).getRawMany()).map((r) => String(r.id));
+      if (!ids.length) return [];
+      const now = new Date();
+      await em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ status: 'PENDING', nextAttemptAt: now, parkedReason: null, updatedAt: now, attempts: 0 })
+        .where(new Brackets((w) => w.where('id IN (:...ids)', { ids }).andWhere('status = :s', { s: 'PARKED' })))
+        .execute();
+      return ids;
+    });
+  }
+
+  /** Backlog figures for health, metrics and the dashboard. */
+  async stats(target = 'PLATFORM') {
+    const rows = await this.db.manager
+      .createQueryBuilder(OutboxEntity, 'o')
+      .select('o.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .addSelect('MIN(o.created_at)', 'oldest')
+      .where('o.target = :t', { t: target })
+      .andWhere('o.status IN (:...s)', { s: ['PENDING', 'IN_FLIGHT', 'PARKED'] })
+      .groupBy('o.status')
+      .getRawMany<{ status: OutboxStatus; n: string | number; oldest: string | Date | null }>();
+    const by = Object.fromEntries(rows.map((r) => [r.status, r]));
+    const oldest = [by.PENDING?.oldest, by.IN_FLIGHT?.oldest]
+      .filter(Boolean)
+      .map((d) => (d instanceof Date ? d : new Date(String(d).includes('T') || String(d).endsWith('Z') ? String(d) : String(d).replace(' ', 'T') + 'Z')))
+      .sort((a, b) => a.getTime() - b.getTime())[0];
+    return {
+      pending: Number(by.PENDING?.n ?? 0),
+      inFlight: Number(by.IN_FLIGHT?.n ?? 0),
+      parked: Number(by.PARKED?.n ?? 0),
+      oldestPendingAt: oldest ?? null,
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import type { SignAlg } from '../signing';
+import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
+import { CityPlatformPort, EndpointHealth, PlatformCall, PlatformOutcome, StageDeliveryContext } from '../platform-port';
+import { BUSINESS_CODES } from './business-codes';
+import { acceptBody, licenseBody, planStage, processBody, resultBody, specialBody } from './national-platform.mapper';
+import { PlatformAnswer, PlatformHttpClient } from './platform-http.client';
+
+export interface NationalPlatformSettings {
+  baseUrl: string;
+  appId: string;
+  secret: string;
+  signAlg: SignAlg;
+  rateLimitPerSecond: number;
+  breaker?: Partial<BreakerSettings>;
+  onBreakerStateChange?(endpoint: string, state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'): void;
+}
+
+export const PLATFORM_ENDPOINTS = ['accept', 'process', 'special', 'result', 'licenses', 'case'] as const;
+
+/**
+ * The Yueyang city platform (working model of city-platform-api.md), of the national aggregation
+ * family: accept first for project_no, then process / special / result under a per-case seq.
+ */
+export class NationalPlatformAdapter extends CityPlatformPort {
+  readonly client: PlatformHttpClient;
+  private readonly breakers: BreakerRegistry;
+
+  constructor(settings: NationalPlatformSettings) {
+    super();
+    this.breakers = new BreakerRegistry(
+      { ...DEFAULT_BREAKER_SETTINGS, ...settings.breaker },
+      { onStateChange: settings.onBreakerStateChange },
+    );
+    const limiter = new RateLimiter(settings.rateLimitPerSecond);
+    this.client = new PlatformHttpClient(
+      { baseUrl: settings.baseUrl, appId: settings.appId, secret: settings.secret, signAlg: settings.signAlg },
+      this.breakers,
+      limiter,
+    );
+  }
+
+  async deliverStage(ctx: StageDeliveryContext): Promise<PlatformOutcome> {
+    const { kase, department, matter, event } = ctx;
+    const plan = planStage(kase, event.stage, event);
+    const calls: PlatformCall[] = [];
+    if (plan.call === 'NONE') return { kind: 'SKIPPED', reason: plan.reason, calls };
+
+    if (plan.call === 'ACCEPT') {
+      const answer = await this.client.call('accept', 'POST', '/cases/accept', acceptBody(kase, department, matter, event));
+      calls.push(answer.call);
+      const outcome = this.classify(answer, calls);
+      if (outcome.kind !== 'DONE') return outcome;
+      const projectNo = (answer.data as { project_no?: unknown } | null)?.project_no;
+      if (typeof projectNo !== 'string' || !projectNo) {
+        return { kind: 'PARK', code: 'NO_PROJECT_NO', message: '平台受理成功但未返回办件编号 accept answered 0 without a project_no', calls };
+      }
+      return { kind: 'DONE', projectNo, calls };
+    }
+
+    const projectNo = kase.platformProjectNo;
+    if (!projectNo) {
+      // Cannot happen while stages go in order; retried so the accept ahead of it can finish.
+      return { kind: 'RETRY', code: 'NOT_YET_ACCEPTED', message: '案件尚未在平台受理 the case has no project_no yet', calls };
+    }
+    const seq = await ctx.seq();
+    const path = `/cases/${encodeURIComponent(projectNo)}`;
+    let answer: PlatformAnswer;
+    if (plan.call === 'PROCESS') answer = await this.client.call('process', 'POST', `${path}/process`, processBody(seq, department, event));
+    else if (plan.call === 'SPECIAL') answer = await this.client.call('special', 'POST', `${path}/special`, specialBody(seq, event));
+    else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event));
+    calls.push(answer.call);
+    const outcome = this.classify(answer, calls);
+    if (outcome.kind !== 'DONE' || plan.call !== 'RESULT' || plan.resultType !== 0 || !event.result?.certificateNo) return outcome;
+
+    // An electronic licence issued at completion is registered right after the result.
+    const lic = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, department, event));
+    calls.push(lic.call);
+    return this.classify(lic, calls);
+  }
+
+  async lastSeq(projectNo: string): Promise<number | null> {
+    const answer = await this.client.call('case', 'GET', `/cases/${encodeURIComponent(projectNo)}`);
+    const last = (answer.data as { last_seq?: unknown } | null)?.last_seq;
+    return answer.code === '0' && typeof last === 'number' ? last : null;
+  }
+
+  endpoints(): EndpointHealth[] {
+    return PLATFORM_ENDPOINTS.map((endpoint) => ({
+      endpoint,
+      state: this.breakers.state(endpoint),
+      opens: this.breakers.snapshot().find((s) => s.name === endpoint)?.opens ?? 0,
+    }));
+  }
+
+  isBlocked(): boolean {
+    return this.breakers.anyOpen();
+  }
+
+  close(): void {
+    this.breakers.shutdown();
+  }
+
+  private classify(answer: PlatformAnswer, calls: PlatformCall[]): PlatformOutcome {
+    if (answer.transportError !== undefined) {
+      return {
+        kind: 'RETRY',
+        code: answer.httpStatus === 429 ? 'HTTP_429' : answer.httpStatus ? `HTTP_${answer.httpStatus}` : 'TRANSPORT',
+        message: answer.transportError,
+        retryAfterMs: answer.retryAfterMs,
+        calls,
+      };
+    }
+    const code = answer.code ?? '';
+    const known = BUSINESS_CODES[code];
+    const detail = Array.isArray(answer.data)
+      ? (answer.data as { field?: string; message?: string }[]).map((d) => `${d.field}: ${d.message}`).join('; ')
+      : '';
+    const message = [known?.zh, answer.msg, detail].filter(Boolean).join(' — ').slice(0, 2000);
+    switch (known?.class) {
+      case 'DONE':
+        return { kind: 'DONE', calls };
+      case 'ALERT':
+        return { kind: 'ALERT', code, message, calls };
+      case 'PARK':
+        return { kind: 'PARK', code, message, calls };
+      case 'GAP':
+        return { kind: 'GAP', code, message, calls };
+      case 'RETRY':
+      case 'RETRY_THEN_PARK':
+        return { kind: 'RETRY', code, message, calls };
+      default:
+        return { kind: 'PARK', code: code || 'UNKNOWN', message: `未知业务码 unknown business code "${code}": ${answer.msg ?? ''}`, calls };
+    }
+  }
+}

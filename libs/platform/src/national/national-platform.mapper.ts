@@ -1,0 +1,143 @@
+import {
+  APPLY_CHANNELS,
+  CanonicalEvent,
+  PARTY_KINDS,
+  STAGE_LABEL_ZH,
+  Stage,
+  formatBeijingDateTime,
+  promiseDueDate,
+} from '#gw/case';
+import type { DepartmentEntry, MatterEntry } from '#gw/catalogue';
+import type { PlatformCase } from '../platform-port';
+
+/** Canonical certificate types → the platform's applyer_page_type (organisations have no national code). */
+const PAGE_TYPES: Record<string, string> = { USCC: '001' };
+
+const time = (iso: string | undefined) => formatBeijingDateTime(Date.parse(iso ?? new Date().toISOString()));
+
+/** What one canonical stage becomes on a platform of the national aggregation family. */
+export type StagePlan =
+  | { call: 'ACCEPT' }
+  | { call: 'PROCESS' }
+  | { call: 'SPECIAL' }
+  | { call: 'RESULT'; resultType: number }
+  | { call: 'NONE'; reason: string };
+
+/**
+ * Decides the call for a stage given what the platform already has. A case not yet on the
+ * platform is opened by its first stage (accept, with that stage as status); a case that came in
+ * online already has its project_no, so its stages are process steps and results of that case,
+ * never a new accept.
+ */
+export function planStage(kase: PlatformCase, stage: Stage, event: CanonicalEvent): StagePlan {
+  const opened = !!kase.platformProjectNo;
+  switch (stage) {
+    case 'SUBMITTED':
+      return opened ? { call: 'NONE', reason: '案件已在平台建立，申报环节无需再报 the case is already on the platform' } : { call: 'ACCEPT' };
+    case 'ACCEPTED':
+      return opened ? { call: 'PROCESS' } : { call: 'ACCEPT' };
+    case 'NOT_ACCEPTED':
+      return opened ? { call: 'RESULT', resultType: 6 } : { call: 'ACCEPT' };
+    case 'SPECIAL_STARTED':
+    case 'SPECIAL_ENDED':
+      return { call: 'SPECIAL' };
+    case 'COMPLETED':
+      return { call: 'RESULT', resultType: event.result?.type ?? 0 };
+    case 'WITHDRAWN':
+      return { call: 'RESULT', resultType: 5 };
+    case 'DELIVERED':
+      // The platform closes a case at its result; delivery of the certificate is recorded locally.
+      return { call: 'NONE', reason: '平台在办结时关闭案件，领证/送达仅在网关记录 the platform closes a case at its result' };
+    default:
+      return { call: 'PROCESS' };
+  }
+}
+
+export function acceptBody(kase: PlatformCase, dept: DepartmentEntry, matter: MatterEntry | undefined, e: CanonicalEvent) {
+  const applicant = e.applicants[0];
+  const contact = e.agent ?? applicant;
+  const stageTime = time(e.stageTime);
+  const accepted = e.stage === 'ACCEPTED';
+  const due = accepted && matter?.timeLimit ? promiseDueDate(new Date(e.stageTime), matter.timeLimit) : undefined;
+  return {
+    source_case_id: kase.sourceCaseNo,
+    task_code: e.matterCode,
+    task_name: matter?.name ?? e.matterName,
+    project_name: `${applicant.name}${matter?.name ?? e.matterName}`,
+    project_type: matter?.projectType ?? 2,
+    apply_type: APPLY_CHANNELS[e.applyChannel ?? 'WINDOW'],
+    applyer_type: PARTY_KINDS[applicant.kind],
+    applyer_name: applicant.name,
+    applyer_page_type: PAGE_TYPES[applicant.certType] ?? applicant.certType,
+    applyer_page_code: applicant.certNo,
+    legal: applicant.legalRep,
+    contact_name: contact.name,
+    contact_mobile: contact.phone ?? applicant.phone,
+    address: e.address,
+    org_name: dept.name,
+    org_code: dept.orgCode,
+    area_code: (e.location ?? kase.location ?? '430626').slice(0, 9),
+    handle_user_name: e.handler?.name,
+    apply_date: stageTime,
+    accept_date: accepted ? stageTime : undefined,
+    promise_date: due ? formatBeijingDateTime(due.getTime()) : undefined,
+    status: e.stage as 'SUBMITTED' | 'ACCEPTED' | 'NOT_ACCEPTED',
+    materials: e.materials?.map((m) => ({ material_name: m.name, get_type: m.getType ?? '1', get_num: m.count ?? 1 })),
+  };
+}
+
+export function processBody(seq: number, dept: DepartmentEntry, e: CanonicalEvent) {
+  const t = time(e.stageTime);
+  return {
+    seq,
+    event_name: e.stage,
+    process_name: e.stageName ?? STAGE_LABEL_ZH[e.stage],
+    handle_user_name: e.handler?.name ?? dept.name,
+    handle_explain: e.opinion ?? e.stageName ?? STAGE_LABEL_ZH[e.stage],
+    event_start_time: t,
+    event_end_time: t,
+  };
+}
+
+export function specialBody(seq: number, e: CanonicalEvent) {
+  const t = time(e.stageTime);
+  const name = e.special?.name ?? e.stageName ?? STAGE_LABEL_ZH[e.stage];
+  return {
+    seq,
+    special_type: e.stage === 'SPECIAL_STARTED' ? 'START' : 'END',
+    special_name: name,
+    special_reason: e.special?.reason ?? e.opinion ?? name,
+    special_time: t,
+    end_time: e.stage === 'SPECIAL_ENDED' ? t : undefined,
+    result: e.special?.result,
+  };
+}
+
+export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
+  return {
+    seq,
+    result_date: time(e.stageTime),
+    result_type: resultType,
+    result_explain: e.result?.explain ?? e.opinion ?? (resultType === 5 ? '申请人撤回' : resultType === 6 ? '不予受理' : undefined),
+    result_cetr_name: e.result?.certificateName,
+    result_cetr_no: e.result?.certificateNo,
+    is_delivery_results: 0,
+  };
+}
+
+export function licenseBody(projectNo: string, dept: DepartmentEntry, e: CanonicalEvent) {
+  const holder = e.applicants[0];
+  return {
+    certificate_name: e.result?.certificateName ?? e.matterName,
+    certificate_number: e.result!.certificateNo!,
+    certificate_type_code: e.matterCode.slice(-12),
+    certificate_holder: holder.name,
+    certificate_holder_code: holder.certNo,
+    certificate_holder_type: holder.kind === 'PERSON' ? '1' : '2',
+    issue_dept: dept.name,
+    issue_dept_code: dept.orgCode,
+    issue_date: time(e.stageTime).slice(0, 10),
+    certificate_area_code: (e.location ?? '430626').slice(0, 9),
+    project_no: projectNo,
+  };
+}

@@ -1,0 +1,106 @@
+import axios, { AxiosInstance } from 'axios';
+import { BreakerRegistry, NonTrippingError, RateLimiter } from '#gw/resilience';
+import { SignAlg, signedHeaders } from '../signing';
+import type { PlatformCall } from '../platform-port';
+
+export interface PlatformHttpSettings {
+  baseUrl: string;
+  appId: string;
+  secret: string;
+  signAlg: SignAlg;
+}
+
+/** What came back from one call, before the business meaning is decided. */
+export interface PlatformAnswer {
+  httpStatus: number | null;
+  code: string | null;
+  msg: string | null;
+  data: unknown;
+  /** Transport failure (network, timeout, 5xx, open breaker) — the call may be retried. */
+  transportError?: string;
+  /** From a 429's Retry-After, in ms. */
+  retryAfterMs?: number;
+  call: PlatformCall;
+}
+
+class TransportFailure extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus: number | null,
+  ) {
+    super(message);
+  }
+}
+
+class Throttled extends NonTrippingError {
+  constructor(readonly retryAfterMs: number) {
+    super(`HTTP 429, retry after ${retryAfterMs} ms`);
+  }
+}
+
+/**
+ * Signed JSON calls to the platform: every call waits for the shared rate limiter, goes through
+ * its endpoint's breaker, and is signed over the exact bytes sent.
+ */
+export class PlatformHttpClient {
+  private readonly http: AxiosInstance;
+
+  constructor(
+    private readonly settings: PlatformHttpSettings,
+    readonly breakers: BreakerRegistry,
+    readonly limiter: RateLimiter,
+  ) {
+    this.http = axios.create({ baseURL: settings.baseUrl, validateStatus: () => true, responseType: 'text', transformResponse: (d) => d, proxy: false });
+  }
+
+  async call(endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<PlatformAnswer> {
+    const started = Date.now();
+    const done = (a: Omit<PlatformAnswer, 'call'>): PlatformAnswer => ({
+      ...a,
+      call: {
+        endpoint,
+        httpStatus: a.httpStatus,
+        businessCode: a.code,
+        durationMs: Date.now() - started,
+        message: (a.transportError ?? a.msg ?? null)?.slice(0, 500) ?? null,
+      },
+    });
+    try {
+      const raw = body === undefined ? '' : JSON.stringify(body);
+      // Wait for the rate limiter before the breaker starts its clock: queueing is not slowness.
+      if (!this.breakers.breaker(endpoint).opened) await this.limiter.acquire();
+      return await this.breakers.fire<PlatformAnswer>(endpoint, async (signal: AbortSignal) => {
+        const headers = signedHeaders({ appId: this.settings.appId, secret: this.settings.secret, alg: this.settings.signAlg, body: raw });
+        const res = await this.http.request({
+          method,
+          url: path,
+          data: method === 'GET' ? undefined : raw,
+          headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8' },
+          signal,
+        });
+        if (res.status === 429) {
+          const seconds = Number(res.headers['retry-after']);
+          const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+          this.limiter.pauseUntil(Date.now() + retryAfterMs);
+          throw new Throttled(retryAfterMs);
+        }
+        if (res.status >= 500 || res.status === 408) throw new TransportFailure(`HTTP ${res.status}`, res.status);
+        let parsed: { code?: unknown; msg?: unknown; data?: unknown };
+        try {
+          parsed = JSON.parse(String(res.data));
+        } catch {
+          throw new TransportFailure(`HTTP ${res.status}: answer is not JSON`, res.status);
+        }
+        if (res.status !== 200 || parsed === null || typeof parsed !== 'object' || parsed.code === undefined) {
+          throw new TransportFailure(`HTTP ${res.status}: not a platform envelope`, res.status);
+        }
+        return done({ httpStatus: res.status, code: String(parsed.code), msg: parsed.msg === undefined ? null : String(parsed.msg), data: parsed.data });
+      });
+    } catch (e) {
+      if (e instanceof Throttled) return done({ httpStatus: 429, code: null, msg: null, data: null, transportError: e.message, retryAfterMs: e.retryAfterMs });
+      const err = e as Error & { code?: string; httpStatus?: number | null };
+      const message = err.code === 'EOPENBREAKER' ? `circuit open for ${endpoint}` : err.message;
+      return done({ httpStatus: err instanceof TransportFailure ? err.httpStatus : null, code: null, msg: null, data: null, transportError: message });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { CanonicalEvent } from '#gw/case';
+import type { DepartmentEntry, MatterEntry } from '#gw/catalogue';
+
+/** What the platform port needs to know about the case a stage belongs to. */
+export interface PlatformCase {
+  id: string;
+  sourceCaseNo: string;
+  /** Issued by the platform at accept, or known up front for a case that came in online. */
+  platformProjectNo: string | null;
+  online: boolean;
+  location: string | null;
+}
+
+export interface StageDeliveryContext {
+  kase: PlatformCase;
+  department: DepartmentEntry;
+  matter: MatterEntry | undefined;
+  event: CanonicalEvent;
+  /** Allocates (once, durably) the per-case sequence number this message carries; retries reuse it. */
+  seq(): Promise<number>;
+}
+
+/** One HTTP call made to the platform, for the delivery history. */
+export interface PlatformCall {
+  endpoint: string;
+  httpStatus: number | null;
+  businessCode: string | null;
+  durationMs: number;
+  message: string | null;
+}
+
+export type PlatformOutcome =
+  /** Received; for an accept, the platform's project_no. */
+  | { kind: 'DONE'; projectNo?: string; calls: PlatformCall[] }
+  /** Nothing to send for this stage on this platform (e.g. 领证 after the result closed the case). */
+  | { kind: 'SKIPPED'; reason: string; calls: PlatformCall[] }
+  /** Transient: try again later (after `retryAfterMs` when the platform said so). */
+  | { kind: 'RETRY'; code: string; message: string; retryAfterMs?: number; calls: PlatformCall[] }
+  /** Permanently refused: park with the platform's reason for an operator. */
+  | { kind: 'PARK'; code: string; message: string; calls: PlatformCall[] }
+  /** Our configuration is wrong (signature, app id): do not hammer; tell an operator. */
+  | { kind: 'ALERT'; code: string; message: string; calls: PlatformCall[] }
+  /** The platform lacks an earlier seq of this case: resend from `lastSeq + 1`. */
+  | { kind: 'GAP'; code: string; message: string; calls: PlatformCall[] };
+
+export interface EndpointHealth {
+  endpoint: string;
+  state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  opens: number;
+}
+
+/**
+ * The city platform behind one port: another province's interface is another implementation.
+ * Implementations decide which calls a canonical stage needs and classify every answer.
+ */
+export abstract class CityPlatformPort {
+  /** Delivers one stage of one case. Never throws for platform answers; throws only for bugs. */
+  abstract deliverStage(ctx: StageDeliveryContext): Promise<PlatformOutcome>;
+  /** The last seq the platform holds for a case (gap recovery), or null when it cannot say. */
+  abstract lastSeq(projectNo: string): Promise<number | null>;
+  /** State of each endpoint's circuit breaker. */
+  abstract endpoints(): EndpointHealth[];
+  /** True while calls should not be attempted (a breaker is open): the dispatcher stops claiming. */
+  abstract isBlocked(): boolean;
+  abstract close(): void;
+}

@@ -1,0 +1,3 @@
+export * from './rate-limiter';
+export * from './backoff';
+export * from './breaker-registry';

@@ -1,0 +1,133 @@
+import request from 'supertest';
+import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { platformAdmin } from '../support/platform-admin';
+import { scjgEvent } from '../support/scjg-events';
+import { waitFor } from '../support/wait-for';
+
+/** A case's life as SCJG reports it: 申报, 受理, 审查, 核准, 办结. */
+function lifecycle(bizNo: string, day = 23) {
+  const t = (h: number) => `2026-10-${day}T${String(h).padStart(2, '0')}:00:00+08:00`;
+  return [
+    scjgEvent({ bizNo, status: 10, statusTime: t(8) }),
+    scjgEvent({ bizNo, status: 20, statusTime: t(9) }),
+    scjgEvent({ bizNo, status: 30, statusTime: t(10) }),
+    scjgEvent({ bizNo, status: 40, statusTime: t(11) }),
+    scjgEvent({ bizNo, status: 50, statusTime: t(12), result: { decision: 'APPROVED', licenseNo: `91430626MA4Q${bizNo.slice(-6)}` } }),
+  ];
+}
+
+describe('delivery to the city platform', () => {
+  let gw: TestGateway;
+  let admin: ReturnType<typeof platformAdmin>;
+  const post = (body: unknown) =>
+    request(gw.url).post('/api/v1/departments/scjg/events').set('Authorization', `Bearer ${TOKENS.SCJG}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+  const op = () => ({ Authorization: `Bearer ${OPERATOR_TOKEN}` });
+  const caseOf = async (bizNo: string) => (await request(gw.url).get('/api/v1/cases').query({ dept: 'scjg', deptCaseNo: bizNo }).expect(200)).body;
+  const delivered = (bizNo: string) => waitFor(`case ${bizNo} delivered`, async () => {
+    const c = await caseOf(bizNo);
+    return c.delivery.state === 'DELIVERED' && c.delivery.pending === 0 ? c : null;
+  }, 30000);
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { BREAKER_RESET_MS: '1500', PLATFORM_TIMEOUT_MS: '1000' } });
+    admin = platformAdmin(gw.platform);
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('delivers every stage once, accept first and then seq 1, 2, 3 … in stage order, cases in parallel', async () => {
+    const cases = Array.from({ length: 12 }, (_, i) => `SCJG-ORDER-${String(i).padStart(6, '0')}`);
+    // Each case's stages are posted in order, but all cases at once, and every event twice.
+    await Promise.all(
+      cases.map(async (bizNo) => {
+        for (const e of lifecycle(bizNo)) {
+          expect([202]).toContain((await post(e)).status);
+          expect((await post(e)).status).toBe(200);
+        }
+      }),
+    );
+    for (const bizNo of cases) {
+      const c = await delivered(bizNo);
+      const accepts = (await admin.received({ source_case_id: bizNo, endpoint: 'accept' })).filter((x) => x.code === '0');
+      expect(accepts.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(accepts.map((a) => a.body.source_case_id))).toEqual(new Set([bizNo]));
+      const seqCalls = (await admin.received({ project_no: c.platformProjectNo })).filter((x) => ['process', 'special', 'result'].includes(x.endpoint));
+      const simCase = (await admin.cases()).find((k) => k.projectNo === c.platformProjectNo);
+      // The platform holds seq 1..n exactly once each, in stage order, and the case is closed.
+      expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect(simCase.events.map((e: any) => e.content.event_name ?? 'RESULT')).toEqual(['ACCEPTED', 'REVIEWED', 'APPROVED', 'RESULT']);
+      expect(simCase.closed).toBe(true);
+      // Sent in order, each once: no stage N+1 before N was acknowledged.
+      expect(seqCalls.map((x) => [x.body.seq, x.code])).toEqual([[1, '0'], [2, '0'], [3, '0'], [4, '0']]);
+      expect(c.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE', 'DONE', 'DONE']);
+    }
+  });
+
+  it('recovers from a 3001 sequence gap', async () => {
+    const bizNo = 'SCJG-GAP-000001';
+    const [submitted, accepted, reviewed] = lifecycle(bizNo);
+    await post(submitted).expect(202);
+    const opened = await delivered(bizNo);
+    await admin.setFaults({ businessCodes: [{ code: '3001', projectNo: opened.platformProjectNo, endpoint: 'process', times: 2 }] });
+    await post(accepted).expect(202);
+    await post(reviewed).expect(202);
+    const c = await delivered(bizNo);
+    expect(c.stages[1].delivery.history.map((h: any) => h.businessCode)).toContain('3001');
+    const simCase = (await admin.cases()).find((k) => k.projectNo === c.platformProjectNo);
+    expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2]);
+    await admin.clearFaults();
+  });
+
+  it('parks a 2001 refusal with the platform\'s reason, holds the case behind it, and delivers after a rerun', async () => {
+    const bizNo = 'SCJG-PARK-000001';
+    const [submitted, accepted, reviewed] = lifecycle(bizNo);
+    await admin.setFaults({ businessCodes: [{ code: '2001', sourceCaseId: bizNo, endpoint: 'accept' }] });
+    await post(submitted).expect(202);
+    await post(accepted).expect(202);
+    await post(reviewed).expect(202);
+    const parked = await waitFor('parked message', async () => {
+      const r = await request(gw.url).get('/api/v1/parked').set(op()).query({ dept: 'scjg', code: '2001' }).expect(200);
+      return r.body.items.find((i: any) => i.sourceCaseNo === bizNo);
+    });
+    expect(parked).toMatchObject({ code: '2001', department: 'SCJG', stage: 'SUBMITTED', reason: expect.stringContaining('字段校验失败') });
+    // Nothing behind it leaves while it is parked.
+    await new Promise((r) => setTimeout(r, 600));
+    let c = await caseOf(bizNo);
+    expect(c.delivery).toMatchObject({ state: 'PARKED', parked: 1, pending: 2 });
+    expect(c.platformProjectNo).toBeNull();
+
+    await request(gw.url).get('/api/v1/parked').expect(401);
+    await admin.clearFaults();
+    const rerun = await request(gw.url).post(`/api/v1/parked/${parked.id}/rerun`).set(op()).expect(200);
+    expect(rerun.body).toEqual({ rerun: 1, ids: [parked.id] });
+    c = await delivered(bizNo);
+    expect(c.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE']);
+    const audit = await gw.db.manager.query(`SELECT action, target_id FROM audit_log WHERE action = 'PARKED_RERUN'`);
+    expect(audit.map((a: any) => String(a.target_id))).toContain(parked.id);
+  });
+
+  it('opens the breaker during a platform outage (no calls while open), keeps ingesting, and drains after recovery', async () => {
+    await admin.setFaults({ outage: '503' });
+    const cases = Array.from({ length: 5 }, (_, i) => `SCJG-OUTAGE-${String(i).padStart(6, '0')}`);
+    for (const bizNo of cases) await post(lifecycle(bizNo)[0]).expect(202);
+    await waitFor('breaker open', async () => {
+      const s = (await request(gw.url).get('/api/v1/delivery/status').set(op()).expect(200)).body;
+      return s.platform.some((e: any) => e.state === 'OPEN') && s.dispatcher.blocked;
+    });
+    const before = (await admin.stats()).total;
+    // While open: ingest still answers 202, and the platform sees no calls.
+    for (const bizNo of cases) await post(lifecycle(bizNo)[1]).expect(202);
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await admin.stats()).total).toBe(before);
+
+    await admin.clearFaults();
+    for (const bizNo of cases) {
+      const c = await delivered(bizNo);
+      expect(c.stages.map((s: any) => s.stage)).toEqual(['SUBMITTED', 'ACCEPTED']);
+    }
+    const status = (await request(gw.url).get('/api/v1/delivery/status').set(op()).expect(200)).body;
+    expect(status.platform.every((e: any) => e.state === 'CLOSED')).toBe(true);
+    expect(status.outbox).toMatchObject({ pending: 0, inFlight: 0 });
+  });
+});
