@@ -58,9 +58,8 @@ export class IngestService {
   /** Handles `POST /api/v1/departments/{dept}/events`; returns the reply in the department's format. */
   async receiveEvent(req: EventRequest): Promise<HttpReply> {
     const code = String(req.department ?? '').toUpperCase();
-    const dept = this.catalogue.department(code);
-    const adapter = this.adapters.get(code);
-    const reply = (d: IngestDecision) => (adapter?.formatReply ?? defaultJsonReply)(d);
+    const known = this.adapters.get(code);
+    const reply = (d: IngestDecision) => (known?.formatReply ?? defaultJsonReply)(d);
     const { mediaType, charset } = parseContentType(req.contentType);
     const record: InboundRecord = {
       department: code.slice(0, 16) || 'UNKNOWN',
@@ -74,30 +73,9 @@ export class IngestService {
     };
 
     try {
-      if (!dept) {
-        return reply(await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${req.department}"`));
-      }
-      if (dept.restricted) {
-        // Classified: the payload is neither read nor kept; only the refusal is audited.
-        await this.audit.append({
-          actor: `dept:${code}`,
-          action: 'INGRESS_REFUSED_RESTRICTED',
-          targetType: 'department',
-          targetId: code,
-          detail: { bytes: req.body.length, reason: 'department data is classified' },
-          correlationId: req.correlationId,
-        });
-        return reply({ httpStatus: 403, code: ErrorCodes.DEPARTMENT_RESTRICTED, message: '该部门数据涉密，不经网关传输 this department\'s matters are classified and never pass the gateway' });
-      }
-      try {
-        this.auth.verify(code, req.authorization);
-      } catch (e) {
-        const err = e as GatewayError;
-        return reply(await this.refuse(record, err.httpStatus, err.code, err.message));
-      }
-      if (!dept.enabled || !adapter) {
-        return reply(await this.refuse(record, 404, ErrorCodes.DEPARTMENT_DISABLED, `部门未启用 department ${code} is not enabled`));
-      }
+      const admitted = await this.admit(req.department, req.authorization, record);
+      if ('refusal' in admitted) return reply(admitted.refusal);
+      const adapter = admitted.adapter;
       if (!adapter.eventMediaTypes.includes(mediaType)) {
         const outcome = await this.quarantine(record, 415, 'UNREADABLE', ErrorCodes.MEDIA_TYPE_UNSUPPORTED,
           `不支持的内容类型 Content-Type "${mediaType}" is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
@@ -110,6 +88,41 @@ export class IngestService {
       if (e instanceof GatewayError) return reply({ httpStatus: e.httpStatus, code: e.code, message: e.message, errors: e.errors });
       throw new StorageUnavailableError(e);
     }
+  }
+
+  /**
+   * The gate every department request passes first: known department, not classified, its own
+   * token, enabled. Refusals are kept (except a classified department's, which is only audited).
+   */
+  async admit(department: string, authorization: string | undefined, record: InboundRecord): Promise<{ adapter: DepartmentAdapter } | { refusal: EventOutcome }> {
+    const code = String(department ?? '').toUpperCase();
+    const dept = this.catalogue.department(code);
+    if (!dept) {
+      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${department}"`) };
+    }
+    if (dept.restricted) {
+      // Classified: the payload is neither read nor kept; only the refusal is audited.
+      await this.audit.append({
+        actor: `dept:${code}`,
+        action: 'INGRESS_REFUSED_RESTRICTED',
+        targetType: 'department',
+        targetId: code,
+        detail: { bytes: record.body?.length ?? null, channel: record.channel, reason: 'department data is classified' },
+        correlationId: record.correlationId ?? undefined,
+      });
+      return { refusal: { httpStatus: 403, code: ErrorCodes.DEPARTMENT_RESTRICTED, message: "该部门数据涉密，不经网关传输 this department's matters are classified and never pass the gateway" } };
+    }
+    try {
+      this.auth.verify(code, authorization);
+    } catch (e) {
+      const err = e as GatewayError;
+      return { refusal: await this.refuse(record, err.httpStatus, err.code, err.message) };
+    }
+    const adapter = this.adapters.get(code);
+    if (!dept.enabled || !adapter) {
+      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_DISABLED, `部门未启用 department ${code} is not enabled`) };
+    }
+    return { adapter };
   }
 
   /**
