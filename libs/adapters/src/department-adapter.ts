@@ -73,6 +73,48 @@ export interface DepartmentAdapter {
   formatReply?(decision: IngestDecision): HttpReply;
   /** Present for departments that send batch files to `/batches`. */
   readonly batch?: BatchReader;
+  /**
+   * How platform callbacks reach this department's system: `push` (the gateway POSTs
+   * `formatDelivery` to the department's URL) or `inbox` (the department fetches them). Absent: push.
+   */
+  readonly deliveryMode?: 'push' | 'inbox';
+  /** The request carrying one callback to the department system, in its own format. */
+  formatDelivery?(delivery: DepartmentDelivery): OutboundRequest;
+  /** Reads the department system's answer to a delivery. Must never throw. */
+  parseDeliveryReply?(status: number, contentType: string | undefined, body: Buffer): DeliveryReply;
+}
+
+/** Callback types that are delivered to a department system. */
+export type DeliveryType = 'ONLINE_APPLICATION' | 'SUPPLEMENT_SUBMITTED' | 'WITHDRAWN' | 'URGE';
+
+/** One platform callback on its way to the department that handles the case. */
+export interface DepartmentDelivery {
+  type: DeliveryType;
+  callbackId: string;
+  /** The platform's project_no (申办号). */
+  projectNo: string;
+  /** `yyyy-MM-dd HH:mm:ss` Beijing time, as the platform sent it. */
+  occurredAt: string;
+  /** The callback's `data` as the platform sent it (city-platform-api.md). */
+  data: Record<string, unknown>;
+  /** The department's own case number, once known (follow-ups of an application it already took). */
+  departmentCaseNo?: string | null;
+  /** The matter (事项实施编码) of the case; follow-up callbacks do not repeat it. */
+  matterCode?: string | null;
+}
+
+export interface OutboundRequest {
+  contentType: string;
+  body: Buffer;
+}
+
+export interface DeliveryReply {
+  ok: boolean;
+  /** A refusal that will not change by retrying (the system rejected the content). */
+  permanent?: boolean;
+  /** The department's new case number for an online application, when it answers one. */
+  departmentCaseNo?: string;
+  message: string;
 }
 
 /** One row of a batch file, read or not. */
@@ -80,6 +122,11 @@ export interface BatchRow {
   /** Data row number, 1-based, header excluded. */
   row: number;
   result: ParseResult;
+  /**
+   * The row as a self-contained one-row file (header and this row, UTF-8), kept as the row's raw
+   * payload so an operator can replay it through the batch reader after a mapping fix.
+   */
+  raw?: Buffer;
 }
 
 /** Reads a department's batch file as a stream: memory must not grow with the file. */

@@ -1,6 +1,7 @@
 import type { CanonicalEvent, CaseResultDto, FieldIssue, PartyDto, Stage } from '#gw/case';
 import type { DepartmentEntry } from '#gw/catalogue';
-import type { DepartmentAdapter, DepartmentAdapterFactory, ParseResult, RawInbound } from '../../department-adapter';
+import type { DeliveryReply, DepartmentAdapter, DepartmentAdapterFactory, DepartmentDelivery, OutboundRequest, ParseResult, RawInbound } from '../../department-adapter';
+import { formatScjgDelivery, parseScjgDeliveryReply } from './scjg-delivery';
 import { decodeBody, fromIsoWithOffset, issue, text } from '../../mapping-helpers';
 
 /** SCJG numeric statuses (departments.md) → canonical stages. */
@@ -128,6 +129,16 @@ export class ScjgAdapter implements DepartmentAdapter {
 
   sourceField(canonicalPath: string): string {
     return SOURCE_FIELDS[canonicalPath] ?? canonicalPath;
+  }
+
+  readonly deliveryMode = 'push' as const;
+
+  formatDelivery(delivery: DepartmentDelivery): OutboundRequest {
+    return formatScjgDelivery(delivery);
+  }
+
+  parseDeliveryReply(status: number, contentType: string | undefined, body: Buffer): DeliveryReply {
+    return parseScjgDeliveryReply(status, contentType, body);
   }
 }
 

@@ -1,0 +1,1 @@
+export { createAdapter, BdcAdapter, BDC_STAGES, BDC_CERT_TYPES, BDC_MEDIA_TYPES, encodeGbk } from './bdc.adapter';

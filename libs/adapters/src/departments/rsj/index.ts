@@ -1,0 +1,1 @@
+export { createAdapter, RsjAdapter, RSJ_STATUS, RSJ_RESULTS, RSJ_FIELDS } from './rsj.adapter';
