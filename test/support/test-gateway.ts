@@ -42,6 +42,8 @@ export interface TestGatewayOptions {
 
 export const PLATFORM_APP_ID = '430626-gateway';
 export const PLATFORM_SECRET = 'test-platform-secret-0123456789';
+export const CALLBACK_APP_ID = 'city-platform';
+export const CALLBACK_SECRET = 'test-callback-secret-0123456789';
 
 /** Starts the embedded gateway on a random port over a throw-away database. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -54,6 +56,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
     CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
     CITY_PLATFORM_SECRET: PLATFORM_SECRET,
+    PLATFORM_CALLBACK_APP_ID: CALLBACK_APP_ID,
+    PLATFORM_CALLBACK_SECRET: CALLBACK_SECRET,
     WAKE_URL: `tcp://127.0.0.1:${await freePort()}`,
     DISPATCH_POLL_MS: '200',
     DISPATCH_RETRY_BASE_MS: '100',
@@ -62,15 +66,21 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...options.env,
   };
   const ctx = createGatewayContext(env);
+  // A known port, so the simulator can be told where to call back before the gateway listens.
+  const gatewayPort = await freePort();
   const platform = await startPlatformSimulator({
     port: 0,
     apps: { [PLATFORM_APP_ID]: PLATFORM_SECRET },
     rateLimitPerSecond: Number(env.SIMULATOR_RATE_LIMIT ?? 1000),
+    callbackUrl: `http://127.0.0.1:${gatewayPort}/api/v1/platform/callbacks`,
+    callbackAppId: CALLBACK_APP_ID,
+    callbackSecret: CALLBACK_SECRET,
+    callbackBackoffMs: 100,
   });
   const db = await openDatabase(ctx.config.database);
   const app = await buildGatewayApp(ctx, { database: db, logs: false, platformUrl: options.platformUrl ?? platform.url });
   await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
+  await app.listen(gatewayPort, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   return {
     app,

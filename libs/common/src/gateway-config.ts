@@ -59,6 +59,12 @@ class GatewayEnv {
   @IsOptional() @IsInt() @Min(1) @Max(10000)
   CITY_PLATFORM_RATE_LIMIT?: number;
 
+  @IsOptional() @IsString() @Matches(/^[\w.-]{1,64}$/)
+  PLATFORM_CALLBACK_APP_ID?: string;
+
+  @IsOptional() @IsInt() @Min(1000) @Max(86400000)
+  INBOX_LEASE_MS?: number;
+
   @IsOptional() @IsInt() @Min(0) @Max(65535)
   SIMULATOR_PORT?: number;
 
@@ -100,6 +106,7 @@ const NUMERIC = [
   'DISPATCH_RETRY_BASE_MS',
   'PLATFORM_TIMEOUT_MS',
   'BREAKER_RESET_MS',
+  'INBOX_LEASE_MS',
 ] as const;
 
 export type DatabaseConfig =
@@ -128,6 +135,8 @@ export interface GatewayConfig {
     rateLimitPerSecond: number;
   };
   simulatorPort: number;
+  /** Platform → gateway callbacks: the platform's app id (its secret is PLATFORM_CALLBACK_SECRET); inbox lease for fetching departments. */
+  callbacks: { appId: string; inboxLeaseMs: number };
   /** How the ingress wakes the dispatcher: tcp://… (embedded default), amqp://… (RabbitMQ), or none (poll only). */
   wakeUrl: string;
   dispatch: { concurrency: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number };
@@ -197,6 +206,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       rateLimitPerSecond: parsed.CITY_PLATFORM_RATE_LIMIT ?? 50,
     },
     simulatorPort: parsed.SIMULATOR_PORT ?? 3100,
+    callbacks: { appId: parsed.PLATFORM_CALLBACK_APP_ID ?? 'city-platform', inboxLeaseMs: parsed.INBOX_LEASE_MS ?? 5 * 60_000 },
     wakeUrl: parsed.WAKE_URL ?? `tcp://127.0.0.1:${(parsed.PORT ?? 3000) + 1}`,
     dispatch: {
       concurrency: parsed.DISPATCH_CONCURRENCY ?? 16,

@@ -59,7 +59,7 @@ export function pinoHttpOptions(level: string) {
     },
     customProps: (req: IncomingMessage) => ({ correlationId: (req as any).id }),
     serializers: {
-      req: (req: any) => ({ method: req.method, url: req.url, id: req.id }),
+      req: (req: any) => ({ method: req.method, url: maskFreeText(req.url ?? ''), id: req.id }),
       res: (res: any) => ({ statusCode: res.statusCode }),
     },
     autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },

@@ -10,6 +10,8 @@ export interface GatewaySecrets {
   deptTokens: Record<string, string>;
   /** Secret shared with the platform (the embedded simulator uses it when no platform URL is set). */
   platformSecret: string;
+  /** Secret the platform signs its callbacks with (PLATFORM_CALLBACK_SECRET). */
+  callbackSecret: string;
   /** Bearer token for the operators' API (rerun, replay) until operator accounts sign in. */
   operatorToken: string;
   /** Where generated secrets were written (embedded mode), for the start-up message. */
@@ -71,6 +73,12 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     platformSecret = generate(24);
   }
 
+  let callbackSecret = env.PLATFORM_CALLBACK_SECRET ?? stored.callbackSecret;
+  if (!callbackSecret) {
+    if (config.mode === 'production') missing.push('PLATFORM_CALLBACK_SECRET');
+    else callbackSecret = generate(24);
+  }
+
   let operatorToken = env.GATEWAY_OPERATOR_TOKEN ?? stored.operatorToken;
   if (!operatorToken) {
     if (config.mode === 'production') missing.push('GATEWAY_OPERATOR_TOKEN');
@@ -84,12 +92,12 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
     mkdirSync(dirname(file), { recursive: true });
-    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, operatorToken };
+    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedFile = file;
   }
-  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, operatorToken: operatorToken!, generatedFile };
+  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, generatedFile };
 }
 
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */

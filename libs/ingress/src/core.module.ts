@@ -1,10 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
+import { DepartmentAuth } from './department-auth';
 import { GATEWAY_CONTEXT, GatewayContext } from './gateway-context';
 import { OperatorGuard } from './http/operator.guard';
 
-/** What every gateway app shares: the start-up context, the catalogue, the adapters, the operator guard. */
+/** What every gateway app shares: the start-up context, the catalogue, the adapters, department tokens, the operator guard. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -15,9 +16,10 @@ export class CoreModule {
         { provide: GATEWAY_CONTEXT, useValue: ctx },
         { provide: Catalogue, useValue: ctx.catalogue },
         { provide: AdapterRegistry, useValue: ctx.adapters },
+        { provide: DepartmentAuth, useValue: new DepartmentAuth(ctx.secrets.deptTokens) },
         OperatorGuard,
       ],
-      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, OperatorGuard],
+      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, DepartmentAuth, OperatorGuard],
     };
   }
 }

@@ -9,3 +9,7 @@ export * from './http/http-app';
 export * from './http/ingress.controller';
 export * from './http/operator.guard';
 export * from './core.module';
+export { ReadinessProbe } from './http/health.controller';
+export * from './health.module';
+export * from './quarantine.service';
+export * from './batch-ingest.service';

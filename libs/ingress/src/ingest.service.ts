@@ -39,6 +39,14 @@ export function parseContentType(value: string | undefined): { mediaType: string
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** Told the outcome of every event request as it is answered (metrics). Must not throw. */
+export interface IngestObserver {
+  onOutcome(department: string, outcome: string, httpStatus: number): void;
+}
+
+/** Optional provider of an `IngestObserver` for the ingress module. */
+export const INGEST_OBSERVER = Symbol('INGEST_OBSERVER');
+
 /**
  * The ingress pipeline: authenticate, read through the department's adapter, refuse what may not
  * pass, validate, and store durably — answering 2xx only after the commit. Whatever is not
@@ -53,13 +61,17 @@ export class IngestService {
     private readonly audit: AuditRepository,
     private readonly cipher: PersonalDataCipher,
     private readonly signal: OutboxSignal,
+    private readonly observer?: IngestObserver,
   ) {}
 
   /** Handles `POST /api/v1/departments/{dept}/events`; returns the reply in the department's format. */
   async receiveEvent(req: EventRequest): Promise<HttpReply> {
     const code = String(req.department ?? '').toUpperCase();
     const known = this.adapters.get(code);
-    const reply = (d: IngestDecision) => (known?.formatReply ?? defaultJsonReply)(d);
+    const reply = (d: IngestDecision) => {
+      this.observer?.onOutcome(code, d.code, d.httpStatus);
+      return (known?.formatReply ?? defaultJsonReply)(d);
+    };
     const { mediaType, charset } = parseContentType(req.contentType);
     const record: InboundRecord = {
       department: code.slice(0, 16) || 'UNKNOWN',
@@ -228,6 +240,11 @@ export class IngestService {
   ): Promise<EventOutcome> {
     const inboundId = await this.ingest.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
     return { httpStatus, code, message, errors, inboundId };
+  }
+
+  /** Keeps a payload that cannot be read at all (a whole batch file) in the quarantine. */
+  async keepUnreadable(record: InboundRecord, code: string, message: string, errors: FieldIssue[] = []): Promise<string> {
+    return (await this.quarantine(record, 400, 'UNREADABLE', code, message, errors)).inboundId!;
   }
 
   /** Refused before reading (unknown department, bad token): kept, but not in the quarantine. */

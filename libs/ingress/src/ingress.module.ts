@@ -1,16 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
-import { AuditRepository, CaseReadRepository, IngestRepository } from '#gw/persistence';
+import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository } from '#gw/persistence';
+import { join } from 'node:path';
+import { BatchIngestService } from './batch-ingest.service';
 import { CaseViewService } from './case-view.service';
+import { BatchController } from './http/batch.controller';
+import { QuarantineController } from './http/quarantine.controller';
+import { QuarantineService } from './quarantine.service';
 import { DepartmentAuth } from './department-auth';
 import { GatewayContext } from './gateway-context';
 import { CasesController } from './http/cases.controller';
-import { HealthController } from './http/health.controller';
+import { HealthModule } from './health.module';
 import { IngressController } from './http/ingress.controller';
-import { IngestService } from './ingest.service';
+import { INGEST_OBSERVER, IngestObserver, IngestService } from './ingest.service';
 import { NoopOutboxSignal, OutboxSignal } from './outbox-signal';
 
 /**
@@ -22,16 +26,25 @@ export class IngressModule {
   static forRoot(ctx: GatewayContext, options: { signal?: OutboxSignal } = {}): DynamicModule {
     return {
       module: IngressModule,
-      imports: [TerminusModule],
-      controllers: [IngressController, CasesController, HealthController],
+      imports: [HealthModule],
+      controllers: [IngressController, BatchController, CasesController, QuarantineController],
       providers: [
-        { provide: DepartmentAuth, useValue: new DepartmentAuth(ctx.secrets.deptTokens) },
         { provide: OutboxSignal, useValue: options.signal ?? new NoopOutboxSignal() },
         {
           provide: IngestService,
-          useFactory: (cat: Catalogue, reg: AdapterRegistry, auth: DepartmentAuth, ing: IngestRepository, aud: AuditRepository, c: PersonalDataCipher, s: OutboxSignal) =>
-            new IngestService(cat, reg, auth, ing, aud, c, s),
-          inject: [Catalogue, AdapterRegistry, DepartmentAuth, IngestRepository, AuditRepository, PersonalDataCipher, OutboxSignal],
+          useFactory: (cat: Catalogue, reg: AdapterRegistry, auth: DepartmentAuth, ing: IngestRepository, aud: AuditRepository, c: PersonalDataCipher, s: OutboxSignal, o?: IngestObserver) =>
+            new IngestService(cat, reg, auth, ing, aud, c, s, o),
+          inject: [Catalogue, AdapterRegistry, DepartmentAuth, IngestRepository, AuditRepository, PersonalDataCipher, OutboxSignal, { token: INGEST_OBSERVER, optional: true }],
+        },
+        {
+          provide: QuarantineService,
+          useFactory: (q: QuarantineRepository, reg: AdapterRegistry, ing: IngestService, aud: AuditRepository) => new QuarantineService(q, reg, ing, aud),
+          inject: [QuarantineRepository, AdapterRegistry, IngestService, AuditRepository],
+        },
+        {
+          provide: BatchIngestService,
+          useFactory: (ing: IngestService, b: BatchRepository) => new BatchIngestService(ing, b, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes),
+          inject: [IngestService, BatchRepository],
         },
         {
           provide: CaseViewService,
@@ -39,7 +52,7 @@ export class IngressModule {
           inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
         },
       ],
-      exports: [DepartmentAuth, IngestService, CaseViewService, OutboxSignal],
+      exports: [IngestService, CaseViewService, OutboxSignal, QuarantineService, BatchIngestService],
     };
   }
 }

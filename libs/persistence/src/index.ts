@@ -4,6 +4,8 @@ export * from './ingest.repository';
 export * from './audit.repository';
 export * from './case-read.repository';
 export * from './outbox.repository';
+export * from './quarantine.repository';
+export * from './callback.repository';
 export * from './persistence.module';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';

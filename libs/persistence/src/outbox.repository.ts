@@ -62,15 +62,24 @@ export class OutboxRepository {
    * row not yet delivered), so stage N+1 never leaves before stage N is acknowledged.
    */
   async claim(owner: string, limit: number, leaseMs: number, target = 'PLATFORM'): Promise<OutboxEntity[]> {
-    return this.db.transaction(async (em) => {
+    return this.claimTransaction(async (em) => {
       const now = new Date();
+      // Candidates: cases whose head is a due PENDING row, earliest first. Walks the claim index in
+      // due order and stops at the limit, so its cost does not grow with the backlog (a GROUP BY
+      // over every pending row did: ~1/backlog of the rate), and skips cases held behind a head in
+      // flight or parked instead of returning them and claiming nothing. Heads are checked again
+      // below, after the case locks, exactly as before.
+      // (SQLite, without statistics, would probe the earlier rows through the target index: name the case index.)
+      const byCase = this.db.dialect === 'sqlite' ? ' INDEXED BY ix_outbox_case' : '';
       const due = await em
         .createQueryBuilder(OutboxEntity, 'o')
         .select('o.case_id', 'caseId')
-        .addSelect('MIN(o.next_attempt_at)', 'due')
-        .where('o.status = :s AND o.target = :t AND o.next_attempt_at <= :now', { s: 'PENDING', t: target, now })
-        .groupBy('o.case_id')
-        .orderBy('due', 'ASC')
+        .where('o.target = :t AND o.status = :s AND o.next_attempt_at <= :now AND o.case_id IS NOT NULL', { s: 'PENDING', t: target, now })
+        .andWhere(
+          `NOT EXISTS (SELECT 1 FROM outbox b${byCase} WHERE b.case_id = o.case_id AND b.target = o.target AND b.status IN ('PENDING', 'IN_FLIGHT', 'PARKED')` +
+            ` AND (b.order_key < o.order_key OR (b.order_key = o.order_key AND b.id < o.id)))`,
+        )
+        .orderBy('o.nextAttemptAt', 'ASC')
         .limit(limit * 2)
         .getRawMany<{ caseId: string }>();
       let caseIds = due.map((d) => d.caseId).filter(Boolean);
@@ -97,13 +106,27 @@ export class OutboxRepository {
         .slice(0, limit);
       if (!claimable.length) return [];
       const leaseUntil = new Date(now.getTime() + leaseMs);
-      await em.update(
-        OutboxEntity,
-        { id: In(claimable.map((c) => c.id)), status: 'PENDING' },
-        { status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now },
-      );
-      return claimable.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
+      const ids = claimable.map((c) => c.id);
+      const updated = await em.update(OutboxEntity, { id: In(ids), status: 'PENDING' }, { status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now });
+      let held = claimable;
+      if (updated.affected !== undefined && updated.affected !== ids.length) {
+        // Not expected under the case locks; but never deliver a row whose lease another holds.
+        const mine = await em.find(OutboxEntity, { where: { id: In(ids), status: 'IN_FLIGHT', leaseOwner: owner }, select: { id: true, leaseUntil: true } });
+        const ok = new Set(mine.filter((m) => m.leaseUntil?.getTime() === leaseUntil.getTime()).map((m) => m.id));
+        held = claimable.filter((c) => ok.has(c.id));
+      }
+      return held.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
     });
+  }
+
+  /**
+   * The claim's transaction. On MySQL it reads committed data (READ COMMITTED): under REPEATABLE
+   * READ its snapshot would date from its first query, taken before it locked the cases, and could
+   * show a row another dispatcher claimed or finished just then as still pending — that row would
+   * be "claimed" again and sent twice (an accept repeated, or a seq sent by two dispatchers).
+   */
+  private claimTransaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.dialect === 'mysql' ? this.db.dataSource.transaction('READ COMMITTED', fn) : this.db.transaction(fn);
   }
 
   async caseAndEvent(row: OutboxEntity): Promise<{ kase: CaseEntity; event: CaseEventEntity } | null> {
@@ -199,7 +222,11 @@ export class OutboxRepository {
       .createQueryBuilder(OutboxEntity, 'o')
       .leftJoin(CaseEntity, 'c', 'c.id = o.case_id')
       .where('o.status = :s', { s: 'PARKED' });
-    if (filter.department) q.andWhere('c.department = :d', { d: filter.department.toUpperCase() });
+    if (filter.department) {
+      const d = filter.department.toUpperCase();
+      // Platform messages belong to a case's department; department deliveries name it in their target.
+      q.andWhere('(c.department = :d OR o.target IN (:...targets))', { d, targets: [`DEPT:${d}`, `INBOX:${d}`] });
+    }
     if (filter.code) q.andWhere('o.last_error_code = :code', { code: filter.code });
     if (filter.since) q.andWhere('o.updated_at >= :since', { since: filter.since });
     if (filter.until) q.andWhere('o.updated_at <= :until', { until: filter.until });
@@ -213,6 +240,9 @@ export class OutboxRepository {
       .leftJoin(CaseEventEntity, 'e', 'e.id = o.event_id')
       .select([
         'o.id AS id',
+        'o.target AS target',
+        'o.kind AS kind',
+        'o.group_key AS projectNo',
         'o.case_id AS caseId',
         'o.last_error_code AS code',
         'o.parked_reason AS reason',
@@ -221,7 +251,7 @@ export class OutboxRepository {
         'o.updated_at AS parkedAt',
         'c.department AS department',
         'c.source_case_no AS sourceCaseNo',
-        'c.platform_project_no AS platformProjectNo',
+        'COALESCE(c.platform_project_no, o.group_key) AS platformProjectNo',
         'c.matter_name AS matterName',
         'e.stage AS stage',
         'e.stage_time AS stageTime',

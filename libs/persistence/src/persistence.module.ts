@@ -5,6 +5,8 @@ import { CaseReadRepository } from './case-read.repository';
 import { Database, openDatabase } from './database';
 import { IngestRepository } from './ingest.repository';
 import { OutboxRepository } from './outbox.repository';
+import { BatchRepository, QuarantineRepository } from './quarantine.repository';
+import { CallbackRepository } from './callback.repository';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -35,9 +37,12 @@ export class PersistenceModule {
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
+        { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
+        { provide: BatchRepository, useFactory: (db: Database) => new BatchRepository(db), inject: [Database] },
+        { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         DatabaseCloser,
       ],
-      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository],
+      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
     };
   }
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { formatBeijingDateTime } from '#gw/case';
 import {
   BadRequestException,
   ConflictException,
@@ -117,6 +119,42 @@ export class AdminController {
     } catch (e) {
       if (e instanceof CallbackRequestError)
         throw e.conflict ? new ConflictException(e.message) : new BadRequestException(e.message);
+      throw e;
+    }
+  }
+
+  /**
+   * A citizen applies online on the platform: the platform opens the case under a new project_no
+   * (seq starts at 1 for the department's reports) and calls the gateway back with the application.
+   */
+  @Post('online-applications')
+  @HttpCode(202)
+  onlineApplication(@JsonBody() body: unknown): { projectNo: string; callback: CallbackDelivery } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestException('body must be a JSON object');
+    const app = body as Record<string, unknown>;
+    if (typeof app.task_code !== 'string' || !/^[0-9A-Z]{12,36}$/.test(app.task_code)) throw new BadRequestException('task_code is required');
+    const now = Date.now();
+    const applyDate = typeof app.apply_date === 'string' ? app.apply_date : formatBeijingDateTime(now);
+    const created = this.state.createCase(
+      {
+        sourceCaseId: `online:${randomUUID()}`,
+        orgCode: typeof app.org_code === 'string' ? app.org_code : app.task_code.slice(0, 18),
+        taskCode: app.task_code,
+        businessDate: applyDate.slice(0, 10),
+        accept: { ...app, apply_type: 2, status: 'SUBMITTED', apply_date: applyDate },
+        status: 'SUBMITTED',
+      },
+      now,
+    );
+    try {
+      const callback = this.callbacks.send({
+        type: 'ONLINE_APPLICATION',
+        callback_id: typeof app.callback_id === 'string' ? app.callback_id : undefined,
+        data: { ...app, project_no: created.projectNo, apply_date: applyDate, apply_type: 2 },
+      });
+      return { projectNo: created.projectNo, callback };
+    } catch (e) {
+      if (e instanceof CallbackRequestError) throw e.conflict ? new ConflictException(e.message) : new BadRequestException(e.message);
       throw e;
     }
   }

@@ -1,7 +1,16 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Database } from '#gw/persistence';
+
+/**
+ * A fuller readiness check (database, outbox lag, breakers, drain switch) provided by another module
+ * (the ops library); without one, readiness is the database ping below.
+ */
+export abstract class ReadinessProbe {
+  abstract check(): Promise<{ ready: boolean; body: Record<string, unknown> }>;
+}
 
 @ApiTags('健康检查 Health')
 @Controller('health')
@@ -10,6 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly db: Database,
+    @Optional() @Inject(ReadinessProbe) private readonly probe?: ReadinessProbe,
   ) {}
 
   /** The process is up (for restarts by a supervisor). */
@@ -22,7 +32,12 @@ export class HealthController {
   /** The gateway can take work: the database answers within a second. */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) res: Response) {
+    if (this.probe) {
+      const { ready, body } = await this.probe.check();
+      res.status(ready ? 200 : 503);
+      return body;
+    }
     return this.health.check([
       async () => {
         const i = this.indicator.check('database');

@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { GatewayError, secretsEqual } from '#gw/common';
 import { GATEWAY_CONTEXT, GatewayContext } from '../gateway-context';
@@ -6,19 +7,37 @@ import { GATEWAY_CONTEXT, GatewayContext } from '../gateway-context';
 /** Who did an operator action, for the audit log. */
 export const operatorOf = (req: Request): string => ((req as any).operator as string) ?? 'operator:token';
 
+/** viewer reads; operator also reruns, replays and drains; admin also manages accounts. */
+export type OperatorRoleName = 'viewer' | 'operator' | 'admin';
+const RANK: Record<OperatorRoleName, number> = { viewer: 1, operator: 2, admin: 3 };
+const REQUIRED_ROLE = 'gw:required-operator-role';
+
+/** The least role a route needs; without it reads need `viewer` and changes need `operator`. */
+export const RequireRole = (role: OperatorRoleName) => SetMetadata(REQUIRED_ROLE, role);
+
 /**
- * Operators' API (rerun, replay, lists): `Authorization: Bearer <GATEWAY_OPERATOR_TOKEN>`.
- * A signed-in dashboard session (set on the request by the session middleware) is accepted too.
+ * Operators' API (rerun, replay, lists): `Authorization: Bearer <GATEWAY_OPERATOR_TOKEN>` (counts as
+ * admin: scripts and tests use it), or a signed-in dashboard session (set on the request as
+ * `operator` and `operatorRole` by the session middleware), whose role must be enough for the route.
  */
 @Injectable()
 export class OperatorGuard implements CanActivate {
-  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+  constructor(
+    @Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext,
+    private readonly reflector: Reflector,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    if ((req as any).operator) return true;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (m && secretsEqual(m[1], this.ctx.secrets.operatorToken)) return true;
-    throw new GatewayError('OPERATOR_UNAUTHORIZED', 401, '需要运维令牌或登录 operator token or sign-in required');
+    const operator = (req as any).operator as string | undefined;
+    if (!operator) throw new GatewayError('OPERATOR_UNAUTHORIZED', 401, '需要运维令牌或登录 operator token or sign-in required');
+    const required =
+      this.reflector.getAllAndOverride<OperatorRoleName | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??
+      (['GET', 'HEAD'].includes(req.method) ? 'viewer' : 'operator');
+    const role = ((req as any).operatorRole as OperatorRoleName | undefined) ?? 'viewer';
+    if ((RANK[role] ?? 0) >= RANK[required]) return true;
+    throw new GatewayError('OPERATOR_FORBIDDEN', 403, `权限不足：需要 ${required} 角色 the ${required} role is needed for this`);
   }
 }

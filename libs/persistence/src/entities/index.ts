@@ -2,11 +2,19 @@ import { AuditLogEntity } from './audit-log.entity';
 import { CaseEventEntity } from './case-event.entity';
 import { CaseEntity } from './case.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
+import { InboundBatchEntity } from './inbound-batch.entity';
+import { CallbackNonceEntity } from './callback-nonce.entity';
+import { PlatformCallbackEntity } from './platform-callback.entity';
 import { InboundMessageEntity } from './inbound-message.entity';
 import { OutboxEntity, orderKey } from './outbox.entity';
+import { OperatorAccountEntity } from './operator-account.entity';
+import { OperatorSessionEntity } from './operator-session.entity';
 
-export { AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
+export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
+export { OperatorAccountEntity, OperatorSessionEntity };
+export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
+export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity];

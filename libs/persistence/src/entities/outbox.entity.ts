@@ -26,6 +26,14 @@ export class OutboxEntity {
   @Column({ name: 'event_id', type: 'varchar', length: 36, nullable: true })
   eventId!: string | null;
 
+  /** For a department delivery: the platform_callback row it carries. */
+  @Column({ name: 'ref_id', type: 'varchar', length: 36, nullable: true })
+  refId!: string | null;
+
+  /** For a department delivery: the project_no whose deliveries go one after another. */
+  @Column({ name: 'group_key', type: 'varchar', length: 64, nullable: true })
+  groupKey!: string | null;
+
   /** Order within the case: stage time, then the department's sequence. */
   @Column({ name: 'order_time', type: 'datetime', precision: 3 })
   orderTime!: Date;

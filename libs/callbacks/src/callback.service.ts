@@ -1,0 +1,148 @@
+import type { AdapterRegistry, DeliveryType } from '#gw/adapters';
+import type { Catalogue } from '#gw/catalogue';
+import type { PersonalDataCipher } from '#gw/common';
+import { AuditRepository, CallbackRepository, CallbackStatus, DeliveryTarget } from '#gw/persistence';
+import { NONCE_TTL_MS, SignAlg, verifySignedRequest, type HeaderBag } from '#gw/platform';
+
+export const CALLBACK_TYPES = ['ONLINE_APPLICATION', 'SUPPLEMENT_SUBMITTED', 'WITHDRAWN', 'URGE', 'EVALUATION'] as const;
+export type CallbackType = (typeof CALLBACK_TYPES)[number];
+
+/** The gateway's answers to the platform. `0` = stored; anything else makes the platform retry later. */
+export const CALLBACK_ANSWERS = {
+  OK: { code: '0', msg: '成功' },
+  INVALID: { code: '2001', msg: '字段校验失败' },
+  UNKNOWN_MATTER: { code: '4001', msg: '事项不在本县目录中 task_code is not a matter of this county' },
+  UNKNOWN_PROJECT: { code: '4002', msg: '本县没有这个办件 no department of this county handles this project_no' },
+  RESTRICTED_MATTER: { code: '4003', msg: '涉密或上级系统办理的事项，不经网关 classified matter, handled outside the gateway' },
+  DEPARTMENT_OFFLINE: { code: '4004', msg: '承办部门未接入网关 the implementing department is not connected' },
+} as const;
+
+export interface CallbackSettings {
+  appId: string;
+  secret: string;
+  signAlg: SignAlg;
+}
+
+export interface CallbackAnswer {
+  code: string;
+  msg: string;
+  data?: unknown;
+}
+
+interface Routed {
+  status: CallbackStatus;
+  answer: { code: string; msg: string };
+  department: string | null;
+  delivery: DeliveryTarget | null;
+  keepData: boolean;
+}
+
+/**
+ * Platform → gateway callbacks: verified (signature, ±300 s, nonce never reused on any
+ * instance), stored durably with the delivery they cause in one transaction, then answered.
+ * A repeated callback_id gets the first answer and causes nothing new.
+ */
+export class CallbackService {
+  constructor(
+    private readonly callbacks: CallbackRepository,
+    private readonly catalogue: Catalogue,
+    private readonly adapters: AdapterRegistry,
+    private readonly cipher: PersonalDataCipher,
+    private readonly audit: AuditRepository,
+    private readonly settings: CallbackSettings,
+    private readonly onRouted: () => void = () => undefined,
+  ) {}
+
+  async receive(headers: HeaderBag, rawBody: Buffer, correlationId?: string): Promise<CallbackAnswer> {
+    const check = verifySignedRequest({
+      headers,
+      rawBody,
+      secretFor: (id) => (id === this.settings.appId ? this.settings.secret : undefined),
+      alg: this.settings.signAlg,
+      nonceSeen: () => false,
+    });
+    if (!check.ok) {
+      await this.audit.append({ actor: `platform:${check.appId ?? '?'}`, action: 'CALLBACK_REFUSED', detail: { code: check.code, reason: check.message }, correlationId });
+      return { code: check.code, msg: check.message };
+    }
+    const nonce = String(headers['x-nonce'] ?? headers['X-Nonce'] ?? '');
+    if (!(await this.callbacks.rememberNonce(check.appId, nonce, NONCE_TTL_MS))) {
+      await this.audit.append({ actor: `platform:${check.appId}`, action: 'CALLBACK_REFUSED', detail: { code: '1003', reason: 'nonce replayed' }, correlationId });
+      return { code: '1003', msg: 'X-Nonce was already used' };
+    }
+
+    let body: any;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      return { ...CALLBACK_ANSWERS.INVALID, data: [{ field: 'body', message: 'not JSON' }] };
+    }
+    const problems: { field: string; message: string }[] = [];
+    if (!body || typeof body !== 'object') problems.push({ field: 'body', message: 'must be an object' });
+    else {
+      if (typeof body.callback_id !== 'string' || !/^[\w.:-]{1,100}$/.test(body.callback_id)) problems.push({ field: 'callback_id', message: 'required, 1–100 of [A-Za-z0-9_.:-]' });
+      if (!(CALLBACK_TYPES as readonly string[]).includes(body.type)) problems.push({ field: 'type', message: `one of ${CALLBACK_TYPES.join(', ')}` });
+      if (!body.data || typeof body.data !== 'object' || Array.isArray(body.data)) problems.push({ field: 'data', message: 'must be an object' });
+      else if (typeof body.data.project_no !== 'string' || !body.data.project_no) problems.push({ field: 'data.project_no', message: 'required' });
+      if (body?.type === 'EVALUATION' && ![1, 2, 3, 4, 5].includes(Number(body?.data?.level))) problems.push({ field: 'data.level', message: '1–5' });
+    }
+    if (problems.length) return { ...CALLBACK_ANSWERS.INVALID, data: problems };
+
+    const prior = await this.callbacks.findByCallbackId(body.callback_id);
+    if (prior) return { code: prior.answerCode, msg: prior.answerMsg ?? '' };
+
+    const type = body.type as CallbackType;
+    const data = body.data as Record<string, unknown>;
+    const projectNo = String(data.project_no);
+    const taskCode = typeof data.task_code === 'string' ? data.task_code.slice(0, 36) : null;
+    const routed = await this.route(type, projectNo, taskCode);
+    const { record } = await this.callbacks.store(
+      {
+        callbackId: body.callback_id,
+        type,
+        occurredAt: typeof body.occurred_at === 'string' ? body.occurred_at.slice(0, 32) : null,
+        projectNo: projectNo.slice(0, 64),
+        taskCode,
+        department: routed.department,
+        status: routed.status,
+        answerCode: routed.answer.code,
+        answerMsg: routed.answer.msg,
+        evaluationLevel: type === 'EVALUATION' ? Number(data.level) : null,
+        // Classified data is never kept: only that it came.
+        dataEnc: routed.keepData ? this.cipher.encryptJson(data) : null,
+      },
+      routed.delivery,
+    );
+    if (routed.status === 'UNROUTABLE' || routed.status === 'REFUSED') {
+      await this.audit.append({ actor: `platform:${check.appId}`, action: `CALLBACK_${routed.status}`, targetType: 'callback', targetId: body.callback_id, detail: { type, projectNo, taskCode, code: routed.answer.code }, correlationId });
+    }
+    if (routed.delivery) this.onRouted();
+    return { code: record.answerCode, msg: record.answerMsg ?? '' };
+  }
+
+  private target(department: string): DeliveryTarget | null {
+    const adapter = this.adapters.get(department);
+    if (!adapter) return null;
+    return { target: `${adapter.deliveryMode === 'inbox' ? 'INBOX' : 'DEPT'}:${department}`, kind: '', groupKey: null };
+  }
+
+  private async route(type: CallbackType, projectNo: string, taskCode: string | null): Promise<Routed> {
+    if (type === 'ONLINE_APPLICATION') {
+      const matter = taskCode ? this.catalogue.matter(taskCode) : undefined;
+      if (!matter) return { status: 'UNROUTABLE', answer: CALLBACK_ANSWERS.UNKNOWN_MATTER, department: null, delivery: null, keepData: true };
+      if (matter.restriction) return { status: 'REFUSED', answer: CALLBACK_ANSWERS.RESTRICTED_MATTER, department: matter.department, delivery: null, keepData: false };
+      const t = this.target(matter.department);
+      if (!t) return { status: 'UNROUTABLE', answer: CALLBACK_ANSWERS.DEPARTMENT_OFFLINE, department: matter.department, delivery: null, keepData: true };
+      return { status: 'ROUTED', answer: CALLBACK_ANSWERS.OK, department: matter.department, delivery: { ...t, kind: type, groupKey: projectNo }, keepData: true };
+    }
+    const route = await this.callbacks.routeOfProject(projectNo);
+    if (type === 'EVALUATION') {
+      // 好差评 is kept against the case whether or not a department is known yet.
+      return { status: 'STORED', answer: CALLBACK_ANSWERS.OK, department: route?.department ?? null, delivery: null, keepData: true };
+    }
+    if (!route) return { status: 'UNROUTABLE', answer: CALLBACK_ANSWERS.UNKNOWN_PROJECT, department: null, delivery: null, keepData: true };
+    const t = this.target(route.department);
+    if (!t) return { status: 'UNROUTABLE', answer: CALLBACK_ANSWERS.DEPARTMENT_OFFLINE, department: route.department, delivery: null, keepData: true };
+    return { status: 'ROUTED', answer: CALLBACK_ANSWERS.OK, department: route.department, delivery: { ...t, kind: type as DeliveryType, groupKey: projectNo }, keepData: true };
+  }
+}

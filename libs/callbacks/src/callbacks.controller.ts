@@ -1,0 +1,121 @@
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { PINGJIANG_COUNTY } from '#gw/case';
+import { ErrorCodes, GatewayError, PersonalDataCipher } from '#gw/common';
+import { DepartmentAuth, OperatorGuard } from '#gw/ingress';
+import { CallbackRepository } from '#gw/persistence';
+import { CallbackService } from './callback.service';
+
+@ApiTags('平台回调 Platform callbacks')
+@Controller('api/v1/platform')
+export class PlatformCallbackController {
+  constructor(private readonly callbacks: CallbackService) {}
+
+  @Post('callbacks')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '市平台回调（网上申报、补正、撤件、督办、好差评） The city platform calls back',
+    description: 'Signed like every platform call (X-App-Id, X-Timestamp, X-Nonce, X-Signature over the raw body). Answers {"code":"0"} once stored; the same answer again for a callback_id already stored.',
+  })
+  async receive(@Req() req: Request & { id?: string }, @Res() res: Response): Promise<void> {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const answer = await this.callbacks.receive(req.headers, raw, req.id);
+    res.status(200).json(answer);
+  }
+}
+
+@ApiTags('平台回调 Platform callbacks')
+@ApiBearerAuth()
+@UseGuards(OperatorGuard)
+@Controller('api/v1/callbacks')
+export class CallbackQueryController {
+  constructor(private readonly repo: CallbackRepository) {}
+
+  @Get()
+  @ApiOperation({ summary: '收到的回调（督办等），不含个人信息 Callbacks received (urgings etc.), without personal data' })
+  async list(@Query('type') type?: string, @Query('dept') dept?: string) {
+    const rows = await this.repo.list({ type, department: dept?.toUpperCase() });
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        callbackId: r.callbackId,
+        type: r.type,
+        occurredAt: r.occurredAt,
+        receivedAt: r.receivedAt.toISOString(),
+        projectNo: r.projectNo,
+        taskCode: r.taskCode,
+        department: r.department,
+        departmentCaseNo: r.departmentCaseNo,
+        status: r.status,
+        answerCode: r.answerCode,
+        answerMsg: r.answerMsg,
+        evaluationLevel: r.evaluationLevel,
+      })),
+    };
+  }
+
+  @Get('satisfaction')
+  @ApiOperation({ summary: '好差评：按部门与事项的满意度 Satisfaction per department and matter' })
+  async satisfaction() {
+    return { county: PINGJIANG_COUNTY, items: await this.repo.satisfaction() };
+  }
+}
+
+export const INBOX_SETTINGS = Symbol('INBOX_SETTINGS');
+export interface InboxSettings {
+  inboxLeaseMs: number;
+  inboxDepartments: string[];
+}
+
+@ApiTags('部门接入 Department ingress')
+@ApiBearerAuth()
+@Controller('api/v1/departments')
+export class InboxController {
+  constructor(
+    private readonly repo: CallbackRepository,
+    private readonly auth: DepartmentAuth,
+    private readonly cipher: PersonalDataCipher,
+    @Inject(INBOX_SETTINGS) private readonly settings: InboxSettings,
+  ) {}
+
+  private check(dept: string, authorization?: string): string {
+    const code = dept.toUpperCase();
+    if (!this.settings.inboxDepartments.includes(code)) throw new GatewayError(ErrorCodes.NOT_FOUND, 404, `部门 ${code} 不使用收件箱 ${code} receives pushes, it has no inbox`);
+    this.auth.verify(code, authorization);
+    return code;
+  }
+
+  @Get(':dept/inbox')
+  @ApiOperation({ summary: '部门取件（医保） A department fetches what the platform sent for it; unacknowledged items come back after a lease' })
+  async fetch(@Param('dept') dept: string, @Req() req: Request, @Query('limit') limit?: string) {
+    const code = this.check(dept, req.headers.authorization);
+    const rows = await this.repo.leaseInbox(`INBOX:${code}`, Math.min(Math.max(Number(limit) || 50, 1), 500), this.settings.inboxLeaseMs);
+    const items = [];
+    for (const row of rows) {
+      const cb = row.refId ? await this.repo.get(row.refId) : null;
+      if (!cb) continue;
+      items.push({
+        id: row.id,
+        type: cb.type,
+        callbackId: cb.callbackId,
+        projectNo: cb.projectNo,
+        occurredAt: cb.occurredAt,
+        payload: cb.dataEnc ? this.cipher.decryptJson(cb.dataEnc) : null,
+        deliveredAt: new Date().toISOString(),
+        leaseUntil: row.leaseUntil?.toISOString(),
+      });
+    }
+    return { items };
+  }
+
+  @Post(':dept/inbox/:id/ack')
+  @HttpCode(200)
+  @ApiOperation({ summary: '确认已取件 Acknowledge an item taken from the inbox' })
+  async ack(@Param('dept') dept: string, @Param('id') id: string, @Req() req: Request) {
+    const code = this.check(dept, req.headers.authorization);
+    const result = await this.repo.ackInbox(`INBOX:${code}`, id);
+    if (result === 'UNKNOWN') throw new NotFoundException('收件箱中没有这一项 no such inbox item');
+    return { id, status: result };
+  }
+}

@@ -1,0 +1,176 @@
+import axios from 'axios';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { AdapterRegistry, DeliveryReply, DeliveryType, DepartmentDelivery } from '#gw/adapters';
+import type { Catalogue } from '#gw/catalogue';
+import type { PersonalDataCipher } from '#gw/common';
+import { CallbackRepository, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
+import { BreakerRegistry, NonTrippingError, backoffDelay } from '#gw/resilience';
+
+export interface DepartmentDispatcherSettings {
+  concurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+class Refused extends NonTrippingError {
+  constructor(readonly reply: DeliveryReply, readonly httpStatus: number) {
+    super(reply.message);
+  }
+}
+
+/**
+ * Pushes routed callbacks to department systems, each department behind its own breaker: while one
+ * system is down its deliveries wait, and no other department's are held up.
+ */
+export class DepartmentDispatcher {
+  readonly owner = `${hostname()}-${process.pid}-dept-${randomBytes(3).toString('hex')}`;
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeUp?: () => void;
+  private loopDone?: Promise<void>;
+
+  constructor(
+    private readonly callbacks: CallbackRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly adapters: AdapterRegistry,
+    private readonly catalogue: Catalogue,
+    private readonly cipher: PersonalDataCipher,
+    private readonly breakers: BreakerRegistry,
+    private readonly urlOf: (department: string) => string | undefined,
+    private readonly settings: DepartmentDispatcherSettings,
+    private readonly logger: { warn(m: string): void; error(m: string, e?: unknown): void } = console,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Department breakers, for health and the dashboard. */
+  breakerStates() {
+    return this.catalogue.departments
+      .filter((d) => this.adapters.get(d.code)?.formatDelivery && this.adapters.get(d.code)?.deliveryMode !== 'inbox')
+      .map((d) => ({ department: d.code, state: this.breakers.state(d.code), opens: this.breakers.snapshot().find((s) => s.name === d.code)?.opens ?? 0 }));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      t.unref?.();
+      this.wakeUp = () => {
+        clearTimeout(t);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const free = this.settings.concurrency - this.inFlight.size;
+        if (free <= 0) {
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        const open = this.catalogue.departments.filter((d) => this.breakers.state(d.code) === 'OPEN').map((d) => `DEPT:${d.code}`);
+        const rows = await this.callbacks.claimDeliveries(this.owner, free, this.settings.leaseMs, open);
+        for (const row of rows) {
+          const p: Promise<void> = this.deliver(row).finally(() => {
+            this.inFlight.delete(p);
+            this.wake();
+          });
+          this.inFlight.add(p);
+        }
+        if (!rows.length) await this.sleep(this.settings.pollIntervalMs);
+      } catch (e) {
+        this.logger.error(`department delivery round failed: ${(e as Error).message}`, e);
+        await this.sleep(Math.max(1000, this.settings.pollIntervalMs));
+      }
+    }
+  }
+
+  private async deliver(row: OutboxEntity): Promise<void> {
+    const code = row.target.slice('DEPT:'.length);
+    const started = Date.now();
+    const attempt = (httpStatus: number | null, outcome: string, message: string | null) => [
+      { endpoint: `dept:${code}`, httpStatus, businessCode: null, durationMs: Date.now() - started, outcome, message: message?.slice(0, 500) ?? null },
+    ];
+    try {
+      const record = row.refId ? await this.callbacks.get(row.refId) : null;
+      const adapter = this.adapters.get(code);
+      const url = this.urlOf(code);
+      if (!record || !record.dataEnc) {
+        await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: 'MISSING_CALLBACK', parkedReason: '找不到回调内容 the callback record is missing' }, attempt(null, 'PARK', 'missing callback'));
+        return;
+      }
+      if (!adapter?.formatDelivery || !url) {
+        const reason = !url ? `未配置部门接收地址 no receiving URL: set DEPT_${code}_URL or deliveryUrl in the catalogue` : `部门适配器不能推送 the ${code} adapter cannot push`;
+        await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: 'NO_DELIVERY_URL', parkedReason: reason }, attempt(null, 'PARK', reason));
+        return;
+      }
+      const route = record.type === 'ONLINE_APPLICATION' ? null : await this.callbacks.routeOfProject(record.projectNo ?? '');
+      const delivery: DepartmentDelivery = {
+        type: record.type as DeliveryType,
+        callbackId: record.callbackId,
+        projectNo: record.projectNo ?? '',
+        occurredAt: record.occurredAt ?? '',
+        data: this.cipher.decryptJson<Record<string, unknown>>(record.dataEnc),
+        departmentCaseNo: route?.departmentCaseNo ?? null,
+        matterCode: record.taskCode ?? route?.matterCode ?? null,
+      };
+      const request = adapter.formatDelivery(delivery);
+      let httpStatus: number | null = null;
+      try {
+        const reply = await this.breakers.fire<DeliveryReply>(code, async (signal: AbortSignal) => {
+          const res = await axios.post(url, request.body, {
+            headers: { 'Content-Type': request.contentType },
+            responseType: 'arraybuffer',
+            validateStatus: () => true,
+            signal,
+            proxy: false,
+          });
+          httpStatus = res.status;
+          if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(`HTTP ${res.status}`);
+          const parsed = adapter.parseDeliveryReply
+            ? adapter.parseDeliveryReply(res.status, res.headers['content-type'] as string | undefined, Buffer.from(res.data))
+            : { ok: res.status >= 200 && res.status < 300, message: `HTTP ${res.status}` };
+          // The system answered and refused: its decision, not its failure; the breaker stays closed.
+          if (!parsed.ok) throw new Refused(parsed, res.status);
+          return parsed;
+        });
+        if (reply.departmentCaseNo && record.type === 'ONLINE_APPLICATION') await this.callbacks.setDepartmentCaseNo(record.id, reply.departmentCaseNo);
+        await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempt(httpStatus, 'DONE', reply.message));
+      } catch (e) {
+        if (e instanceof Refused && e.reply.permanent) {
+          await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: `DEPT_${e.httpStatus}`, lastError: e.reply.message, parkedReason: `部门系统拒收 ${code} refused: ${e.reply.message}` }, attempt(e.httpStatus, 'PARK', e.reply.message));
+          return;
+        }
+        const message = (e as { code?: string }).code === 'EOPENBREAKER' ? `circuit open for ${code}` : (e as Error).message;
+        const delay = backoffDelay(row.attempts + 1, this.settings.retryBaseMs, this.settings.retryMaxMs);
+        await this.outbox.finish(row.id, this.owner, { status: 'PENDING', lastErrorCode: httpStatus ? `HTTP_${httpStatus}` : 'TRANSPORT', lastError: message, nextAttemptAt: new Date(Date.now() + delay) }, attempt(httpStatus, 'RETRY', message));
+      }
+    } catch (e) {
+      if (e instanceof LeaseLostError) return;
+      this.logger.error(`delivery ${row.id} to ${code} failed: ${(e as Error).message}`, e);
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
+import { ErrorCodes, GatewayError, StorageUnavailableError } from '#gw/common';
+import { BatchRepository, InboundRecord } from '#gw/persistence';
+import { EventOutcome, IngestService, parseContentType } from './ingest.service';
+
+export interface BatchRequest {
+  department: string;
+  authorization?: string;
+  headers: Record<string, string>;
+  contentType?: string;
+  body: Readable;
+  correlationId?: string;
+}
+
+export interface BatchRowResult {
+  row: number;
+  sourceEventId: string | null;
+  outcome: 'ACCEPTED' | 'DUPLICATE' | 'REJECTED' | 'REFUSED';
+  httpStatus: number;
+  code: string;
+  eventId?: string;
+  caseId?: string;
+  errors?: { field: string; code: string; message: string }[];
+}
+
+export interface BatchReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Moves that may become possible once the batch's earlier-in-time rows of the case are in. */
+const DEFERRABLE = new Set(['STAGE_REQUIRES_ACCEPTANCE', 'STAGE_REQUIRES_SUBMISSION', 'SUPPLEMENT_NOT_REQUESTED', 'SPECIAL_NOT_STARTED', 'DELIVERY_WITHOUT_COMPLETION']);
+
+/** Bytes of an unreadable batch file kept in the database; the whole file stays on disk beside it. */
+const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
+
+class TooLarge extends Error {}
+
+/**
+ * Nightly batch files (YBJ's CSV): spooled to disk while hashed (memory stays flat), answered from
+ * the first run when the same batch comes again, then read row by row through the department's
+ * batch reader and the same pipeline as single events. Rows run with bounded concurrency (the
+ * ingest store commits them in groups); a row whose earlier-in-time stage sits further down the
+ * file is tried again once the rest of the file is in, so a file sorted by row, not time, still
+ * yields the right stage order.
+ */
+export class BatchIngestService {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly batches: BatchRepository,
+    private readonly spoolDir: string,
+    private readonly maxBatchBytes: number,
+    private readonly concurrency = 32,
+  ) {}
+
+  async receiveBatch(req: BatchRequest): Promise<BatchReply> {
+    const code = String(req.department ?? '').toUpperCase();
+    const { mediaType, charset } = parseContentType(req.contentType);
+    const receivedAt = new Date();
+    const base: InboundRecord = {
+      department: code.slice(0, 16) || 'UNKNOWN',
+      channel: 'batch-row',
+      receivedAt,
+      mediaType: req.contentType?.slice(0, 100) ?? null,
+      headers: req.headers,
+      body: null,
+      correlationId: req.correlationId,
+    };
+    const refuse = (o: EventOutcome): BatchReply => {
+      req.body.resume();
+      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] } };
+    };
+    let spool: string | undefined;
+    let batchRowId: string | undefined;
+    try {
+      const admitted = await this.ingest.admit(req.department, req.authorization, base);
+      if ('refusal' in admitted) return refuse(admitted.refusal);
+      const adapter = admitted.adapter;
+      if (!adapter.batch) return refuse({ httpStatus: 404, code: 'BATCH_NOT_SUPPORTED', message: `部门 ${code} 不以批量文件报送 ${code} sends single events to /events, not batches` });
+      if (!adapter.batch.mediaTypes.includes(mediaType)) {
+        return refuse({ httpStatus: 415, code: ErrorCodes.MEDIA_TYPE_UNSUPPORTED, message: `不支持的内容类型 Content-Type "${mediaType}"; send ${adapter.batch.mediaTypes.join(' or ')}` });
+      }
+
+      const spooled = await this.spool(req.body);
+      spool = spooled.path;
+      const batchId = req.headers['x-batch-id']?.trim().slice(0, 100) || null;
+      const batchKey = batchId ? `id:${batchId}` : `sha256:${spooled.sha256}`;
+
+      const previous = await this.batches.find(code, batchKey);
+      if (previous) return this.repeated(previous, spooled.sha256, batchId);
+      const started = await this.batches.start(code, batchKey, spooled.sha256);
+      if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
+      batchRowId = started.id;
+
+      let results: BatchRowResult[];
+      try {
+        results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers);
+      } catch (e) {
+        if (!(e instanceof UnreadableError)) throw e;
+        // The file as a whole cannot be read: keep it for operators, forget the batch key.
+        await this.batches.abandon(batchRowId);
+        batchRowId = undefined;
+        const kept = await this.keepWholeFile(spool, base, e, batchKey);
+        return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
+      }
+      const counts = {
+        rows: results.length,
+        accepted: results.filter((r) => r.outcome === 'ACCEPTED').length,
+        duplicate: results.filter((r) => r.outcome === 'DUPLICATE').length,
+        rejected: results.filter((r) => r.outcome === 'REJECTED' || r.outcome === 'REFUSED').length,
+      };
+      const body = { batchId, batchKey, ...counts, results };
+      await this.batches.complete(batchRowId, counts, JSON.stringify(body));
+      return { status: 200, body: { ...body, repeated: false } };
+    } catch (e) {
+      if (batchRowId) await this.batches.abandon(batchRowId).catch(() => undefined);
+      if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: e.message, errors: e.errors } };
+      if (e instanceof TooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
+      throw new StorageUnavailableError(e);
+    } finally {
+      if (spool) rmSync(spool, { force: true });
+    }
+  }
+
+  private repeated(previous: { bodySha256: string; completedAt: Date | null; resultJson: string | null }, sha256: string, batchId: string | null): BatchReply {
+    if (batchId && previous.bodySha256 !== sha256) {
+      return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
+    }
+    if (!previous.completedAt || !previous.resultJson) {
+      return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理 the same batch is being processed; send again later', errors: [] } };
+    }
+    // The same batch again changes nothing: the first run's answer is repeated.
+    return { status: 200, body: { ...JSON.parse(previous.resultJson), repeated: true } };
+  }
+
+  private async spool(body: Readable): Promise<{ path: string; sha256: string; bytes: number }> {
+    mkdirSync(this.spoolDir, { recursive: true });
+    const path = join(this.spoolDir, `${randomUUID()}.batch`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const max = this.maxBatchBytes;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (bytes > max) return cb(new TooLarge());
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(path));
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
+    return { path, sha256: hash.digest('hex'), bytes };
+  }
+
+  private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>): Promise<BatchRowResult[]> {
+    const results: BatchRowResult[] = [];
+    const deferred: { row: BatchRow; record: InboundRecord; inboundId?: string }[] = [];
+    const running = new Set<Promise<void>>();
+    let failure: unknown;
+
+    const run = async (row: BatchRow, record: InboundRecord) => {
+      const outcome = await this.ingest.processParsed(adapter, record, row.result);
+      const result = toRowResult(row, outcome);
+      results[row.row - 1] = result;
+      if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID && outcome.errors?.some((e) => DEFERRABLE.has(e.code))) {
+        deferred.push({ row, record, inboundId: outcome.inboundId });
+      }
+    };
+
+    const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
+    for await (const row of rows) {
+      if (failure) break;
+      const record: InboundRecord = { ...base, rowNo: row.row, body: row.raw ?? null, mediaType: 'text/csv; charset=utf-8', sourceEventId: null };
+      const p: Promise<void> = run(row, record)
+        .catch((e) => {
+          failure ??= e;
+        })
+        .finally(() => running.delete(p));
+      running.add(p);
+      if (running.size >= this.concurrency) await Promise.race(running);
+    }
+    await Promise.all(running);
+    if (failure) throw failure;
+
+    // Rows that came before their case's earlier stages in the file: try again in stage-time order.
+    for (let round = 0; round < 3 && deferred.length; round++) {
+      deferred.sort((a, b) => stageTimeOf(a.row.result) - stageTimeOf(b.row.result) || a.row.row - b.row.row);
+      const pending = deferred.splice(0);
+      let progress = false;
+      for (const d of pending) {
+        const outcome = await this.ingest.processParsed(adapter, { ...d.record, replayOf: d.inboundId ?? null }, d.row.result);
+        results[d.row.row - 1] = toRowResult(d.row, outcome);
+        if (outcome.httpStatus < 300) progress = true;
+        else if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID) deferred.push({ ...d, inboundId: d.inboundId });
+      }
+      if (!progress) break;
+    }
+    return results.filter(Boolean);
+  }
+
+  private async keepWholeFile(spool: string, base: InboundRecord, e: UnreadableError, batchKey: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of createReadStream(spool, { end: MAX_KEPT_FILE_BYTES - 1 })) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    const body = Buffer.concat(chunks, size);
+    return this.ingest.keepUnreadable({ ...base, channel: 'batch' as InboundRecord['channel'], body, batchId: batchKey }, e.code, e.message, e.issues);
+  }
+}
+
+function stageTimeOf(result: ParseResult): number {
+  const t = result.ok ? Date.parse(String(result.event.event.stageTime ?? '')) : NaN;
+  return Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER;
+}
+
+function toRowResult(row: BatchRow, o: EventOutcome): BatchRowResult {
+  const outcome = o.code === 'ACCEPTED' ? 'ACCEPTED' : o.code === 'DUPLICATE' ? 'DUPLICATE' : o.httpStatus === 403 ? 'REFUSED' : 'REJECTED';
+  return {
+    row: row.row,
+    sourceEventId: row.result.ok ? row.result.event.sourceEventId || null : null,
+    outcome,
+    httpStatus: o.httpStatus,
+    code: o.code,
+    eventId: o.eventId,
+    caseId: o.caseId,
+    errors: o.errors?.length ? o.errors : undefined,
+  };
+}

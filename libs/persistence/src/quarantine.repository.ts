@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { IsNull } from 'typeorm';
+import { Database } from './database';
+import { InboundBatchEntity, InboundMessageEntity } from './entities';
+
+export interface QuarantineFilter {
+  department?: string;
+  /** The request's error code (VALIDATION_FAILED, PAYLOAD_NOT_JSON …) or a field's (ID_CHECK_DIGIT …). */
+  code?: string;
+  since?: Date;
+  until?: Date;
+  ids?: string[];
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The quarantine: what a department sent that could not be read or was invalid, not yet resolved by
+ * a replay. Replays themselves are not listed again: they point back at the entry they replay.
+ */
+export class QuarantineRepository {
+  constructor(private readonly db: Database) {}
+
+  private query(filter: QuarantineFilter) {
+    const q = this.db.manager
+      .createQueryBuilder(InboundMessageEntity, 'm')
+      .where('m.outcome IN (:...o)', { o: ['REJECTED', 'UNREADABLE'] })
+      .andWhere('m.resolved_at IS NULL')
+      .andWhere('m.replay_of IS NULL');
+    if (filter.department) q.andWhere('m.department = :d', { d: filter.department.toUpperCase() });
+    if (filter.code) {
+      q.andWhere('(m.error_code = :code OR m.errors LIKE :like)', { code: filter.code, like: `%"code":"${filter.code.replace(/[%"\\]/g, '')}"%` });
+    }
+    if (filter.since) q.andWhere('m.received_at >= :since', { since: filter.since });
+    if (filter.until) q.andWhere('m.received_at <= :until', { until: filter.until });
+    if (filter.ids?.length) q.andWhere('m.id IN (:...ids)', { ids: filter.ids });
+    return q;
+  }
+
+  async list(filter: QuarantineFilter = {}) {
+    const q = this.query(filter);
+    const total = await q.getCount();
+    const rows = await q
+      .select(['m.id', 'm.department', 'm.channel', 'm.receivedAt', 'm.mediaType', 'm.sourceEventId', 'm.outcome', 'm.httpStatus', 'm.errorCode', 'm.errors', 'm.batchId', 'm.rowNo', 'm.correlationId'])
+      .orderBy('m.received_at', 'DESC')
+      .skip(filter.offset ?? 0)
+      .take(Math.min(filter.limit ?? 100, 1000))
+      .getMany();
+    return { total, rows };
+  }
+
+  async ids(filter: QuarantineFilter, max = 10000): Promise<string[]> {
+    const rows = await this.query(filter).select(['m.id']).orderBy('m.received_at', 'ASC').take(max).getMany();
+    return rows.map((r) => r.id);
+  }
+
+  get(id: string): Promise<InboundMessageEntity | null> {
+    return this.db.manager.findOne(InboundMessageEntity, { where: { id } });
+  }
+
+  async count(): Promise<number> {
+    return this.query({}).getCount();
+  }
+}
+
+/** Batch files: one row per file and department, keyed by X-Batch-Id or content hash. */
+export class BatchRepository {
+  constructor(private readonly db: Database) {}
+
+  find(department: string, batchKey: string): Promise<InboundBatchEntity | null> {
+    return this.db.manager.findOne(InboundBatchEntity, { where: { department, batchKey } });
+  }
+
+  /** Registers a batch before its rows are processed; false when another request holds the same key. */
+  async start(department: string, batchKey: string, bodySha256: string): Promise<{ id: string } | null> {
+    const id = randomUUID();
+    try {
+      await this.db.transaction((em) =>
+        em.insert(InboundBatchEntity, { id, department, batchKey, bodySha256, receivedAt: new Date(), completedAt: null, rows: 0, accepted: 0, duplicate: 0, rejected: 0, resultJson: null }),
+      );
+      return { id };
+    } catch (e) {
+      if (Database.isUniqueViolation(e)) return null;
+      throw e;
+    }
+  }
+
+  async complete(id: string, counts: { rows: number; accepted: number; duplicate: number; rejected: number }, resultJson: string): Promise<void> {
+    await this.db.transaction((em) => em.update(InboundBatchEntity, { id }, { ...counts, resultJson, completedAt: new Date() }));
+  }
+
+  /** A batch that failed half-way (database away) is forgotten so the department can send it again. */
+  async abandon(id: string): Promise<void> {
+    await this.db.transaction((em) => em.delete(InboundBatchEntity, { id, completedAt: IsNull() }));
+  }
+}
