@@ -17,6 +17,8 @@ ENV NODE_ENV=production GATEWAY_MODE=embedded PORT=3000 DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The operators' dashboard is served from these static files (ECharts comes from node_modules).
+COPY --from=build /app/libs/ops/assets ./libs/ops/assets
 COPY package.json ./
 COPY config ./config
 RUN mkdir -p /app/data && chown -R node:node /app/data

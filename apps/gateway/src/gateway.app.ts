@@ -1,10 +1,13 @@
 import { INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { pinoHttpOptions } from '#gw/common';
+import { CallbacksModule } from '#gw/callbacks';
 import { DispatchModule, MicroserviceOutboxSignal, parseWakeUrl, wakeServerOptions } from '#gw/dispatch';
-import { CoreModule, GatewayContext, IngressModule, configureHttpApp } from '#gw/ingress';
+import { CoreModule, GatewayContext, IngressModule } from '#gw/ingress';
 import { Database, PersistenceModule } from '#gw/persistence';
+import { OpsModule } from '#gw/ops';
+import { createGatewayNestApp, onAppClose } from '#gw/runtime';
 
 export interface BuildOptions {
   /** An already-open database (tests pass theirs); otherwise opened from the configuration. */
@@ -20,27 +23,25 @@ export async function buildGatewayApp(ctx: GatewayContext, options: BuildOptions
   const level = options.logs === false ? 'silent' : ctx.config.logLevel;
   const wake = parseWakeUrl(ctx.config.wakeUrl, ctx.config.port + 1);
   const signal = new MicroserviceOutboxSignal(wake);
+  const logFile = ctx.config.env.LOG_FILE;
 
   @Module({
     imports: [
-      LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(level) as any }),
+      // LOG_FILE: JSON lines to that file instead of stdout (same redaction and masking).
+      LoggerModule.forRoot({ pinoHttp: (logFile ? [pinoHttpOptions(level), pino.destination({ dest: logFile, mkdir: true, sync: true })] : pinoHttpOptions(level)) as any }),
       CoreModule.forRoot(ctx),
       PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, database: options.database }),
       IngressModule.forRoot(ctx, { signal }),
       DispatchModule.forRoot(ctx, { platformUrl: options.platformUrl }),
+      CallbacksModule.forRoot(ctx),
+      OpsModule.forRoot(ctx),
     ],
   })
   class GatewayModule {}
 
-  const app = await NestFactory.create(GatewayModule, { bodyParser: false, bufferLogs: true, logger: options.logs === false ? false : undefined });
-  app.useLogger(app.get(Logger));
-  configureHttpApp(app, { maxEventBytes: ctx.config.maxEventBytes });
+  const app = await createGatewayNestApp(GatewayModule, ctx, { logs: options.logs });
   const server = wakeServerOptions(wake);
   if (server) app.connectMicroservice(server, { inheritAppConfig: true });
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await signal.close();
-    await close();
-  };
+  onAppClose(app, { before: () => signal.close() });
   return app;
 }

@@ -1,12 +1,13 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
-import { GatewayContext } from '#gw/ingress';
+import { GatewayContext, OutboxSignal } from '#gw/ingress';
 import { OutboxRepository } from '#gw/persistence';
 import { CityPlatformPort, NationalPlatformAdapter } from '#gw/platform';
 import type { BreakerSettings } from '#gw/resilience';
-import { DEFAULT_DISPATCHER_SETTINGS, Dispatcher, DispatcherSettings } from './dispatcher';
+import { DEFAULT_DISPATCHER_SETTINGS, DELIVERY_OBSERVER, DeliveryObserver, Dispatcher, DispatcherSettings } from './dispatcher';
 import { DispatchStatusController } from './dispatch-status.controller';
+import { DispatchWaker } from './dispatch-waker';
 import { ParkedController } from './parked.controller';
 import { WakeController } from './wake.controller';
 
@@ -15,9 +16,21 @@ export interface DispatchModuleOptions {
   platformUrl: string;
   dispatcher?: Partial<DispatcherSettings>;
   breaker?: Partial<BreakerSettings>;
-  /** Run the dispatch loop in this process (false: only the parked API, e.g. an ingress-only app). */
+  /** Run the dispatch loop in this process (false: e.g. an ingress-only app, where a rerun wakes the dispatchers through `signal`). */
   run?: boolean;
+  /**
+   * The HTTP and wake-up endpoints this process serves (default all): `parked` the parked-message API,
+   * `status` the delivery status, `wake` the wake-up listener. An ingress-only app serves `parked`;
+   * a dispatcher app `status` and `wake`.
+   */
+  apis?: DispatchApi[];
+  /** Where a parked rerun sends its wake-up when the loop runs in another process. */
+  signal?: OutboxSignal;
 }
+
+export type DispatchApi = 'parked' | 'status' | 'wake';
+
+const API_CONTROLLERS = { parked: ParkedController, status: DispatchStatusController, wake: WakeController } as const;
 
 class DispatcherLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -42,11 +55,18 @@ export class DispatchModule {
     const c = ctx.config;
     const dispatcherSettings: DispatcherSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...c.dispatch, ...options.dispatcher };
     const breaker = { timeoutMs: c.breaker.timeoutMs, resetTimeoutMs: c.breaker.resetTimeoutMs, ...options.breaker };
+    const run = options.run !== false;
+    const apis = options.apis ?? (Object.keys(API_CONTROLLERS) as DispatchApi[]);
     return {
       module: DispatchModule,
-      controllers: [ParkedController, DispatchStatusController, WakeController],
+      controllers: apis.map((a) => API_CONTROLLERS[a]),
       providers: [
-        { provide: 'DISPATCH_RUN', useValue: options.run !== false },
+        { provide: 'DISPATCH_RUN', useValue: run },
+        {
+          provide: DispatchWaker,
+          useFactory: (dispatcher: Dispatcher): DispatchWaker => (run || !options.signal ? dispatcher : { wake: () => options.signal!.notify() }),
+          inject: [Dispatcher],
+        },
         {
           provide: CityPlatformPort,
           useFactory: () =>
@@ -63,17 +83,17 @@ export class DispatchModule {
         },
         {
           provide: Dispatcher,
-          useFactory: (outbox: OutboxRepository, platform: CityPlatformPort, catalogue: Catalogue, cipher: PersonalDataCipher) =>
+          useFactory: (outbox: OutboxRepository, platform: CityPlatformPort, catalogue: Catalogue, cipher: PersonalDataCipher, observer?: DeliveryObserver) =>
             new Dispatcher(outbox, platform, catalogue, cipher, dispatcherSettings, {
               log: (m) => logger.log(m),
               warn: (m) => logger.warn(m),
               error: (m, e) => logger.error({ err: e }, m),
-            }),
-          inject: [OutboxRepository, CityPlatformPort, Catalogue, PersonalDataCipher],
+            }, observer),
+          inject: [OutboxRepository, CityPlatformPort, Catalogue, PersonalDataCipher, { token: DELIVERY_OBSERVER, optional: true }],
         },
         DispatcherLifecycle,
       ],
-      exports: [Dispatcher, CityPlatformPort],
+      exports: [Dispatcher, CityPlatformPort, DispatchWaker],
     };
   }
 }

@@ -1,0 +1,1079 @@
+/* 平江县政务服务集成网关 · 运维看板 — plain JavaScript, no build step, no network beyond this gateway. */
+'use strict';
+(function () {
+  var API = new URL('../api/v1/', location.href).pathname;
+  var state = { me: null, departments: [], view: null, timers: [], charts: {}, auditBefore: null };
+
+  var ROLE_RANK = { viewer: 1, operator: 2, admin: 3 };
+  var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员' };
+  var LEVEL_LABEL = { green: '正常', amber: '注意', red: '需处理', grey: '未使用' };
+  var DELIVERY_LABEL = {
+    DONE: '已报送',
+    PENDING: '待报送',
+    IN_FLIGHT: '报送中',
+    PARKED: '滞留',
+    SKIPPED: '无需报送',
+    DELIVERED: '已全部报送',
+    NONE: '无报送',
+  };
+  var OUTCOME_LABEL = {
+    REJECTED: '校验未通过',
+    UNREADABLE: '无法解析',
+    REFUSED: '拒收',
+    ACCEPTED: '已接收',
+    DUPLICATE: '重复',
+  };
+  var ACTION_LABEL = {
+    LOGIN: '登录',
+    LOGIN_FAILED: '登录失败',
+    LOGOUT: '退出登录',
+    PARKED_RERUN: '重发滞留消息',
+    PARKED_RERUN_MATCHING: '按条件重发滞留消息',
+    QUARANTINE_REPLAY: '重放隔离报文',
+    QUARANTINE_REPLAY_MATCHING: '按条件重放隔离报文',
+    DRAIN_ON: '进入维护模式',
+    DRAIN_OFF: '恢复报送',
+    OPERATOR_CREATED: '新建账号',
+    OPERATOR_UPDATED: '修改账号',
+    INGRESS_REFUSED_RESTRICTED: '拒收涉密部门报文',
+  };
+
+  // ---------- helpers ----------
+  function $(id) {
+    return document.getElementById(id);
+  }
+  /** Builds an element; strings become text nodes (never HTML), so nothing from the API is interpreted. */
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs)
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === undefined || v === null || v === false) return;
+        if (k === 'class') el.className = v;
+        else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
+        else if (k === 'dataset')
+          Object.keys(v).forEach(function (d) {
+            el.dataset[d] = v[d];
+          });
+        else el.setAttribute(k, v === true ? '' : v);
+      });
+    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+  function append(el, c) {
+    if (c === undefined || c === null || c === false) return;
+    if (Array.isArray(c))
+      c.forEach(function (x) {
+        append(el, x);
+      });
+    else el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  function clear(el) {
+    while (el.firstChild) el.removeChild(el.firstChild);
+    return el;
+  }
+  function zhEn(zh, en) {
+    return [zh, ' ', h('small', null, en)];
+  }
+  function fmtTime(iso) {
+    if (!iso) return '—';
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+  }
+  function fmtShort(iso) {
+    return new Date(iso).toLocaleTimeString('zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      hour12: false,
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  }
+  function fmtAge(s) {
+    if (!s) return '—';
+    if (s < 60) return Math.round(s) + ' 秒';
+    if (s < 3600) return Math.round(s / 60) + ' 分钟';
+    if (s < 172800) return Math.round(s / 360) / 10 + ' 小时';
+    return Math.round(s / 86400) + ' 天';
+  }
+  function can(role) {
+    return state.me && (ROLE_RANK[state.me.role] || 0) >= ROLE_RANK[role];
+  }
+  function localToIso(v) {
+    return v ? new Date(v).toISOString() : undefined;
+  }
+  function setStatus(el, text, kind) {
+    el.textContent = text || '';
+    el.className = 'status' + (kind ? ' ' + kind : '');
+  }
+
+  function ApiError(status, body) {
+    this.status = status;
+    this.body = body || {};
+    this.message = (body && body.message) || 'HTTP ' + status;
+  }
+
+  function api(method, path, body) {
+    var opts = { method: method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(API + path, opts).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try {
+          data = text ? JSON.parse(text) : null;
+        } catch (e) {
+          data = { message: text.slice(0, 200) };
+        }
+        if (res.status === 401 && path.indexOf('auth/login') !== 0) {
+          showLogin(path === 'auth/me' ? '' : '会话已过期或未登录，请重新登录 · Please sign in again');
+          throw new ApiError(401, data);
+        }
+        if (!res.ok) throw new ApiError(res.status, data);
+        return data;
+      });
+    });
+  }
+  function query(params) {
+    var q = Object.keys(params)
+      .filter(function (k) {
+        return params[k] !== undefined && params[k] !== '';
+      })
+      .map(function (k) {
+        return encodeURIComponent(k) + '=' + encodeURIComponent(params[k]);
+      })
+      .join('&');
+    return q ? '?' + q : '';
+  }
+  function formParams(form) {
+    var out = {};
+    new FormData(form).forEach(function (v, k) {
+      out[k] = String(v).trim();
+    });
+    return out;
+  }
+
+  // ---------- sign-in ----------
+  function showLogin(message) {
+    stopTimers();
+    state.me = null;
+    $('app-view').hidden = true;
+    $('login-view').hidden = false;
+    var err = $('login-error');
+    err.hidden = !message;
+    err.textContent = message || '';
+    $('login-username').focus();
+  }
+
+  $('login-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var btn = $('login-submit');
+    btn.disabled = true;
+    api('POST', 'auth/login', { username: $('login-username').value, password: $('login-password').value })
+      .then(function () {
+        $('login-password').value = '';
+        return boot();
+      })
+      .catch(function (err) {
+        var msg =
+          err.status === 429
+            ? err.message
+            : err.status === 401
+              ? '用户名或密码错误 · Wrong user name or password'
+              : '登录失败 · Sign-in failed: ' + err.message;
+        $('login-error').hidden = false;
+        $('login-error').textContent = msg;
+      })
+      .then(function () {
+        btn.disabled = false;
+      });
+  });
+
+  $('logout').addEventListener('click', function () {
+    api('POST', 'auth/logout')
+      .catch(function () {})
+      .then(function () {
+        showLogin('已退出 · Signed out');
+      });
+  });
+
+  function start() {
+    return api('GET', 'auth/me').then(function (me) {
+      state.me = me;
+      $('login-view').hidden = true;
+      $('app-view').hidden = false;
+      $('who-name').textContent = me.username + ' · ' + (ROLE_LABEL[me.role] || me.role);
+      document.querySelectorAll('[data-role]').forEach(function (el) {
+        if (!can(el.dataset.role)) el.hidden = true;
+        else if (el.id !== 'drain-toggle') el.hidden = false;
+      });
+      if (!location.hash) location.hash = '#/overview';
+      else route();
+    });
+  }
+
+  // ---------- routing ----------
+  function stopTimers() {
+    state.timers.forEach(clearInterval);
+    state.timers = [];
+  }
+  function every(ms, fn) {
+    state.timers.push(
+      setInterval(function () {
+        if (!document.hidden) fn();
+      }, ms),
+    );
+  }
+
+  function route() {
+    if (!state.me) return;
+    var view = (location.hash.replace(/^#\//, '') || 'overview').split('?')[0];
+    if (!$('view-' + view)) view = 'overview';
+    state.view = view;
+    stopTimers();
+    document.querySelectorAll('.view').forEach(function (v) {
+      v.hidden = v.id !== 'view-' + view;
+    });
+    document.querySelectorAll('#nav a').forEach(function (a) {
+      a.classList.toggle('active', a.dataset.view === view);
+    });
+    refreshDrain();
+    every(15000, refreshDrain);
+    if (view === 'overview') {
+      loadOverview();
+      loadSeries();
+      every(5000, loadOverview);
+      every(60000, loadSeries);
+    }
+    if (view === 'parked') loadParked();
+    if (view === 'quarantine') loadQuarantine();
+    if (view === 'audit') {
+      state.auditBefore = null;
+      loadAudit(false);
+    }
+    if (view === 'accounts') loadAccounts();
+    if (view === 'cases') $('case-q').focus();
+  }
+  window.addEventListener('hashchange', route);
+
+  // ---------- drain switch ----------
+  function refreshDrain() {
+    if (!can('operator')) return;
+    api('GET', 'ops/drain')
+      .then(function (d) {
+        renderDrain(d.draining);
+      })
+      .catch(function () {});
+  }
+  function renderDrain(draining) {
+    var b = $('drain-toggle');
+    b.hidden = false;
+    b.classList.toggle('on', draining);
+    clear(b);
+    append(b, draining ? zhEn('恢复报送', 'Resume') : zhEn('维护模式', 'Drain'));
+    b.dataset.draining = draining ? '1' : '0';
+    var banner = $('banner');
+    banner.hidden = !draining;
+    banner.textContent = draining
+      ? '本实例处于维护模式：就绪检查返回503，已停止领取新的报送（部门报送照常接收）。 · This instance is drained for maintenance.'
+      : '';
+  }
+  $('drain-toggle').addEventListener('click', function () {
+    var draining = this.dataset.draining === '1';
+    var msg = draining
+      ? '恢复报送？ Resume delivery?'
+      : '进入维护模式？本实例将停止领取新的报送，就绪检查返回503（用于升级）。 Drain this instance?';
+    if (!confirm(msg)) return;
+    api(draining ? 'DELETE' : 'POST', 'ops/drain')
+      .then(function (d) {
+        renderDrain(d.draining);
+        if (state.view === 'overview') loadOverview();
+      })
+      .catch(function (e) {
+        alert('操作失败 · Failed: ' + e.message);
+      });
+  });
+
+  // ---------- overview ----------
+  function item(s) {
+    return h(
+      'li',
+      { dataset: { key: s.key, level: s.level }, title: s.hintEn || '' },
+      h('span', { class: 'dot ' + s.level, 'aria-label': LEVEL_LABEL[s.level] }),
+      h(
+        'div',
+        { class: 'body' },
+        h('div', { class: 'name' }, s.name, ' ', h('small', null, s.nameEn)),
+        h('div', { class: 'summary' }, s.summary),
+        h('div', { class: 'hint' }, '→ ', s.hint, ' ', h('small', null, s.hintEn)),
+      ),
+    );
+  }
+  function figure(v, zh, en) {
+    return h(
+      'div',
+      { class: 'figure' },
+      h('div', { class: 'v' }, v),
+      h('div', { class: 'k' }, zh, ' ', h('small', null, en)),
+    );
+  }
+
+  function loadOverview() {
+    return api('GET', 'ops/overview')
+      .then(renderOverview)
+      .catch(function (e) {
+        if (e.status !== 401) $('overview-updated').textContent = '刷新失败 · refresh failed: ' + e.message;
+      });
+  }
+  function renderOverview(o) {
+    $('overall-dot').className = 'dot ' + o.level;
+    $('overview-updated').textContent = '更新于 ' + fmtTime(o.generatedAt);
+    var actions = clear($('actions'));
+    actions.className = 'panel actions ' + o.level;
+    actions.dataset.level = o.level;
+    if (!o.actions.length)
+      append(actions, h('h2', null, '一切正常，无需处理 ', h('small', null, 'All good: nothing to do')));
+    else
+      append(actions, [
+        h('h2', null, '需要处理 ', h('small', null, 'What to do')),
+        h(
+          'ol',
+          null,
+          o.actions.map(function (a) {
+            return h(
+              'li',
+              { dataset: { key: a.key, level: a.level } },
+              h('span', { class: 'dot ' + a.level }),
+              ' ',
+              h('b', null, a.name),
+              '：',
+              a.hint,
+              ' ',
+              h('small', null, a.hintEn),
+            );
+          }),
+        ),
+      ]);
+    append(clear($('services')), o.services.map(item));
+    append(clear($('departments')), o.departments.map(item));
+    var platform = clear($('platform'));
+    if (!o.platform.length) append(platform, h('li', null, '本进程不报送市平台 · no delivery in this process'));
+    append(platform, o.platform.map(item));
+    var b = o.backlog;
+    append(
+      clear($('backlog')),
+      b
+        ? [
+            figure(b.pending + b.inFlight, '待报送', 'pending'),
+            figure(fmtAge(b.oldestPendingAgeSeconds), '最早等待', 'oldest'),
+            figure(b.parked, '滞留', 'parked'),
+            figure(b.quarantine, '隔离区', 'quarantine'),
+          ]
+        : h('p', { class: 'error' }, '数据库不可用 · database unavailable'),
+    );
+    if (state.me && can('operator')) renderDrain(o.draining);
+  }
+
+  function chart(id) {
+    var el = $(id);
+    if (!window.echarts) {
+      clear(el);
+      append(el, h('div', { class: 'empty' }, '图表组件未加载 · charts unavailable'));
+      return null;
+    }
+    if (!state.charts[id]) state.charts[id] = window.echarts.init(el);
+    return state.charts[id];
+  }
+  function loadSeries() {
+    return api('GET', 'ops/series?hours=6')
+      .then(function (s) {
+        var x = s.buckets.map(function (b) {
+          return fmtShort(b.at);
+        });
+        var t = chart('chart-throughput');
+        if (t)
+          t.setOption(
+            {
+              animation: false,
+              tooltip: { trigger: 'axis' },
+              legend: { top: 0, textStyle: { fontSize: 11 } },
+              grid: { left: 40, right: 12, top: 28, bottom: 24 },
+              xAxis: { type: 'category', data: x, axisLabel: { fontSize: 10 } },
+              yAxis: { type: 'value', minInterval: 1 },
+              series: [
+                {
+                  name: '接收 accepted',
+                  type: 'bar',
+                  stack: 'in',
+                  data: s.buckets.map(function (b) {
+                    return b.ingestAccepted;
+                  }),
+                  itemStyle: { color: '#5b8ff9' },
+                },
+                {
+                  name: '不合格 invalid',
+                  type: 'bar',
+                  stack: 'in',
+                  data: s.buckets.map(function (b) {
+                    return b.ingestInvalid;
+                  }),
+                  itemStyle: { color: '#f6bd16' },
+                },
+                {
+                  name: '拒收 refused',
+                  type: 'bar',
+                  stack: 'in',
+                  data: s.buckets.map(function (b) {
+                    return b.ingestRefused;
+                  }),
+                  itemStyle: { color: '#e86452' },
+                },
+                {
+                  name: '报送 delivered',
+                  type: 'line',
+                  data: s.buckets.map(function (b) {
+                    return b.deliveries - b.deliveryFailures;
+                  }),
+                  itemStyle: { color: '#1f9d55' },
+                },
+                {
+                  name: '报送失败 failed',
+                  type: 'line',
+                  data: s.buckets.map(function (b) {
+                    return b.deliveryFailures;
+                  }),
+                  itemStyle: { color: '#d0342c' },
+                },
+              ],
+            },
+            true,
+          );
+        var l = chart('chart-latency');
+        if (l)
+          l.setOption(
+            {
+              animation: false,
+              tooltip: { trigger: 'axis' },
+              legend: { top: 0, textStyle: { fontSize: 11 } },
+              grid: { left: 48, right: 12, top: 28, bottom: 24 },
+              xAxis: { type: 'category', data: x, axisLabel: { fontSize: 10 } },
+              yAxis: { type: 'value', name: 'ms' },
+              series: [
+                {
+                  name: '平均 avg',
+                  type: 'line',
+                  connectNulls: false,
+                  data: s.buckets.map(function (b) {
+                    return b.avgLatencyMs;
+                  }),
+                  itemStyle: { color: '#1565c0' },
+                },
+                {
+                  name: '最大 max',
+                  type: 'line',
+                  connectNulls: false,
+                  data: s.buckets.map(function (b) {
+                    return b.maxLatencyMs;
+                  }),
+                  itemStyle: { color: '#d98a00' },
+                },
+              ],
+            },
+            true,
+          );
+      })
+      .catch(function () {});
+  }
+  window.addEventListener('resize', function () {
+    Object.keys(state.charts).forEach(function (k) {
+      state.charts[k].resize();
+    });
+  });
+  $('overview-refresh').addEventListener('click', function () {
+    loadOverview();
+    loadSeries();
+  });
+
+  // ---------- departments for the filters ----------
+  function fillDepartmentSelects(depts) {
+    document.querySelectorAll('select.dept-select').forEach(function (sel) {
+      var current = sel.value;
+      clear(sel);
+      append(sel, h('option', { value: '' }, '全部 all'));
+      depts.forEach(function (d) {
+        append(sel, h('option', { value: d.code }, d.name + ' ' + d.code));
+      });
+      sel.value = current;
+    });
+  }
+
+  // ---------- parked ----------
+  function parkedFilter() {
+    var p = formParams($('parked-filter'));
+    return {
+      dept: p.dept || undefined,
+      code: p.code || undefined,
+      since: localToIso(p.since),
+      until: localToIso(p.until),
+    };
+  }
+  function loadParked() {
+    var status = $('parked-status');
+    setStatus(status, '加载中… loading');
+    return api('GET', 'parked' + query(parkedFilter()))
+      .then(function (r) {
+        setStatus(status, '共 ' + r.total + ' 条 · ' + r.total + ' parked');
+        var rows = clear($('parked-rows'));
+        if (!r.items.length) append(rows, h('tr', null, h('td', { colspan: 8 }, '没有滞留消息 · nothing parked')));
+        r.items.forEach(function (m) {
+          append(
+            rows,
+            h(
+              'tr',
+              { dataset: { id: m.id, caseNo: m.sourceCaseNo || '' } },
+              h('td', { class: 'nowrap' }, fmtTime(m.parkedAt)),
+              h('td', null, m.department),
+              h(
+                'td',
+                null,
+                h(
+                  'a',
+                  {
+                    href: '#/cases',
+                    onclick: function () {
+                      setTimeout(function () {
+                        $('case-q').value = m.sourceCaseNo;
+                        searchCases();
+                      }, 0);
+                    },
+                  },
+                  m.sourceCaseNo,
+                ),
+              ),
+              h('td', null, m.stage),
+              h('td', null, h('span', { class: 'badge bad' }, m.code)),
+              h('td', { class: 'reason' }, m.reason),
+              h('td', null, m.attempts),
+              h(
+                'td',
+                null,
+                can('operator')
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'rerun',
+                        onclick: function () {
+                          rerunOne(m);
+                        },
+                      },
+                      zhEn('重发', 'Rerun'),
+                    )
+                  : null,
+              ),
+            ),
+          );
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus(status, '加载失败 · failed: ' + e.message, 'error');
+      });
+  }
+  function rerunOne(m) {
+    if (!confirm('重新发送办件 ' + m.sourceCaseNo + ' 的这条消息？请确认数据已修正。 Rerun this message?')) return;
+    api('POST', 'parked/' + encodeURIComponent(m.id) + '/rerun')
+      .then(function (r) {
+        return loadParked().then(function () {
+          setStatus($('parked-status'), '已重发 ' + r.rerun + ' 条 · rerun ' + r.rerun, 'ok');
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('parked-status'), '重发失败 · failed: ' + e.message, 'error');
+      });
+  }
+  $('parked-filter').addEventListener('submit', function (e) {
+    e.preventDefault();
+    loadParked();
+  });
+  $('parked-rerun-all').addEventListener('click', function () {
+    var f = parkedFilter();
+    if (!confirm('按当前条件重新发送全部滞留消息？ Rerun every parked message matching the filter?')) return;
+    api('POST', 'parked/rerun', f)
+      .then(function (r) {
+        return loadParked().then(function () {
+          setStatus($('parked-status'), '已重发 ' + r.rerun + ' 条 · rerun ' + r.rerun, 'ok');
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('parked-status'), '重发失败 · failed: ' + e.message, 'error');
+      });
+  });
+
+  // ---------- quarantine ----------
+  function quarantineFilter() {
+    var p = formParams($('quarantine-filter'));
+    return {
+      dept: p.dept || undefined,
+      code: p.code || undefined,
+      since: localToIso(p.since),
+      until: localToIso(p.until),
+    };
+  }
+  function quarantineError(e) {
+    if (e.status === 404)
+      return '隔离区接口暂不可用（HTTP 404）：网关版本尚未提供该功能 · the quarantine API is not available on this gateway';
+    return '加载失败 · failed: ' + e.message;
+  }
+  function loadQuarantine() {
+    var status = $('quarantine-status');
+    setStatus(status, '加载中… loading');
+    var rows = clear($('quarantine-rows'));
+    return api('GET', 'quarantine' + query(quarantineFilter()))
+      .then(function (r) {
+        var items = (r && r.items) || [];
+        setStatus(status, '共 ' + (r.total != null ? r.total : items.length) + ' 条 · in quarantine');
+        if (!items.length) append(rows, h('tr', null, h('td', { colspan: 7 }, '隔离区为空 · the quarantine is empty')));
+        items.forEach(function (m) {
+          append(
+            rows,
+            h(
+              'tr',
+              { dataset: { id: m.id } },
+              h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)),
+              h(
+                'td',
+                null,
+                m.department,
+                m.channel && m.channel !== 'event' ? h('small', null, ' ' + m.channel) : null,
+              ),
+              h(
+                'td',
+                null,
+                h('span', { class: 'badge bad' }, (OUTCOME_LABEL[m.outcome] || m.outcome) + ' ' + (m.httpStatus || '')),
+              ),
+              h('td', null, m.errorCode),
+              h(
+                'td',
+                { class: 'reason' },
+                (m.errors || []).map(function (x) {
+                  return h(
+                    'div',
+                    null,
+                    h('code', null, x.field),
+                    ' ',
+                    x.code,
+                    x.message ? h('small', null, ' ' + x.message) : null,
+                  );
+                }),
+              ),
+              h('td', null, h('small', null, m.sourceEventId || '—')),
+              h(
+                'td',
+                null,
+                can('operator')
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'replay',
+                        onclick: function () {
+                          replayOne(m);
+                        },
+                      },
+                      zhEn('重放', 'Replay'),
+                    )
+                  : null,
+              ),
+            ),
+          );
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus(status, quarantineError(e), 'error');
+      });
+  }
+  function replaySummary(r) {
+    var ok = (r.results || []).filter(function (x) {
+      return x.httpStatus < 300;
+    }).length;
+    return '已重放 ' + r.replayed + ' 条，其中 ' + ok + ' 条已接收 · replayed ' + r.replayed + ', accepted ' + ok;
+  }
+  /** Green only when everything replayed was accepted: otherwise the data is still wrong. */
+  function replayKind(r) {
+    var results = r.results || [];
+    return results.length &&
+      results.every(function (x) {
+        return x.httpStatus < 300;
+      })
+      ? 'ok'
+      : 'error';
+  }
+  function replayOne(m) {
+    if (!confirm('用当前的映射重新处理这条报文？ Replay this message through the current mapping?')) return;
+    api('POST', 'quarantine/' + encodeURIComponent(m.id) + '/replay')
+      .then(function (r) {
+        var res = r && r.httpStatus !== undefined ? { replayed: 1, results: [r] } : r;
+        return loadQuarantine().then(function () {
+          setStatus($('quarantine-status'), replaySummary(res), replayKind(res));
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-status'), quarantineError(e), 'error');
+      });
+  }
+  $('quarantine-filter').addEventListener('submit', function (e) {
+    e.preventDefault();
+    loadQuarantine();
+  });
+  $('quarantine-replay-all').addEventListener('click', function () {
+    if (!confirm('按当前条件重放全部隔离报文？ Replay every quarantined message matching the filter?')) return;
+    api('POST', 'quarantine/replay', quarantineFilter())
+      .then(function (r) {
+        return loadQuarantine().then(function () {
+          setStatus($('quarantine-status'), replaySummary(r), replayKind(r));
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-status'), quarantineError(e), 'error');
+      });
+  });
+
+  // ---------- cases ----------
+  var CERT_LABEL = {
+    111: '居民身份证',
+    112: '临时居民身份证',
+    113: '户口簿',
+    414: '普通护照',
+    511: '台湾居民来往大陆通行证',
+    516: '港澳同胞回乡证',
+    553: '外国人永久居留身份证',
+    990: '其他证件',
+    USCC: '统一社会信用代码',
+  };
+  function party(p) {
+    if (!p) return '—';
+    return [
+      p.name,
+      ' ',
+      h(
+        'small',
+        null,
+        (CERT_LABEL[p.certType] || p.certType) +
+          ' ' +
+          p.certNo +
+          (p.phone ? ' · ' + p.phone : '') +
+          (p.legalRep ? ' · 法定代表人 ' + p.legalRep : ''),
+      ),
+    ];
+  }
+  function renderCase(c) {
+    var d = c.delivery || {};
+    return h(
+      'div',
+      { class: 'case', dataset: { caseId: c.caseId } },
+      h(
+        'h2',
+        null,
+        c.departmentName || c.department,
+        ' · ',
+        c.sourceCaseNo,
+        ' ',
+        h(
+          'span',
+          { class: 'badge ' + (d.state === 'PARKED' ? 'bad' : d.state === 'DELIVERED' ? 'ok' : 'wait') },
+          DELIVERY_LABEL[d.state] || d.state,
+        ),
+      ),
+      h(
+        'dl',
+        null,
+        h('dt', null, '事项 matter'),
+        h('dd', null, c.matterName, ' ', h('small', null, c.matterCode)),
+        h('dt', null, '申办号 project_no'),
+        h('dd', null, c.platformProjectNo || '（尚未受理上报）'),
+        h('dt', null, '当前环节 stage'),
+        h('dd', null, c.currentStageLabel, c.closed ? '（已办结）' : ''),
+        h('dt', null, '办理地点 place'),
+        h('dd', null, c.locationName || c.location || '—'),
+        h('dt', null, '申请人 applicant'),
+        h(
+          'dd',
+          null,
+          (c.applicants || []).map(function (p) {
+            return h('div', null, party(p));
+          }),
+        ),
+        h('dt', null, '代理人 agent'),
+        h('dd', null, party(c.agent)),
+        h('dt', null, '报送 delivery'),
+        h(
+          'dd',
+          null,
+          '已报送 ' +
+            (d.delivered || 0) +
+            '，待报送 ' +
+            ((d.pending || 0) + (d.inFlight || 0)) +
+            '，滞留 ' +
+            (d.parked || 0),
+        ),
+        h('dt', null, '受理时间 opened'),
+        h('dd', null, fmtTime(c.openedAt)),
+      ),
+      h('h3', null, '环节时间线 ', h('small', null, 'Stage timeline')),
+      h(
+        'ol',
+        { class: 'timeline' },
+        (c.stages || []).map(function (s) {
+          var del = s.delivery;
+          return h(
+            'li',
+            { dataset: { stage: s.stage } },
+            h('span', { class: 'when' }, fmtTime(s.stageTime)),
+            h('b', null, s.stageLabel),
+            s.stageName && s.stageName !== s.stageLabel ? h('small', null, ' ' + s.stageName) : null,
+            ' ',
+            del
+              ? h('span', { class: 'badge ' + del.status }, DELIVERY_LABEL[del.status] || del.status)
+              : h('span', { class: 'badge' }, '不报送'),
+            s.opinion ? h('div', null, h('small', null, '意见 ' + s.opinion)) : null,
+            del && del.parkedReason ? h('div', { class: 'error' }, '滞留原因：', del.parkedReason) : null,
+            del && del.history && del.history.length
+              ? h(
+                  'table',
+                  { class: 'table' },
+                  h(
+                    'thead',
+                    null,
+                    h(
+                      'tr',
+                      null,
+                      h('th', null, '时间 at'),
+                      h('th', null, '接口 endpoint'),
+                      h('th', null, 'HTTP'),
+                      h('th', null, '平台代码 code'),
+                      h('th', null, '耗时 ms'),
+                      h('th', null, '结果 outcome'),
+                      h('th', null, '说明 message'),
+                    ),
+                  ),
+                  h(
+                    'tbody',
+                    null,
+                    del.history.map(function (a) {
+                      return h(
+                        'tr',
+                        null,
+                        h('td', { class: 'nowrap' }, fmtTime(a.at)),
+                        h('td', null, a.endpoint),
+                        h('td', null, a.httpStatus == null ? '—' : a.httpStatus),
+                        h('td', null, a.businessCode == null ? '—' : a.businessCode),
+                        h('td', null, a.durationMs),
+                        h('td', null, a.outcome),
+                        h('td', { class: 'reason' }, a.message || ''),
+                      );
+                    }),
+                  ),
+                )
+              : null,
+          );
+        }),
+      ),
+    );
+  }
+  function searchCases() {
+    var q = $('case-q').value.trim();
+    var status = $('case-status');
+    var out = clear($('case-results'));
+    if (!q) return;
+    setStatus(status, '查询中… searching');
+    api('GET', 'ops/cases' + query({ q: q }))
+      .then(function (r) {
+        if (!r.items.length) {
+          setStatus(status, '没有找到 ' + q + ' · no case with this number', 'error');
+          return;
+        }
+        setStatus(status, '找到 ' + r.total + ' 件 · found ' + r.total);
+        r.items.forEach(function (c) {
+          append(out, renderCase(c));
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus(status, '查询失败 · failed: ' + e.message, 'error');
+      });
+  }
+  $('case-search').addEventListener('submit', function (e) {
+    e.preventDefault();
+    searchCases();
+  });
+
+  // ---------- audit ----------
+  (function () {
+    var sel = $('audit-action');
+    append(sel, h('option', { value: '' }, '全部 all'));
+    Object.keys(ACTION_LABEL).forEach(function (k) {
+      append(sel, h('option', { value: k }, ACTION_LABEL[k] + ' ' + k));
+    });
+  })();
+  function loadAudit(more) {
+    var p = formParams($('audit-filter'));
+    var rows = $('audit-rows');
+    if (!more) {
+      clear(rows);
+      state.auditBefore = null;
+    }
+    return api(
+      'GET',
+      'ops/audit' +
+        query({
+          limit: 100,
+          action: p.action || undefined,
+          actor: p.actor || undefined,
+          before: more ? state.auditBefore : undefined,
+        }),
+    )
+      .then(function (r) {
+        r.items.forEach(function (a) {
+          append(
+            rows,
+            h(
+              'tr',
+              { dataset: { action: a.action } },
+              h('td', { class: 'nowrap' }, fmtTime(a.at)),
+              h('td', null, a.actor),
+              h('td', null, ACTION_LABEL[a.action] || a.action, ' ', h('small', null, a.action)),
+              h('td', null, [a.targetType, a.targetId].filter(Boolean).join(' ')),
+              h(
+                'td',
+                { class: 'reason' },
+                a.detail ? h('small', null, typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)) : '',
+              ),
+            ),
+          );
+        });
+        state.auditBefore = r.nextBefore;
+        $('audit-more').hidden = r.items.length < 100;
+      })
+      .catch(function () {});
+  }
+  $('audit-filter').addEventListener('submit', function (e) {
+    e.preventDefault();
+    loadAudit(false);
+  });
+  $('audit-more').addEventListener('click', function () {
+    loadAudit(true);
+  });
+
+  // ---------- accounts ----------
+  function loadAccounts() {
+    var status = $('accounts-status');
+    return api('GET', 'ops/operators')
+      .then(function (r) {
+        var rows = clear($('account-rows'));
+        r.items.forEach(function (a) {
+          var role = h(
+            'select',
+            {
+              onchange: function () {
+                updateAccount(a.username, { role: role.value });
+              },
+            },
+            ['viewer', 'operator', 'admin'].map(function (x) {
+              var o = h('option', { value: x }, ROLE_LABEL[x] + ' ' + x);
+              if (x === a.role) o.selected = true;
+              return o;
+            }),
+          );
+          append(
+            rows,
+            h(
+              'tr',
+              { dataset: { username: a.username } },
+              h('td', null, a.username),
+              h('td', null, role),
+              h(
+                'td',
+                null,
+                a.disabled
+                  ? h('span', { class: 'badge bad' }, '已停用 disabled')
+                  : h('span', { class: 'badge ok' }, '启用 active'),
+              ),
+              h('td', null, fmtTime(a.lastLoginAt)),
+              h(
+                'td',
+                null,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    onclick: function () {
+                      updateAccount(a.username, { disabled: !a.disabled });
+                    },
+                  },
+                  a.disabled ? zhEn('启用', 'Enable') : zhEn('停用', 'Disable'),
+                ),
+                ' ',
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    onclick: function () {
+                      var pw = prompt('为 ' + a.username + ' 设置新密码（至少10位）· New password (10+ characters)');
+                      if (pw) updateAccount(a.username, { password: pw });
+                    },
+                  },
+                  zhEn('重设密码', 'Reset password'),
+                ),
+              ),
+            ),
+          );
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus(status, '加载失败 · failed: ' + e.message, 'error');
+      });
+  }
+  function updateAccount(username, patch) {
+    api('PATCH', 'ops/operators/' + encodeURIComponent(username), patch)
+      .then(function () {
+        setStatus($('accounts-status'), '已保存 · saved', 'ok');
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('accounts-status'), '保存失败 · failed: ' + e.message, 'error');
+      })
+      .then(loadAccounts);
+  }
+  $('account-create').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var form = this;
+    var p = formParams(form);
+    api('POST', 'ops/operators', { username: p.username, role: p.role, password: new FormData(form).get('password') })
+      .then(function () {
+        form.reset();
+        setStatus($('accounts-status'), '已新建 ' + p.username + ' · created', 'ok');
+        loadAccounts();
+      })
+      .catch(function (err) {
+        if (err.status !== 401) setStatus($('accounts-status'), '新建失败 · failed: ' + err.message, 'error');
+      });
+  });
+
+  // ---------- start ----------
+  function boot() {
+    return start()
+      .then(function () {
+        return api('GET', 'ops/overview').then(function (o) {
+          fillDepartmentSelects(
+            o.departments.map(function (d) {
+              return { code: d.nameEn, name: d.name };
+            }),
+          );
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) showLogin('无法连接网关 · cannot reach the gateway: ' + e.message);
+      });
+  }
+  boot();
+})();

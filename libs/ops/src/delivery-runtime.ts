@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Dispatcher } from '#gw/dispatch';
+import { CityPlatformPort } from '#gw/platform';
+
+/**
+ * The dispatcher and platform port of this process, when it runs them (an ingress-only app does
+ * not). Looked up lazily so the ops module does not depend on how delivery was composed.
+ */
+@Injectable()
+export class DeliveryRuntime {
+  private resolved = false;
+  private d?: Dispatcher;
+  private p?: CityPlatformPort;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  private resolve(): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    try {
+      this.d = this.moduleRef.get(Dispatcher, { strict: false });
+    } catch {
+      this.d = undefined;
+    }
+    try {
+      this.p = this.moduleRef.get(CityPlatformPort, { strict: false });
+    } catch {
+      this.p = undefined;
+    }
+  }
+
+  get dispatcher(): Dispatcher | undefined {
+    this.resolve();
+    return this.d;
+  }
+
+  get platform(): CityPlatformPort | undefined {
+    this.resolve();
+    return this.p;
+  }
+}

@@ -1,0 +1,271 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GatewayError } from '#gw/common';
+import { AuditRepository, OperatorAccountEntity, OperatorRole } from '#gw/persistence';
+import { OpsConfig, passwordProblem, usernameProblem } from './ops-config';
+import { OperatorAccountRepository } from './operator-account.repository';
+import { dummyHash, hashPassword, verifyPassword } from './password-hash';
+
+export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'operator', 'admin'];
+
+export interface OperatorView {
+  username: string;
+  role: OperatorRole;
+  disabled: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export interface ResolvedSession {
+  username: string;
+  role: OperatorRole;
+  expiresAt: Date;
+  /** The expiry was moved forward: the cookie should be sent again. */
+  renewed: boolean;
+}
+
+export interface RequestFacts {
+  ip?: string;
+  correlationId?: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** What may be shown of a user name that does not exist (it may be a password typed in the wrong box). */
+const hintOf = (name: string) => (name.length <= 2 ? '*'.repeat(name.length) : `${name.slice(0, 2)}***`);
+
+const view = (a: OperatorAccountEntity): OperatorView => ({
+  username: a.username,
+  role: a.role,
+  disabled: !!a.disabled,
+  createdAt: a.createdAt.toISOString(),
+  lastLoginAt: a.lastLoginAt?.toISOString() ?? null,
+});
+
+/**
+ * Operator accounts, sign-in and sessions. Passwords are kept only as salted scrypt hashes; a
+ * session id is 32 random bytes whose SHA-256 is stored. Every change and every sign-in attempt
+ * (success or failure, never the password) goes to the audit log.
+ */
+export class OperatorAccountService {
+  /** Failed sign-ins per user name and address: five in 15 minutes lock that pair for 5 minutes. */
+  private readonly failures = new Map<string, { count: number; first: number; lockedUntil: number }>();
+
+  constructor(
+    private readonly repo: OperatorAccountRepository,
+    private readonly audit: AuditRepository,
+    private readonly config: OpsConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get sessionMs(): number {
+    return this.config.sessionMinutes * 60_000;
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    return (await this.repo.countActiveAdmins()) > 0;
+  }
+
+  /** Start-up: GATEWAY_ADMIN_USER / GATEWAY_ADMIN_PASSWORD create the first admin when there is none. */
+  async ensureFirstAdmin(): Promise<'created' | 'exists' | 'none'> {
+    if (await this.hasAdmin()) return 'exists';
+    const first = this.config.firstAdmin;
+    if (!first) return 'none';
+    const existing = await this.repo.find(first.username);
+    const passwordHash = await hashPassword(first.password);
+    if (existing) await this.repo.update(first.username, { role: 'admin', disabled: false, passwordHash });
+    else await this.repo.insert({ username: first.username, role: 'admin', passwordHash });
+    await this.audit.append({
+      actor: 'system',
+      action: 'OPERATOR_CREATED',
+      targetType: 'operator',
+      targetId: first.username,
+      detail: { role: 'admin', source: 'GATEWAY_ADMIN_USER' },
+    });
+    return 'created';
+  }
+
+  async list(): Promise<OperatorView[]> {
+    return (await this.repo.list()).map(view);
+  }
+
+  async create(
+    input: { username: string; role: string; password: string },
+    actor: string,
+    facts: RequestFacts = {},
+  ): Promise<OperatorView> {
+    const username = String(input.username ?? '')
+      .trim()
+      .toLowerCase();
+    const role = input.role as OperatorRole;
+    const problem =
+      usernameProblem(username) ??
+      (OPERATOR_ROLES.includes(role)
+        ? null
+        : '角色须为 viewer、operator 或 admin (role must be viewer, operator or admin)') ??
+      passwordProblem(input.password, username);
+    if (problem) throw new GatewayError('OPERATOR_INVALID', 400, problem);
+    if (await this.repo.find(username))
+      throw new GatewayError('OPERATOR_EXISTS', 409, `用户 ${username} 已存在 user ${username} already exists`);
+    await this.repo.insert({ username, role, passwordHash: await hashPassword(input.password) });
+    await this.audit.append({
+      actor,
+      action: 'OPERATOR_CREATED',
+      targetType: 'operator',
+      targetId: username,
+      detail: { role },
+      correlationId: facts.correlationId,
+    });
+    return view((await this.repo.find(username))!);
+  }
+
+  async update(
+    usernameIn: string,
+    patch: { role?: string; disabled?: boolean; password?: string },
+    actor: string,
+    facts: RequestFacts = {},
+  ): Promise<OperatorView> {
+    const username = String(usernameIn ?? '').toLowerCase();
+    const account = await this.repo.find(username);
+    if (!account) throw new GatewayError('NOT_FOUND', 404, `没有用户 ${username} no such user`);
+    if (patch.role !== undefined && !OPERATOR_ROLES.includes(patch.role as OperatorRole)) {
+      throw new GatewayError(
+        'OPERATOR_INVALID',
+        400,
+        '角色须为 viewer、operator 或 admin (role must be viewer, operator or admin)',
+      );
+    }
+    if (patch.password !== undefined) {
+      const p = passwordProblem(patch.password, username);
+      if (p) throw new GatewayError('OPERATOR_INVALID', 400, p);
+    }
+    const losesAdmin =
+      account.role === 'admin' &&
+      !account.disabled &&
+      ((patch.role && patch.role !== 'admin') || patch.disabled === true);
+    if (losesAdmin && (await this.repo.countActiveAdmins()) <= 1) {
+      throw new GatewayError(
+        'LAST_ADMIN',
+        409,
+        '不能停用或降级最后一个管理员 the last admin cannot be disabled or demoted',
+      );
+    }
+    const change: Parameters<OperatorAccountRepository['update']>[1] = {};
+    if (patch.role !== undefined) change.role = patch.role as OperatorRole;
+    if (patch.disabled !== undefined) change.disabled = patch.disabled;
+    if (patch.password !== undefined) change.passwordHash = await hashPassword(patch.password);
+    await this.repo.update(username, change);
+    // A new password, a new role or a disabled account ends the sessions already open.
+    await this.repo.deleteSessionsOf(username);
+    await this.audit.append({
+      actor,
+      action: 'OPERATOR_UPDATED',
+      targetType: 'operator',
+      targetId: username,
+      detail: { role: patch.role, disabled: patch.disabled, passwordChanged: patch.password !== undefined },
+      correlationId: facts.correlationId,
+    });
+    return view((await this.repo.find(username))!);
+  }
+
+  /** Checks the password and opens a session; a wrong name and a wrong password answer alike. */
+  async login(
+    usernameIn: string,
+    password: string,
+    facts: RequestFacts = {},
+  ): Promise<{ sessionId: string; username: string; role: OperatorRole; expiresAt: Date }> {
+    const username = String(usernameIn ?? '')
+      .trim()
+      .toLowerCase()
+      .slice(0, 64);
+    const key = `${username}|${facts.ip ?? ''}`;
+    const now = this.now();
+    const f = this.failures.get(key);
+    if (f && f.lockedUntil > now) {
+      await this.audit.append({
+        actor: 'anonymous',
+        action: 'LOGIN_FAILED',
+        targetType: 'operator',
+        targetId: hintOf(username),
+        detail: { reason: 'LOCKED', ip: facts.ip },
+        correlationId: facts.correlationId,
+      });
+      throw new GatewayError(
+        'LOGIN_LOCKED',
+        429,
+        `尝试次数过多，请 ${Math.ceil((f.lockedUntil - now) / 60000)} 分钟后再试 too many attempts; try again in a few minutes`,
+      );
+    }
+    const account = usernameProblem(username) ? null : await this.repo.find(username);
+    const ok = account
+      ? await verifyPassword(password, account.passwordHash)
+      : (await verifyPassword(password, await dummyHash()), false);
+    if (!account || !ok || account.disabled) {
+      const entry = f && now - f.first < 15 * 60_000 ? f : { count: 0, first: now, lockedUntil: 0 };
+      entry.count++;
+      if (entry.count >= 5) entry.lockedUntil = now + 5 * 60_000;
+      this.failures.set(key, entry);
+      const reason = !account ? 'UNKNOWN_USER' : account.disabled ? 'DISABLED' : 'WRONG_PASSWORD';
+      await this.audit.append({
+        actor: account ? `operator:${account.username}` : 'anonymous',
+        action: 'LOGIN_FAILED',
+        targetType: 'operator',
+        targetId: account ? account.username : hintOf(username),
+        detail: { reason, ip: facts.ip },
+        correlationId: facts.correlationId,
+      });
+      throw new GatewayError(
+        'LOGIN_FAILED',
+        401,
+        '用户名或密码错误，或账号已停用 wrong user name or password, or the account is disabled',
+      );
+    }
+    this.failures.delete(key);
+    const sessionId = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now + this.sessionMs);
+    await this.repo.createSession(sha256(sessionId), account.username, expiresAt);
+    await this.repo.update(account.username, { lastLoginAt: new Date(now) });
+    await this.audit.append({
+      actor: `operator:${account.username}`,
+      action: 'LOGIN',
+      targetType: 'operator',
+      targetId: account.username,
+      detail: { role: account.role, ip: facts.ip },
+      correlationId: facts.correlationId,
+    });
+    return { sessionId, username: account.username, role: account.role, expiresAt };
+  }
+
+  /** The session behind a cookie value, sliding its expiry (written at most once a minute). */
+  async resolveSession(sessionId: string): Promise<ResolvedSession | null> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(sessionId)) return null;
+    const idHash = sha256(sessionId);
+    const found = await this.repo.findSession(idHash);
+    const now = this.now();
+    if (!found) return null;
+    if (found.session.expiresAt.getTime() <= now || found.account.disabled) {
+      await this.repo.deleteSession(idHash);
+      return null;
+    }
+    let expiresAt = found.session.expiresAt;
+    let renewed = false;
+    if (now + this.sessionMs - expiresAt.getTime() >= 60_000) {
+      expiresAt = new Date(now + this.sessionMs);
+      await this.repo.extendSession(idHash, expiresAt);
+      renewed = true;
+    }
+    return { username: found.account.username, role: found.account.role, expiresAt, renewed };
+  }
+
+  async logout(sessionId: string, facts: RequestFacts = {}): Promise<void> {
+    const found = /^[A-Za-z0-9_-]{20,100}$/.test(sessionId) ? await this.repo.findSession(sha256(sessionId)) : null;
+    if (!found) return;
+    await this.repo.deleteSession(found.session.idHash);
+    await this.audit.append({
+      actor: `operator:${found.account.username}`,
+      action: 'LOGOUT',
+      targetType: 'operator',
+      targetId: found.account.username,
+      correlationId: facts.correlationId,
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, Get, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
+import { OperatorAccountService } from './operator-account.service';
+import type { OperatorRequest } from './session.middleware';
+
+export class CreateOperatorDto {
+  @IsString()
+  @Length(2, 32)
+  username!: string;
+
+  @IsIn(['viewer', 'operator', 'admin'])
+  role!: string;
+
+  @IsString()
+  @Length(10, 200)
+  password!: string;
+}
+
+export class UpdateOperatorDto {
+  @IsOptional()
+  @IsIn(['viewer', 'operator', 'admin'])
+  role?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @Length(10, 200)
+  password?: string;
+}
+
+@ApiTags('运维账号 Operator accounts')
+@ApiBearerAuth()
+@UseGuards(OperatorGuard)
+@RequireRole('admin')
+@Controller('api/v1/ops/operators')
+export class OperatorsController {
+  constructor(private readonly accounts: OperatorAccountService) {}
+
+  @Get()
+  @ApiOperation({ summary: '运维账号列表（管理员） Operator accounts (admin)' })
+  async list() {
+    return { items: await this.accounts.list() };
+  }
+
+  @Post()
+  @ApiOperation({ summary: '新建运维账号（管理员） Create an operator account (admin)' })
+  create(@Body() body: CreateOperatorDto, @Req() req: OperatorRequest & { id?: string }) {
+    return this.accounts.create(body, operatorOf(req), { correlationId: req.id });
+  }
+
+  @Patch(':username')
+  @ApiOperation({ summary: '修改角色、停用或重设密码（管理员） Change role, disable or reset the password (admin)' })
+  update(
+    @Param('username') username: string,
+    @Body() body: UpdateOperatorDto,
+    @Req() req: OperatorRequest & { id?: string },
+  ) {
+    return this.accounts.update(username, body, operatorOf(req), { correlationId: req.id });
+  }
+}

@@ -1,0 +1,85 @@
+import { ConfigError } from '#gw/common';
+
+/** Dashboard, metrics and readiness settings, read from the environment once at start-up. */
+export interface OpsConfig {
+  /** Minutes a dashboard session lasts without use (sliding). */
+  sessionMinutes: number;
+  /** Oldest pending outbox message older than this is a warning on /health/ready (never "down"). */
+  readyMaxOutboxAgeSeconds: number;
+  /** A department silent for longer than this shows amber on the overview. */
+  deptSilentHours: number;
+  /** The first admin, created at start-up when no admin exists yet. */
+  firstAdmin?: { username: string; password: string };
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+}
+
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{1,31}$/;
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** Checks a new password; returns the problem in Chinese and English, or null. */
+export function passwordProblem(password: string, username?: string): string | null {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
+    return `密码至少 ${MIN_PASSWORD_LENGTH} 个字符 the password must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  }
+  if (password.length > 200) return '密码过长 the password is too long (at most 200 characters)';
+  if (username && password.toLowerCase().includes(username.toLowerCase()))
+    return '密码不能包含用户名 the password must not contain the user name';
+  return null;
+}
+
+export function usernameProblem(username: string): string | null {
+  return USERNAME_PATTERN.test(username ?? '')
+    ? null
+    : '用户名须为2–32位小写字母、数字或 _ . - the user name must be 2–32 lower-case letters, digits, _ . or -';
+}
+
+function int(
+  env: Record<string, string | undefined>,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  if (!/^\d+$/.test(v.trim()) || +v < min || +v > max) {
+    problems.push(`${name}="${v}": 必须是 ${min}–${max} 之间的整数 must be a whole number from ${min} to ${max}`);
+    return def;
+  }
+  return Number(v);
+}
+
+export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>): OpsConfig {
+  const problems: string[] = [];
+  const sessionMinutes = int(env, 'DASHBOARD_SESSION_MINUTES', 30, 1, 24 * 60, problems);
+  const readyMaxOutboxAgeSeconds = int(env, 'READY_MAX_OUTBOX_AGE_SECONDS', 900, 1, 7 * 24 * 3600, problems);
+  const deptSilentHours = int(env, 'DASHBOARD_DEPT_SILENT_HOURS', 24, 1, 24 * 30, problems);
+  let firstAdmin: OpsConfig['firstAdmin'];
+  const user = env.GATEWAY_ADMIN_USER?.trim();
+  const password = env.GATEWAY_ADMIN_PASSWORD;
+  if (user || password) {
+    if (!user) problems.push('GATEWAY_ADMIN_PASSWORD 已设置但缺少 GATEWAY_ADMIN_USER (set GATEWAY_ADMIN_USER too)');
+    else if (usernameProblem(user.toLowerCase()))
+      problems.push(`GATEWAY_ADMIN_USER="${user}": ${usernameProblem(user.toLowerCase())}`);
+    if (!password)
+      problems.push(
+        'GATEWAY_ADMIN_USER 已设置但缺少 GATEWAY_ADMIN_PASSWORD (set GATEWAY_ADMIN_PASSWORD too, at least 10 characters)',
+      );
+    else {
+      const p = passwordProblem(password, user);
+      if (p) problems.push(`GATEWAY_ADMIN_PASSWORD=(hidden): ${p}`);
+    }
+    if (user && password) firstAdmin = { username: user.toLowerCase(), password };
+  }
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken && metricsToken.length < 16)
+    problems.push('METRICS_TOKEN=(hidden): 至少16个字符 must be at least 16 characters');
+  if (problems.length) {
+    throw new ConfigError(
+      `运维看板配置有误，网关未启动 dashboard configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return { sessionMinutes, readyMaxOutboxAgeSeconds, deptSilentHours, firstAdmin, metricsToken };
+}

@@ -1,0 +1,124 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationBootstrap,
+  RequestMethod,
+} from '@nestjs/common';
+import { Catalogue } from '#gw/catalogue';
+import { PersonalDataCipher } from '#gw/common';
+import { DELIVERY_OBSERVER } from '#gw/dispatch';
+import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
+import { AuditRepository, CaseReadRepository, Database, OutboxRepository } from '#gw/persistence';
+import { AuthController } from './auth.controller';
+import { DashboardController } from './dashboard.controller';
+import { DeliveryRuntime } from './delivery-runtime';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+import { OpsConfig, loadOpsConfig } from './ops-config';
+import { OpsReadRepository } from './ops-read.repository';
+import { OpsController } from './ops.controller';
+import { OpsService } from './ops.service';
+import { OPS_CONFIG } from './ops.tokens';
+import { OperatorAccountRepository } from './operator-account.repository';
+import { OperatorAccountService } from './operator-account.service';
+import { OperatorsController } from './operators.controller';
+import { ReadinessService } from './readiness.service';
+import { SessionMiddleware } from './session.middleware';
+
+/** Creates the first admin from GATEWAY_ADMIN_USER / GATEWAY_ADMIN_PASSWORD once the database is open. */
+class FirstAdmin implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Operators');
+  constructor(@Inject(OperatorAccountService) private readonly accounts: OperatorAccountService) {}
+  async onApplicationBootstrap(): Promise<void> {
+    const r = await this.accounts.ensureFirstAdmin();
+    if (r === 'created') this.logger.log('first admin created from GATEWAY_ADMIN_USER');
+  }
+}
+
+/**
+ * The operators' side: dashboard (`/dashboard`), sign-in and accounts, overview and case search,
+ * drain switch, readiness (`/health/ready`) and Prometheus metrics (`/metrics`). Global, so the
+ * ingress and dispatch modules find its observers (metrics) and the readiness probe.
+ * Needs CoreModule and PersistenceModule; uses the dispatcher when the app runs one.
+ */
+@Global()
+@Module({})
+export class OpsModule implements NestModule {
+  static forRoot(ctx: GatewayContext): DynamicModule {
+    // Checked while the app is composed, so a bad setting stops start-up with a readable message.
+    const config = loadOpsConfig(ctx.config.env);
+    return {
+      module: OpsModule,
+      controllers: [DashboardController, AuthController, OperatorsController, OpsController, MetricsController],
+      providers: [
+        { provide: OPS_CONFIG, useValue: config },
+        DeliveryRuntime,
+        { provide: OpsReadRepository, useFactory: (db: Database) => new OpsReadRepository(db), inject: [Database] },
+        {
+          provide: OperatorAccountRepository,
+          useFactory: (db: Database) => new OperatorAccountRepository(db),
+          inject: [Database],
+        },
+        {
+          provide: OperatorAccountService,
+          useFactory: (repo: OperatorAccountRepository, audit: AuditRepository, c: OpsConfig) =>
+            new OperatorAccountService(repo, audit, c),
+          inject: [OperatorAccountRepository, AuditRepository, OPS_CONFIG],
+        },
+        {
+          provide: OpsService,
+          useFactory: (
+            db: Database,
+            outbox: OutboxRepository,
+            read: OpsReadRepository,
+            cat: Catalogue,
+            rt: DeliveryRuntime,
+            c: OpsConfig,
+          ) => new OpsService(db, outbox, read, cat, rt, c),
+          inject: [Database, OutboxRepository, OpsReadRepository, Catalogue, DeliveryRuntime, OPS_CONFIG],
+        },
+        {
+          provide: ReadinessService,
+          useFactory: (db: Database, ops: OpsService, rt: DeliveryRuntime, c: OpsConfig) =>
+            new ReadinessService(db, ops, rt, c),
+          inject: [Database, OpsService, DeliveryRuntime, OPS_CONFIG],
+        },
+        { provide: ReadinessProbe, useExisting: ReadinessService },
+        {
+          provide: MetricsService,
+          useFactory: (cat: Catalogue, ops: OpsService, rt: DeliveryRuntime, db: Database, r: ReadinessService) =>
+            new MetricsService(cat, ops, rt, db, () => r.isDraining),
+          inject: [Catalogue, OpsService, DeliveryRuntime, Database, ReadinessService],
+        },
+        { provide: INGEST_OBSERVER, useExisting: MetricsService },
+        { provide: DELIVERY_OBSERVER, useExisting: MetricsService },
+        {
+          provide: CaseViewService,
+          useFactory: (r: CaseReadRepository, c: PersonalDataCipher, cat: Catalogue) => new CaseViewService(r, c, cat),
+          inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
+        },
+        SessionMiddleware,
+        FirstAdmin,
+      ],
+      exports: [
+        OPS_CONFIG,
+        OperatorAccountService,
+        MetricsService,
+        ReadinessService,
+        ReadinessProbe,
+        INGEST_OBSERVER,
+        DELIVERY_OBSERVER,
+        OpsService,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,1 @@
+export const OPS_CONFIG = Symbol('OPS_CONFIG');

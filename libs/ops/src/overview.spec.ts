@@ -1,0 +1,116 @@
+import { buildOverview, departmentItem, endpointItem, OverviewInput } from './overview';
+
+const now = new Date('2026-10-23T02:00:00Z');
+const ago = (s: number) => new Date(now.getTime() - s * 1000);
+const dept = (
+  lastHour: { outcome: string; errorCode: string | null; n: number }[],
+  lastSeen: Date | null = ago(60),
+) => ({
+  code: 'SCJG',
+  name: '平江县市场监督管理局',
+  enabled: true,
+  activity: { lastSeenAt: lastSeen, lastAcceptedAt: lastSeen, lastHour },
+});
+
+describe('overview lights and hints', () => {
+  it('departments: green when sending cleanly, amber when silent or never seen, red when most requests fail', () => {
+    expect(departmentItem(dept([{ outcome: 'ACCEPTED', errorCode: null, n: 10 }]), 0, now, 24).level).toBe('green');
+    const silent = departmentItem(dept([], ago(30 * 3600)), 0, now, 24);
+    expect(silent).toMatchObject({ level: 'amber', hint: expect.stringContaining('未收到该部门事件') });
+    expect(departmentItem(dept([], null), 0, now, 24)).toMatchObject({
+      level: 'amber',
+      hint: expect.stringContaining('尚未收到'),
+    });
+    const tokens = departmentItem(dept([{ outcome: 'REFUSED', errorCode: 'TOKEN_INVALID', n: 5 }]), 0, now, 24);
+    expect(tokens).toMatchObject({ level: 'red', hint: expect.stringContaining('GATEWAY_DEPT_TOKEN_SCJG') });
+    const invalid = departmentItem(
+      dept([
+        { outcome: 'ACCEPTED', errorCode: null, n: 9 },
+        { outcome: 'REJECTED', errorCode: 'VALIDATION_FAILED', n: 1 },
+      ]),
+      1,
+      now,
+      24,
+    );
+    expect(invalid).toMatchObject({
+      level: 'amber',
+      hint: expect.stringContaining('隔离区'),
+      facts: { errorRate: 0.1, quarantined: 1 },
+    });
+    expect(departmentItem({ ...dept([]), enabled: false }, 0, now, 24).level).toBe('grey');
+  });
+
+  it('platform endpoints: red while the breaker is open, green again once the latest call went through', () => {
+    const open = endpointItem({ endpoint: 'accept', state: 'OPEN', opens: 1 }, undefined);
+    expect(open).toMatchObject({ level: 'red', hint: expect.stringContaining('不会丢失') });
+    expect(endpointItem({ endpoint: 'accept', state: 'HALF_OPEN', opens: 1 }, undefined).level).toBe('amber');
+    const act = {
+      endpoint: 'accept',
+      calls: 10,
+      failures: 6,
+      alerts: 0,
+      avgMs: 20,
+      maxMs: 50,
+      lastOkAt: ago(100),
+      lastFailedAt: ago(50),
+      lastError: null,
+    };
+    expect(endpointItem({ endpoint: 'accept', state: 'CLOSED', opens: 1 }, act).level).toBe('amber');
+    expect(
+      endpointItem({ endpoint: 'accept', state: 'CLOSED', opens: 1 }, { ...act, lastOkAt: ago(10) }),
+    ).toMatchObject({ level: 'green', summary: expect.stringContaining('已恢复') });
+    expect(
+      endpointItem({ endpoint: 'accept', state: 'CLOSED', opens: 0 }, { ...act, alerts: 2, lastOkAt: null }).hint,
+    ).toContain('CITY_PLATFORM_SECRET');
+  });
+
+  it('puts the worst first, groups the same advice on one line, and warns about a late backlog', () => {
+    const input: OverviewInput = {
+      now,
+      startedAt: ago(3600),
+      database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
+      dispatcher: { present: true, draining: false, blocked: true, activeDeliveries: 0 },
+      outbox: { pending: 3, inFlight: 0, parked: 0, oldestPendingAt: ago(1000) },
+      quarantine: {},
+      departments: [
+        {
+          code: 'BDC',
+          name: '不动产',
+          enabled: true,
+          activity: { lastSeenAt: null, lastAcceptedAt: null, lastHour: [] },
+        },
+        {
+          code: 'RSJ',
+          name: '人社',
+          enabled: true,
+          activity: { lastSeenAt: null, lastAcceptedAt: null, lastHour: [] },
+        },
+      ],
+      endpoints: [{ endpoint: 'accept', state: 'OPEN', opens: 1 }],
+      endpointActivity: [],
+      settings: { readyMaxOutboxAgeSeconds: 900, deptSilentHours: 24 },
+    };
+    const o = buildOverview(input);
+    expect(o.level).toBe('red');
+    expect(o.actions[0]).toMatchObject({ key: 'platform:accept', level: 'red' });
+    expect(o.actions.find((a) => a.keys.includes('dept:BDC'))).toMatchObject({
+      name: '不动产、人社',
+      keys: ['dept:BDC', 'dept:RSJ'],
+    });
+    expect(o.services.find((s) => s.key === 'backlog')).toMatchObject({
+      level: 'amber',
+      facts: { oldestPendingAgeSeconds: 1000 },
+    });
+    expect(
+      buildOverview({
+        ...input,
+        database: { ok: false, latencyMs: 1000, dialect: 'mysql', error: 'timeout' },
+        outbox: null,
+        quarantine: null,
+      }).services[0],
+    ).toMatchObject({
+      key: 'database',
+      level: 'red',
+    });
+  });
+});
