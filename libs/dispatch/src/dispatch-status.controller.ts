@@ -22,7 +22,14 @@ export class DispatchStatusController {
     const stats = await this.outbox.stats();
     return {
       outbox: { ...stats, oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.round((Date.now() - stats.oldestPendingAt.getTime()) / 1000) : 0 },
-      dispatcher: { draining: this.dispatcher.isDraining, activeDeliveries: this.dispatcher.activeDeliveries, blocked: this.platform.isBlocked() },
+      dispatcher: {
+        owner: this.dispatcher.owner,
+        draining: this.dispatcher.isDraining,
+        activeDeliveries: this.dispatcher.activeDeliveries,
+        blocked: this.platform.isBlocked(),
+        /** Since this instance started. */
+        counters: { ...this.dispatcher.counters },
+      },
       platform: this.platform.endpoints(),
     };
   }

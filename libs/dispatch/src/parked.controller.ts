@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 import { OperatorGuard, operatorOf } from '#gw/ingress';
 import { AuditRepository, OutboxRepository, ParkedFilter } from '#gw/persistence';
-import { Dispatcher } from './dispatcher';
+import { DispatchWaker } from './dispatch-waker';
 
 export class RerunFilterDto {
   @IsOptional() @IsString() @Length(2, 16)
@@ -32,7 +32,7 @@ export class ParkedController {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
-    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
+    @Inject(DispatchWaker) private readonly dispatcher: DispatchWaker,
   ) {}
 
   @Get()

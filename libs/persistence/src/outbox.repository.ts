@@ -1,5 +1,6 @@
 import { Brackets, EntityManager, In } from 'typeorm';
 import { Database } from './database';
+import { isSystemicDatabaseError } from './ingest.repository';
 import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, OutboxEntity, OutboxStatus } from './entities';
 
 /** The lease was taken over (it expired and another dispatcher claimed the row): stop quietly. */
@@ -27,6 +28,16 @@ export interface FinishPatch {
   parkedReason?: string | null;
 }
 
+interface FinishRequest {
+  rowId: string;
+  owner: string;
+  patch: FinishPatch;
+  attempts: AttemptRecord[];
+  platformProjectNo?: string;
+  resolve(kept: boolean): void;
+  reject(error: unknown): void;
+}
+
 export interface ParkedFilter {
   department?: string;
   code?: string;
@@ -42,6 +53,10 @@ export interface ParkedFilter {
  * the case rows are locked with SKIP LOCKED so several dispatchers never work on one case at once.
  */
 export class OutboxRepository {
+  private finishQueue: FinishRequest[] = [];
+  private finishing = false;
+  private finishTimer?: NodeJS.Immediate;
+
   constructor(private readonly db: Database) {}
 
   /** Rows whose dispatcher died mid-call go back to PENDING (the platform call is idempotent). */
@@ -69,14 +84,12 @@ export class OutboxRepository {
       // over every pending row did: ~1/backlog of the rate), and skips cases held behind a head in
       // flight or parked instead of returning them and claiming nothing. Heads are checked again
       // below, after the case locks, exactly as before.
-      // (SQLite, without statistics, would probe the earlier rows through the target index: name the case index.)
-      const byCase = this.db.dialect === 'sqlite' ? ' INDEXED BY ix_outbox_case' : '';
       const due = await em
         .createQueryBuilder(OutboxEntity, 'o')
         .select('o.case_id', 'caseId')
         .where('o.target = :t AND o.status = :s AND o.next_attempt_at <= :now AND o.case_id IS NOT NULL', { s: 'PENDING', t: target, now })
         .andWhere(
-          `NOT EXISTS (SELECT 1 FROM outbox b${byCase} WHERE b.case_id = o.case_id AND b.target = o.target AND b.status IN ('PENDING', 'IN_FLIGHT', 'PARKED')` +
+          `NOT EXISTS (SELECT 1 FROM outbox b WHERE b.case_id = o.case_id AND ${this.unindexed('b.target')} = o.target AND b.status IN ('PENDING', 'IN_FLIGHT', 'PARKED')` +
             ` AND (b.order_key < o.order_key OR (b.order_key = o.order_key AND b.id < o.id)))`,
         )
         .orderBy('o.nextAttemptAt', 'ASC')
@@ -95,10 +108,14 @@ export class OutboxRepository {
         caseIds = locked.map((l) => l.id);
         if (!caseIds.length) return [];
       }
-      const open = await em.find(OutboxEntity, {
-        where: { caseId: In(caseIds), target, status: In(['PENDING', 'IN_FLIGHT', 'PARKED']) },
-        order: { orderKey: 'ASC', id: 'ASC' },
-      });
+      const open = await em
+        .createQueryBuilder(OutboxEntity, 'o')
+        .where('o.case_id IN (:...caseIds)', { caseIds })
+        .andWhere(`${this.unindexed('o.target')} = :target`, { target })
+        .andWhere('o.status IN (:...open)', { open: ['PENDING', 'IN_FLIGHT', 'PARKED'] })
+        .orderBy('o.orderKey', 'ASC')
+        .addOrderBy('o.id', 'ASC')
+        .getMany();
       const heads = new Map<string, OutboxEntity>();
       for (const row of open) if (!heads.has(row.caseId!)) heads.set(row.caseId!, row);
       const claimable = [...heads.values()]
@@ -117,6 +134,16 @@ export class OutboxRepository {
       }
       return held.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
     });
+  }
+
+  /**
+   * A column that must not choose the index of a case-scoped query. SQLite has no statistics (no
+   * ANALYZE), so for `case_id IN … AND target = … AND status IN …` it picks the (target, status, …)
+   * claim index — reading the whole backlog — over the (case_id, status, order_key) one. A unary
+   * `+` is SQLite's documented way to take a term out of index selection; MySQL chooses by statistics.
+   */
+  private unindexed(column: string): string {
+    return this.db.dialect === 'sqlite' ? `+${column}` : column;
   }
 
   /**
@@ -155,40 +182,94 @@ export class OutboxRepository {
   /**
    * Ends an attempt: guarded by the lease so a dispatcher that lost its lease changes nothing but
    * the delivery history. Returns false when the lease was lost.
+   *
+   * Finishes are group-committed: those requested while the previous group commits (or in the same
+   * turn of the event loop) share one transaction, each still answered only after that commit. On
+   * SQLite every commit is a disk flush that holds the event loop, and one per delivered message
+   * capped delivery far below the platform's rate limit. If a group fails for anything but an
+   * unusable database, its finishes are retried one by one so only a faulty one fails.
    */
   async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string): Promise<boolean> {
-    return this.db.transaction(async (em) => {
-      const now = new Date();
-      await this.insertAttempts(em, rowId, attempts, now);
-      const update: Partial<OutboxEntity> = {
-        status: patch.status,
-        leaseOwner: null,
-        leaseUntil: null,
-        updatedAt: now,
-        lastErrorCode: patch.lastErrorCode ?? null,
-        lastError: patch.lastError ?? null,
-        parkedReason: patch.parkedReason ?? null,
-      };
-      if (patch.nextAttemptAt) update.nextAttemptAt = patch.nextAttemptAt;
-      if (patch.status === 'DONE' || patch.status === 'SKIPPED') update.doneAt = now;
-      const r = await em
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({ ...update, attempts: () => 'attempts + 1' })
-        .where('id = :id AND status = :s AND lease_owner = :o', { id: rowId, s: 'IN_FLIGHT', o: owner })
-        .execute();
-      if (!r.affected) return false;
-      if (platformProjectNo) {
-        const row = await em.findOneOrFail(OutboxEntity, { where: { id: rowId } });
-        await em
-          .createQueryBuilder()
-          .update(CaseEntity)
-          .set({ platformProjectNo, updatedAt: now })
-          .where('id = :id AND platform_project_no IS NULL', { id: row.caseId })
-          .execute();
-      }
-      return true;
+    return new Promise<boolean>((resolve, reject) => {
+      this.finishQueue.push({ rowId, owner, patch, attempts, platformProjectNo, resolve, reject });
+      this.scheduleFinishes();
     });
+  }
+
+  private scheduleFinishes(): void {
+    if (this.finishing || this.finishTimer || !this.finishQueue.length) return;
+    this.finishTimer = setImmediate(() => {
+      this.finishTimer = undefined;
+      void this.commitFinishes();
+    });
+  }
+
+  private async commitFinishes(): Promise<void> {
+    this.finishing = true;
+    // In id order: concurrent groups (several dispatchers on MySQL) lock outbox rows in one order.
+    const byId = (a: FinishRequest, b: FinishRequest) => String(a.rowId).length - String(b.rowId).length || (String(a.rowId) < String(b.rowId) ? -1 : 1);
+    const group = this.finishQueue.splice(0, 128).sort(byId);
+    try {
+      if (group.length > 1) {
+        try {
+          const results = await this.db.transaction(async (em) => {
+            const out: boolean[] = [];
+            for (const f of group) out.push(await this.finishIn(em, f));
+            return out;
+          });
+          group.forEach((f, i) => f.resolve(results[i]));
+          return;
+        } catch (e) {
+          if (isSystemicDatabaseError(e)) {
+            for (const f of group) f.reject(e);
+            return;
+          }
+        }
+      }
+      for (const f of group) {
+        try {
+          f.resolve(await this.db.transaction((em) => this.finishIn(em, f)));
+        } catch (e) {
+          f.reject(e);
+        }
+      }
+    } finally {
+      this.finishing = false;
+      this.scheduleFinishes();
+    }
+  }
+
+  private async finishIn(em: EntityManager, f: FinishRequest): Promise<boolean> {
+    const now = new Date();
+    await this.insertAttempts(em, f.rowId, f.attempts, now);
+    const update: Partial<OutboxEntity> = {
+      status: f.patch.status,
+      leaseOwner: null,
+      leaseUntil: null,
+      updatedAt: now,
+      lastErrorCode: f.patch.lastErrorCode ?? null,
+      lastError: f.patch.lastError ?? null,
+      parkedReason: f.patch.parkedReason ?? null,
+    };
+    if (f.patch.nextAttemptAt) update.nextAttemptAt = f.patch.nextAttemptAt;
+    if (f.patch.status === 'DONE' || f.patch.status === 'SKIPPED') update.doneAt = now;
+    const r = await em
+      .createQueryBuilder()
+      .update(OutboxEntity)
+      .set({ ...update, attempts: () => 'attempts + 1' })
+      .where('id = :id AND status = :s AND lease_owner = :o', { id: f.rowId, s: 'IN_FLIGHT', o: f.owner })
+      .execute();
+    if (!r.affected) return false;
+    if (f.platformProjectNo) {
+      const row = await em.findOneOrFail(OutboxEntity, { where: { id: f.rowId } });
+      await em
+        .createQueryBuilder()
+        .update(CaseEntity)
+        .set({ platformProjectNo: f.platformProjectNo, updatedAt: now })
+        .where('id = :id AND platform_project_no IS NULL', { id: row.caseId })
+        .execute();
+    }
+    return true;
   }
 
   /** Delivered rows of a case with seq in (after, before): what a 3001 gap asks to resend. */

@@ -1,0 +1,107 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { CatalogueError } from '#gw/catalogue';
+import { ConfigError } from '#gw/common';
+import { GatewayContext, createGatewayContext } from '#gw/ingress';
+
+export interface AppSpec {
+  /** Which process this is, for messages: gateway, ingress, dispatcher. */
+  name: string;
+  /**
+   * When CITY_PLATFORM_URL must be set: `always` (a dispatcher has no simulator to fall back on),
+   * `production` (production mode never delivers to a stand-in), or `never`.
+   */
+  requirePlatformUrl: 'always' | 'production' | 'never';
+  /** Builds the app (not yet listening) from the checked start-up context. */
+  build(ctx: GatewayContext): Promise<INestApplication>;
+  /** What is printed once the app listens; `base` is its own http://host:port. */
+  banner(ctx: GatewayContext, base: string): string[];
+}
+
+/** A start-up problem an operator can fix: print what to change and exit 1; anything else is a bug and is thrown. */
+export function failStartup(e: unknown): never {
+  if (e instanceof ConfigError || e instanceof CatalogueError) {
+    process.stderr.write(`\n${e.message}\n\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const isProduction = (env: Record<string, string | undefined>) =>
+  (env.GATEWAY_MODE || (env.NODE_ENV === 'production' ? 'production' : 'embedded')) === 'production';
+
+/**
+ * Reads and checks the whole start-up configuration (environment, catalogue, secrets); throws a
+ * ConfigError naming each variable to fix. A missing CITY_PLATFORM_URL, where the process needs
+ * one, is listed together with the configuration's other problems.
+ */
+export function loadStartupContext(spec: Pick<AppSpec, 'name' | 'requirePlatformUrl'>, env: Record<string, string | undefined> = process.env): GatewayContext {
+  const needsUrl = spec.requirePlatformUrl === 'always' || (spec.requirePlatformUrl === 'production' && isProduction(env));
+  const urlProblem = needsUrl && !env.CITY_PLATFORM_URL
+    ? `CITY_PLATFORM_URL: ${spec.name} 需要市平台地址 needs the city platform's base URL, e.g. http://10.0.0.8:8080/zwfw/api/v1` +
+      (spec.requirePlatformUrl === 'always' ? ' (或先启动平台模拟器 or start the simulator: node dist/apps/platform-simulator/src/main.js)' : '')
+    : null;
+  const refuse = () => new ConfigError(`配置有误，${spec.name} 未启动 configuration is invalid, the ${spec.name} did not start:\n  - ${urlProblem}`);
+  // Embedded mode would generate secrets into DATA_DIR first: refuse before anything is written.
+  if (urlProblem && !isProduction(env)) throw refuse();
+  let ctx: GatewayContext;
+  try {
+    ctx = createGatewayContext(env);
+  } catch (e) {
+    if (urlProblem && e instanceof ConfigError) throw new ConfigError(`${e.message}\n  - ${urlProblem}`);
+    throw e;
+  }
+  if (urlProblem) throw refuse();
+  return ctx;
+}
+
+/**
+ * The start of every gateway process: check the configuration, build the app, start its wake-up
+ * listener, listen, print the banner. A problem an operator can fix ends the process with a
+ * message naming the variable; nothing starts half-way.
+ */
+export async function bootstrapApp(spec: AppSpec, env: Record<string, string | undefined> = process.env): Promise<INestApplication> {
+  let ctx: GatewayContext;
+  try {
+    ctx = loadStartupContext(spec, env);
+  } catch (e) {
+    failStartup(e);
+  }
+  const { config } = ctx;
+  const app = await spec.build(ctx).catch(failStartup);
+  await startWakeListener(app, config.env.WAKE_URL ?? config.wakeUrl);
+  await app.listen(config.port, config.host).catch((e: Error) =>
+    failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
+  );
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  process.stdout.write(['', ...spec.banner(ctx, base), ''].join('\n') + '\n');
+  return app;
+}
+
+/** How long start-up waits for the wake-up listener (RabbitMQ) before going on without it. */
+export const WAKE_LISTENER_GRACE_MS = 5000;
+
+/**
+ * Starts the wake-up listener, if the app has one. A listener that cannot start at all (a TCP port
+ * taken) stops the process with a message. One that is still connecting after a few seconds
+ * (RabbitMQ down or unreachable) does not hold the process back: the dispatcher polls meanwhile
+ * (a missed wake-up costs one poll interval, never a message) and is woken again once it connects.
+ */
+async function startWakeListener(app: INestApplication, wakeUrl: string): Promise<void> {
+  const shown = wakeUrl.replace(/\/\/[^@/]*@/, '//***@');
+  const started = app.startAllMicroservices().then(() => 'up' as const);
+  const first = await Promise.race([started, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), WAKE_LISTENER_GRACE_MS).unref())]).catch((e: Error) =>
+    failStartup(new ConfigError(`唤醒通道无法启动 the wake-up channel ${shown} cannot start: ${e.message} (set WAKE_URL, or WAKE_URL=none to poll only)`)),
+  );
+  if (first === 'up') return;
+  const log = new Logger('WakeListener');
+  log.warn(`唤醒通道暂不可用 the wake-up channel ${shown} is not reachable yet: starting without it; the dispatcher polls until it connects`);
+  started.then(
+    () => log.log(`唤醒通道已连接 the wake-up channel ${shown} is connected`),
+    (e: Error) => log.error(`唤醒通道无法启动 the wake-up channel ${shown} failed: ${e.message}; the dispatcher only polls`),
+  );
+}
+
+export function describeDatabase(ctx: GatewayContext): string {
+  const db = ctx.config.database;
+  return db.kind === 'sqlite' ? `SQLite ${db.path}` : `MySQL/MariaDB ${db.url.replace(/\/\/[^@/]*@/, '//***@')}`;
+}

@@ -1,0 +1,3 @@
+export * from './bootstrap';
+export * from './nest-app';
+export * from './split-apps';
