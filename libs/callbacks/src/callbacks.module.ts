@@ -25,14 +25,18 @@ class DepartmentDispatcherLifecycle implements OnApplicationBootstrap, OnApplica
 /** Platform callbacks in, department deliveries out (push behind per-department breakers, or an inbox). */
 @Module({})
 export class CallbacksModule {
-  static forRoot(ctx: GatewayContext, options: { runDelivery?: boolean } = {}): DynamicModule {
+  /**
+   * `runDelivery`: push routed callbacks from this process (the embedded gateway, a dispatcher).
+   * `http`: serve the callback endpoint, the YBJ inbox and the callback queries (embedded, ingress).
+   */
+  static forRoot(ctx: GatewayContext, options: { runDelivery?: boolean; http?: boolean } = {}): DynamicModule {
     const logger = new Logger('DepartmentDelivery');
     const c = ctx.config;
     const urlOf = (code: string) => c.env[`DEPT_${code}_URL`] || ctx.catalogue.department(code)?.deliveryUrl;
     const inboxDepartments = ctx.adapters.all().filter((a) => a.deliveryMode === 'inbox').map((a) => a.department.code);
     return {
       module: CallbacksModule,
-      controllers: [PlatformCallbackController, CallbackQueryController, InboxController],
+      controllers: options.http === false ? [] : [PlatformCallbackController, CallbackQueryController, InboxController],
       providers: [
         { provide: 'DEPT_DISPATCH_RUN', useValue: options.runDelivery !== false },
         {

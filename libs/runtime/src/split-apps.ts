@@ -1,3 +1,5 @@
+import { CallbacksModule } from '#gw/callbacks';
+import { OpsModule } from '#gw/ops';
 import { INestApplication, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pinoHttpOptions } from '#gw/common';
@@ -44,6 +46,9 @@ export async function buildIngressApp(ctx: GatewayContext, options: SplitAppOpti
       IngressModule.forRoot(ctx, { signal }),
       // Only the parked API; its platform port is never called here (the dispatchers deliver).
       DispatchModule.forRoot(ctx, { platformUrl: ctx.config.platform.url ?? 'http://127.0.0.1/unused', run: false, apis: ['parked'], signal }),
+      // Platform callbacks are received and stored here; the dispatchers push them to departments.
+      CallbacksModule.forRoot(ctx, { runDelivery: false }),
+      OpsModule.forRoot(ctx),
     ],
   })
   class IngressAppModule {}
@@ -71,6 +76,7 @@ export async function buildDispatcherApp(ctx: GatewayContext, options: SplitAppO
       PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, database: options.database }),
       HealthModule,
       DispatchModule.forRoot(ctx, { platformUrl: options.platformUrl, apis: ['status', 'wake'] }),
+      CallbacksModule.forRoot(ctx, { runDelivery: true, http: false }),
     ],
   })
   class DispatcherAppModule {}
