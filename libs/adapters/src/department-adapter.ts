@@ -101,6 +101,8 @@ export interface DepartmentDelivery {
   departmentCaseNo?: string | null;
   /** The matter (事项实施编码) of the case; follow-up callbacks do not repeat it. */
   matterCode?: string | null;
+  /** For follow-ups: the online application's `data`, for systems that need the applicant on every message. */
+  application?: Record<string, unknown> | null;
 }
 
 export interface OutboundRequest {

@@ -96,7 +96,8 @@ export class InboxController {
       const cb = row.refId ? await this.repo.get(row.refId) : null;
       if (!cb) continue;
       items.push({
-        id: row.id,
+        // A text id whatever the driver returns for the BIGINT key (SQLite: a number).
+        id: String(row.id),
         type: cb.type,
         callbackId: cb.callbackId,
         projectNo: cb.projectNo,

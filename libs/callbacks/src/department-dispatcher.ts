@@ -137,6 +137,10 @@ export class DepartmentDispatcher {
         departmentCaseNo: route?.departmentCaseNo ?? null,
         matterCode: record.taskCode ?? route?.matterCode ?? null,
       };
+      if (record.type !== 'ONLINE_APPLICATION' && record.projectNo) {
+        const app = await this.callbacks.onlineApplicationOf(record.projectNo);
+        delivery.application = app?.dataEnc ? this.cipher.decryptJson<Record<string, unknown>>(app.dataEnc) : null;
+      }
       const request = adapter.formatDelivery(delivery);
       let httpStatus: number | null = null;
       try {

@@ -15,6 +15,12 @@ import type { DepartmentProtocol, ReadResult, SimulatorReply } from './push-simu
 
 /** The stage name BDC expects on an application forwarded from the platform. */
 export const BDC_ONLINE_STAGE = '网上申报';
+/**
+ * Stage names of the platform's follow-ups of an online application (补正材料提交, 撤回申请,
+ * 督办): the same `<BDCSJ>` with `<SBH>` filled, without `<QLR>` (the platform does not repeat the
+ * applicant). They are answered like an application of a known SBH: CODE 0 and that case's SLBH.
+ */
+export const BDC_FOLLOW_UP_STAGES = ['补正材料提交', '撤回申请', '督办'] as const;
 export const BDC_CONTENT_TYPE = 'text/xml; charset=GBK';
 
 /** Non-zero `<CODE>` BDC answers for a malformed application (an injected `replyCode` replaces it). */
@@ -26,12 +32,15 @@ const gbkReply = (xml: string): SimulatorReply => ({
   body: encodeGbk(xml),
 });
 
-/** The checks BDC's receiving servlet makes before it opens a case for an online application. */
+/** The checks BDC's receiving servlet makes before it opens a case for an online application (or takes a follow-up). */
 function checkApplication(doc: BdcDocument): string | undefined {
-  if (doc.hj !== BDC_ONLINE_STAGE) return `HJ必须为${BDC_ONLINE_STAGE}，收到"${doc.hj}"`;
+  const followUp = (BDC_FOLLOW_UP_STAGES as readonly string[]).includes(doc.hj);
+  if (doc.hj !== BDC_ONLINE_STAGE && !followUp)
+    return `HJ必须为${[BDC_ONLINE_STAGE, ...BDC_FOLLOW_UP_STAGES].join('/')}，收到"${doc.hj}"`;
   if (!doc.sbh) return 'SBH(申办号)不能为空';
   if (!doc.sxbm) return 'SXBM(事项编码)不能为空';
   if (!doc.sxbm.startsWith(BDC_ORG_CODE)) return `SXBM ${doc.sxbm} 不是本中心的事项`;
+  if (followUp) return undefined;
   if (doc.qlr.length === 0) return '至少需要一个QLR(权利人)';
   for (const [i, q] of doc.qlr.entries()) {
     if (!q.qlrmc) return `QLR[${i + 1}].QLRMC(权利人名称)不能为空`;

@@ -110,6 +110,11 @@ export class CallbackRepository {
     return app?.department ? { department: app.department, departmentCaseNo: app.departmentCaseNo, matterCode: app.taskCode } : null;
   }
 
+  /** The online application that opened a platform case, if it came through this gateway. */
+  onlineApplicationOf(projectNo: string): Promise<PlatformCallbackEntity | null> {
+    return this.db.manager.findOne(PlatformCallbackEntity, { where: { projectNo, type: 'ONLINE_APPLICATION' }, order: { receivedAt: 'ASC' } });
+  }
+
   async setDepartmentCaseNo(id: string, departmentCaseNo: string): Promise<void> {
     await this.db.transaction((em) => em.update(PlatformCallbackEntity, { id }, { departmentCaseNo: departmentCaseNo.slice(0, 64) }));
   }
@@ -145,13 +150,18 @@ export class CallbackRepository {
     });
   }
 
-  /** Hands out up to `limit` inbox items; an item not acknowledged within the lease comes back. */
+  /**
+   * Hands out up to `limit` inbox items; an item not acknowledged within the lease comes back. An
+   * expired lease is taken here, when it runs out, rather than waiting for the platform
+   * dispatcher's periodic sweep of expired leases (up to 10 s later, and only where one runs).
+   */
   async leaseInbox(target: string, limit: number, leaseMs: number): Promise<OutboxEntity[]> {
     return this.db.transaction(async (em) => {
       const now = new Date();
       const q = em
         .createQueryBuilder(OutboxEntity, 'o')
-        .where('o.target = :t AND o.status = :s AND o.next_attempt_at <= :now', { t: target, s: 'PENDING', now })
+        .where('o.target = :t', { t: target })
+        .andWhere('((o.status = :s AND o.next_attempt_at <= :now) OR (o.status = :leased AND o.lease_until < :now))', { s: 'PENDING', leased: 'IN_FLIGHT', now })
         .orderBy('o.id', 'ASC')
         .limit(limit);
       if (this.db.dialect === 'mysql') q.setLock('pessimistic_write').setOnLocked('skip_locked');

@@ -1,16 +1,20 @@
 import * as iconv from 'iconv-lite';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { CanonicalEvent, CaseResultDto, CertType, FieldIssue, PartyDto, PartyKind, Stage } from '#gw/case';
-import type { DepartmentEntry } from '#gw/catalogue';
+import type { Catalogue, DepartmentEntry } from '#gw/catalogue';
 import type {
+  DeliveryReply,
   DepartmentAdapter,
   DepartmentAdapterFactory,
+  DepartmentDelivery,
   HttpReply,
   IngestDecision,
+  OutboundRequest,
   ParseResult,
   RawInbound,
 } from '../../department-adapter';
 import { decodeBody, fromCompactTime, issue, text } from '../../mapping-helpers';
+import { formatBdcDelivery, parseBdcDeliveryReply } from './bdc-delivery';
 
 /**
  * BDC 不动产登记中心 (departments.md): one GBK XML document `<BDCSJ>` per stage, Chinese stage
@@ -56,6 +60,8 @@ const BJJG_VALUES = ['准予', '不予', '退件'] as const;
 type Bjjg = (typeof BJJG_VALUES)[number];
 
 const CERTIFICATE_NAME = '不动产权证书';
+/** Most co-owners an event may carry (the canonical `applicants` limit). */
+const MAX_OWNERS = 50;
 const LZ_YES = new Set(['1', '是', 'Y', 'y', 'TRUE', 'true', '已领证']);
 
 const ROOT = 'BDCSJ';
@@ -160,7 +166,10 @@ export function escapeXml(s: string): string {
 export class BdcAdapter implements DepartmentAdapter {
   readonly eventMediaTypes = BDC_MEDIA_TYPES;
 
-  constructor(readonly department: DepartmentEntry) {}
+  constructor(
+    readonly department: DepartmentEntry,
+    private readonly catalogue?: Catalogue,
+  ) {}
 
   parseEvent(raw: RawInbound): ParseResult {
     const charset = (raw.charset ?? declaredEncoding(raw.body) ?? 'gbk').toLowerCase();
@@ -295,7 +304,9 @@ export class BdcAdapter implements DepartmentAdapter {
   /** Repeated `<QLR>` → applicants, in document order. */
   private mapOwners(raw: unknown, issues: FieldIssue[]): PartyDto[] | undefined {
     if (raw === undefined || raw === null) return undefined;
-    const list = Array.isArray(raw) ? raw : [raw];
+    // One past the canonical limit, so the validator answers TOO_MANY: checking every one of the
+    // thousands of <QLR> a megabyte holds took seconds of CPU (and stalled every other request).
+    const list = (Array.isArray(raw) ? raw : [raw]).slice(0, MAX_OWNERS + 1);
     return list.map((qlr, i) => {
       const at = `applicants[${i}]`;
       if (!qlr || typeof qlr !== 'object') {
@@ -350,6 +361,17 @@ export class BdcAdapter implements DepartmentAdapter {
       `<RESULT><CODE>${escapeXml(code)}</CODE><MSG>${escapeXml(msg)}</MSG><ID>${escapeXml(decision.eventId ?? '')}</ID></RESULT>`;
     return { status: decision.httpStatus, contentType: 'text/xml; charset=GBK', body: encodeGbk(body) };
   }
+
+  /** Online applications and their follow-ups are pushed to BDC's servlet as GBK `<BDCSJ>` (bdc-delivery.ts). */
+  readonly deliveryMode = 'push' as const;
+
+  formatDelivery(delivery: DepartmentDelivery): OutboundRequest {
+    return formatBdcDelivery(delivery, { matterName: (code) => this.catalogue?.matter(code)?.name });
+  }
+
+  parseDeliveryReply(status: number, contentType: string | undefined, body: Buffer): DeliveryReply {
+    return parseBdcDeliveryReply(status, contentType, body);
+  }
 }
 
 /** Whether the bytes are valid in the charset except for an incomplete character at the very end. */
@@ -369,4 +391,4 @@ function declaredEncoding(body: Buffer): string | undefined {
   return m?.[1];
 }
 
-export const createAdapter: DepartmentAdapterFactory = (department) => new BdcAdapter(department);
+export const createAdapter: DepartmentAdapterFactory = (department, catalogue) => new BdcAdapter(department, catalogue);

@@ -3,13 +3,17 @@ import type { CanonicalEvent, FieldIssue, PartyKind, Stage } from '#gw/case';
 import type { Catalogue, DepartmentEntry } from '#gw/catalogue';
 import {
   defaultJsonReply,
+  type DeliveryReply,
   type DepartmentAdapter,
   type DepartmentAdapterFactory,
+  type DepartmentDelivery,
   type HttpReply,
   type IngestDecision,
+  type OutboundRequest,
   type ParseResult,
   type RawInbound,
 } from '../../department-adapter';
+import { parseMappedDeliveryReply, renderMappedDelivery } from './mapped-delivery';
 import {
   beijingIso,
   decodeBody,
@@ -38,6 +42,10 @@ import {
  */
 export class MappedAdapter implements DepartmentAdapter {
   readonly eventMediaTypes: readonly string[];
+  /** Push, when the mapping has a `delivery` section; without one the department receives no pushes. */
+  readonly deliveryMode?: 'push';
+  readonly formatDelivery?: (delivery: DepartmentDelivery) => OutboundRequest;
+  readonly parseDeliveryReply?: (status: number, contentType: string | undefined, body: Buffer) => DeliveryReply;
 
   constructor(
     readonly department: DepartmentEntry,
@@ -45,6 +53,13 @@ export class MappedAdapter implements DepartmentAdapter {
     private readonly catalogue?: Catalogue,
   ) {
     this.eventMediaTypes = mapping.mediaTypes;
+    const delivery = mapping.delivery;
+    if (delivery) {
+      this.deliveryMode = 'push';
+      this.formatDelivery = (d) =>
+        renderMappedDelivery(d, delivery, mapping.dateFormat, (code) => this.catalogue?.matter(code)?.name);
+      this.parseDeliveryReply = (status, _contentType, body) => parseMappedDeliveryReply(delivery, status, body);
+    }
   }
 
   parseEvent(raw: RawInbound): ParseResult {

@@ -32,6 +32,11 @@ import {
  *   certTypes: { '1': '111', '6': { certType: USCC, kind: ENTERPRISE } }   # value table for *.certType
  *   resultTypes: { '1': 0, '2': 1 }         # value table for result.type
  *   reply: json                             # or { okBody: {...}, errorBody: {...}, contentType?: ... }
+ *   delivery:                               # optional: how platform callbacks are pushed to the department
+ *     contentType: application/json; charset=utf-8   # optional (the body is always JSON, UTF-8)
+ *     types: { ONLINE_APPLICATION: '01', SUPPLEMENT_SUBMITTED: '02', WITHDRAWN: '03', URGE: '04' }  # optional: ${type}
+ *     body: { lx: '${type}', sbh: '${projectNo}', sqr: { xm: '${data.applyer_name}' }, cl: '${data.materials}' }
+ *     reply: { okPath: code, okValues: ['0000'], caseNoPath: data.ywh, messagePath: msg }   # optional
  * ```
  *
  * Rules:
@@ -52,6 +57,17 @@ import {
  *   `${caseId}`, `${status}`, `${code}`, `${message}`, `${httpStatus}`; a string that is exactly
  *   `${errors}` becomes the list of failing fields (named with the department's own paths), and
  *   exactly `${httpStatus}` the number. The HTTP status is always the gateway's decision.
+ * - `delivery` (optional; without it the department receives no pushes and its deliveries are
+ *   parked for operators): `body` is a JSON template filled per callback. Its strings may hold
+ *   `${type}` (the callback type, or its code from `types` when listed there), `${callbackId}`,
+ *   `${projectNo}`, `${departmentCaseNo}`, `${matterCode}`, `${matterName}` (the catalogue's
+ *   when the platform sends none), `${occurredAt}` and `${applyDate}` (in `dateFormat`), and
+ *   `${data.<path>}` (any value of the platform's callback data, e.g. `${data.applyer_name}`,
+ *   `${data.materials}`). A string that is exactly one placeholder becomes the value itself
+ *   (null when absent, lists and objects kept); otherwise it is text. `reply`: any 2xx is taken
+ *   unless `okPath` is given, then only when the JSON answer holds one of `okValues` there (else a
+ *   permanent refusal, its reason at `messagePath`); `caseNoPath` is where the department's new
+ *   case number is. A 4xx is a permanent refusal, a 5xx is retried.
  */
 export interface MappingOptions {
   mediaTypes?: string[];
@@ -63,7 +79,38 @@ export interface MappingOptions {
   certTypes?: Record<string, CertType | CertTypeEntry>;
   resultTypes?: Record<string, ResultType>;
   reply?: 'json' | ReplyTemplate;
+  delivery?: DeliveryTemplate;
 }
+
+export interface DeliveryTemplate {
+  contentType?: string;
+  types?: Partial<Record<string, string | number>>;
+  body: unknown;
+  reply?: { okPath?: string; okValues?: (string | number | boolean)[]; caseNoPath?: string; messagePath?: string };
+}
+
+/** The delivery section, checked. */
+export interface CompiledDelivery {
+  contentType: string;
+  types?: Record<string, string | number>;
+  body: unknown;
+  okPath?: PathSegment[];
+  okValues: string[];
+  caseNoPath?: PathSegment[];
+  messagePath?: PathSegment[];
+}
+
+export const DELIVERY_TYPES = ['ONLINE_APPLICATION', 'SUPPLEMENT_SUBMITTED', 'WITHDRAWN', 'URGE'] as const;
+export const DELIVERY_PLACEHOLDERS = [
+  'type',
+  'callbackId',
+  'projectNo',
+  'departmentCaseNo',
+  'matterCode',
+  'matterName',
+  'occurredAt',
+  'applyDate',
+] as const;
 
 export interface StageEntry {
   stage: Stage;
@@ -98,6 +145,7 @@ const OPTION_KEYS = [
   'certTypes',
   'resultTypes',
   'reply',
+  'delivery',
 ];
 const CHARSETS = ['utf-8', 'utf8', 'gbk', 'gb18030'];
 
@@ -179,6 +227,8 @@ export interface CompiledMapping {
   certTypes?: Record<string, CertTypeEntry>;
   resultTypes?: Record<string, ResultType>;
   reply: 'json' | ReplyTemplate;
+  /** Absent: the department receives no pushes. */
+  delivery?: CompiledDelivery;
 }
 
 const FORBIDDEN_NAMES = new Set(['__proto__', 'prototype', 'constructor']);
@@ -442,8 +492,101 @@ export function compileMapping(options: unknown): CompiledMapping {
     }
   }
 
+  const delivery = options.delivery === undefined ? undefined : compileDelivery(options.delivery, bad);
+
   if (problems.length) throw new Error(problems.join('; '));
-  return { mediaTypes, charset, dateFormat, fields, constants, stages, certTypes, resultTypes, reply };
+  return { mediaTypes, charset, dateFormat, fields, constants, stages, certTypes, resultTypes, reply, delivery };
+}
+
+/** A payload path without `[*]` (a delivery reads one value), or undefined after reporting why not. */
+function fixedPath(raw: unknown, at: string, bad: (field: string, why: string) => void): PathSegment[] | undefined {
+  const segments = parsePayloadPath(raw);
+  if (typeof segments === 'string') return void bad(at, segments);
+  if (segments.some((s) => s.indexes.includes('*'))) return void bad(at, `${q(raw)} must name one value: no [*]`);
+  return segments;
+}
+
+function compileDelivery(raw: unknown, bad: (field: string, why: string) => void): CompiledDelivery | undefined {
+  const at = 'options.delivery';
+  if (!isObject(raw)) return void bad(at, 'must be { body, types?, contentType?, reply? }');
+  for (const k of Object.keys(raw))
+    if (!['body', 'types', 'contentType', 'reply'].includes(k))
+      bad(keyPath(at, k), 'unknown setting (one of body, types, contentType, reply)');
+  if (raw.body === undefined) bad(`${at}.body`, 'is required: the JSON template of the message');
+  else checkDeliveryTemplate(raw.body, `${at}.body`, bad);
+  let contentType = 'application/json; charset=utf-8';
+  if (raw.contentType !== undefined) {
+    if (typeof raw.contentType !== 'string' || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+(\s*;.*)?$/i.test(raw.contentType))
+      bad(`${at}.contentType`, `${q(raw.contentType)} is not a media type`);
+    else contentType = raw.contentType;
+  }
+  let types: Record<string, string | number> | undefined;
+  if (raw.types !== undefined) {
+    if (!isObject(raw.types) || Object.keys(raw.types).length === 0)
+      bad(`${at}.types`, "must be a non-empty mapping of callback type → the department's code");
+    else {
+      types = Object.create(null) as Record<string, string | number>;
+      for (const [k, v] of Object.entries(raw.types)) {
+        if (!(DELIVERY_TYPES as readonly string[]).includes(k))
+          bad(keyPath(`${at}.types`, k), `is not a callback type (one of ${DELIVERY_TYPES.join(' ')})`);
+        else if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)))
+          bad(keyPath(`${at}.types`, k), 'must be a text or a number');
+        else types[k] = v;
+      }
+    }
+  }
+  const compiled: CompiledDelivery = { contentType, types, body: raw.body, okValues: [] };
+  if (raw.reply !== undefined) {
+    const r = raw.reply;
+    if (!isObject(r)) bad(`${at}.reply`, 'must be { okPath, okValues, caseNoPath, messagePath }');
+    else {
+      for (const k of Object.keys(r))
+        if (!['okPath', 'okValues', 'caseNoPath', 'messagePath'].includes(k))
+          bad(keyPath(`${at}.reply`, k), 'unknown setting (one of okPath, okValues, caseNoPath, messagePath)');
+      if (r.okPath !== undefined) compiled.okPath = fixedPath(r.okPath, `${at}.reply.okPath`, bad);
+      if (r.caseNoPath !== undefined) compiled.caseNoPath = fixedPath(r.caseNoPath, `${at}.reply.caseNoPath`, bad);
+      if (r.messagePath !== undefined) compiled.messagePath = fixedPath(r.messagePath, `${at}.reply.messagePath`, bad);
+      if (r.okPath !== undefined) {
+        const values = r.okValues;
+        if (
+          !Array.isArray(values) ||
+          values.length === 0 ||
+          !values.every(
+            (v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)),
+          )
+        )
+          bad(`${at}.reply.okValues`, 'is required with okPath: a non-empty list of the values that mean success');
+        else compiled.okValues = values.map(String);
+      } else if (r.okValues !== undefined)
+        bad(`${at}.reply.okValues`, 'needs okPath: where the value is in the answer');
+    }
+  }
+  return compiled;
+}
+
+function checkDeliveryTemplate(t: unknown, at: string, bad: (field: string, why: string) => void): void {
+  if (typeof t === 'string') {
+    for (const m of t.matchAll(PLACEHOLDER)) {
+      const name = m[1];
+      if ((DELIVERY_PLACEHOLDERS as readonly string[]).includes(name) || name === 'data') continue;
+      if (name.startsWith('data.')) {
+        const why = parsePayloadPath(name.slice(5));
+        if (typeof why === 'string') bad(at, `\${${name}}: ${why}`);
+        else if (why.some((s) => s.indexes.includes('*'))) bad(at, `\${${name}}: must name one value, no [*]`);
+        continue;
+      }
+      bad(
+        at,
+        `unknown placeholder \${${name}} (one of ${[...DELIVERY_PLACEHOLDERS, 'data.<path>'].map((p) => `\${${p}}`).join(' ')})`,
+      );
+    }
+  } else if (Array.isArray(t)) {
+    t.forEach((v, i) => checkDeliveryTemplate(v, `${at}[${i}]`, bad));
+  } else if (isObject(t)) {
+    for (const [k, v] of Object.entries(t)) checkDeliveryTemplate(v, keyPath(at, k), bad);
+  } else if (t !== null && typeof t !== 'number' && typeof t !== 'boolean') {
+    bad(at, 'must be JSON (text, number, true/false, null, list or mapping)');
+  }
 }
 
 function compileTable<T>(

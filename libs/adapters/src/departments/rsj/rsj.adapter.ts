@@ -1,14 +1,18 @@
 import type { CanonicalEvent, CaseResultDto, FieldIssue, Stage } from '#gw/case';
-import type { DepartmentEntry } from '#gw/catalogue';
+import type { Catalogue, DepartmentEntry } from '#gw/catalogue';
 import type {
+  DeliveryReply,
   DepartmentAdapter,
   DepartmentAdapterFactory,
+  DepartmentDelivery,
   HttpReply,
   IngestDecision,
+  OutboundRequest,
   ParseResult,
   RawInbound,
 } from '../../department-adapter';
 import { decodeBody, fromDashedTime, issue, text } from '../../mapping-helpers';
+import { formatRsjDelivery, parseRsjDeliveryReply } from './rsj-delivery';
 
 /**
  * RSJ 人社局 (departments.md): an old Java servlet posting one event per request as
@@ -81,7 +85,10 @@ function lookup<T>(table: Readonly<Record<string, T>>, key: string | undefined):
 export class RsjAdapter implements DepartmentAdapter {
   readonly eventMediaTypes = ['application/x-www-form-urlencoded'] as const;
 
-  constructor(readonly department: DepartmentEntry) {}
+  constructor(
+    readonly department: DepartmentEntry,
+    private readonly catalogue?: Catalogue,
+  ) {}
 
   parseEvent(raw: RawInbound): ParseResult {
     const charset = raw.charset ?? 'utf-8';
@@ -188,6 +195,17 @@ export class RsjAdapter implements DepartmentAdapter {
     }
     return { status: decision.httpStatus, contentType: 'text/plain; charset=utf-8', body };
   }
+
+  /** Online applications and their follow-ups are pushed to RSJ's servlet as a UTF-8 form (rsj-delivery.ts). */
+  readonly deliveryMode = 'push' as const;
+
+  formatDelivery(delivery: DepartmentDelivery): OutboundRequest {
+    return formatRsjDelivery(delivery, { matterName: (code) => this.catalogue?.matter(code)?.name });
+  }
+
+  parseDeliveryReply(status: number, contentType: string | undefined, body: Buffer): DeliveryReply {
+    return parseRsjDeliveryReply(status, contentType, body);
+  }
 }
 
-export const createAdapter: DepartmentAdapterFactory = (department) => new RsjAdapter(department);
+export const createAdapter: DepartmentAdapterFactory = (department, catalogue) => new RsjAdapter(department, catalogue);

@@ -90,7 +90,7 @@ describe('YBJ adapter (nightly CSV batches)', () => {
         stage: 'SUBMITTED',
         stageName: '申报',
         stageTime: '2026-10-23T09:05:00+08:00',
-        sourceSeq: 20261023000101,
+        sourceSeq: 23000101, // the last nine digits of 流水号: the stored sequence is a 32-bit integer
         applicants: [
           { kind: 'PERSON', name: '李四', certType: '111', certNo: '430626198503120040', phone: '13800000000' },
         ],

@@ -116,9 +116,14 @@ function divisionOf(value: string | undefined): string | undefined {
   return lookup(TOWNSHIP_CODES, value) ?? value;
 }
 
-/** The trailing digits of 流水号 (the department's own sequence), breaking ties within one minute. */
+/**
+ * The trailing digits of 流水号 (the department's own sequence), breaking ties within one minute.
+ * At most nine: the stored sequence is a 32-bit integer (MariaDB `int`), and a whole 流水号 such as
+ * YB20261023000101 (14 digits) overflowed it there and failed the entire batch with 503. The last
+ * nine digits keep the order of a day's serials (yyyyMMdd + counter), which is all a tie needs.
+ */
 function sequenceOf(serial: string | undefined): number | undefined {
-  const m = /(\d{1,15})$/.exec(serial ?? '');
+  const m = /(\d{1,9})$/.exec(serial ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
