@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { EntityManager, FindOptionsWhere, In } from 'typeorm';
 import { Database } from './database';
 import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, OutboxEntity } from './entities';
 
@@ -9,27 +9,34 @@ export interface CaseRecord {
   attempts: DeliveryAttemptEntity[];
 }
 
-/** Reads a case with its stage history and delivery state. */
+/**
+ * Reads a case with its stage history and delivery state, all in one transaction: read piece by
+ * piece, a delivery finishing in between could show the stage delivered but the case without the
+ * platform's project_no it was given in that same commit.
+ */
 export class CaseReadRepository {
   constructor(private readonly db: Database) {}
 
-  async byId(id: string): Promise<CaseRecord | null> {
-    const kase = await this.db.manager.findOne(CaseEntity, { where: { id } });
-    return kase ? this.complete(kase) : null;
+  byId(id: string): Promise<CaseRecord | null> {
+    return this.read({ id });
   }
 
-  async bySourceCaseNo(department: string, sourceCaseNo: string): Promise<CaseRecord | null> {
-    const kase = await this.db.manager.findOne(CaseEntity, { where: { department, sourceCaseNo } });
-    return kase ? this.complete(kase) : null;
+  bySourceCaseNo(department: string, sourceCaseNo: string): Promise<CaseRecord | null> {
+    return this.read({ department, sourceCaseNo });
   }
 
-  async byProjectNo(platformProjectNo: string): Promise<CaseRecord | null> {
-    const kase = await this.db.manager.findOne(CaseEntity, { where: { platformProjectNo } });
-    return kase ? this.complete(kase) : null;
+  byProjectNo(platformProjectNo: string): Promise<CaseRecord | null> {
+    return this.read({ platformProjectNo });
   }
 
-  private async complete(kase: CaseEntity): Promise<CaseRecord> {
-    const m = this.db.manager;
+  private read(where: FindOptionsWhere<CaseEntity>): Promise<CaseRecord | null> {
+    return this.db.transaction(async (em) => {
+      const kase = await em.findOne(CaseEntity, { where });
+      return kase ? this.complete(em, kase) : null;
+    });
+  }
+
+  private async complete(m: EntityManager, kase: CaseEntity): Promise<CaseRecord> {
     const events = await m.find(CaseEventEntity, { where: { caseId: kase.id }, order: { stageTime: 'ASC', createdAt: 'ASC' } });
     const outbox = await m.find(OutboxEntity, { where: { caseId: kase.id }, order: { id: 'ASC' } });
     const attempts = outbox.length
