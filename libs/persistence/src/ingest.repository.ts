@@ -120,7 +120,8 @@ interface GroupWrites {
   resolvedReplays: string[];
 }
 
-const SQLITE_SYSTEMIC = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL|INTERRUPT|PERM|AUTH|NOLFS)/;
+const SQLITE_SYSTEMIC =
+  /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL|INTERRUPT|PERM|AUTH|NOLFS)/;
 const MYSQL_SYSTEMIC = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_CON_COUNT_ERROR',
@@ -181,7 +182,7 @@ export class IngestRepository {
   private options: GroupCommitOptions;
   private queue: Job[] = [];
   private inFlight = 0;
-  private timer?: NodeJS.Immediate | NodeJS.Timeout;
+  private timer?: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout };
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { groups: 0, writes: 0, largestGroup: 0, fallbacks: 0 };
 
@@ -199,7 +200,8 @@ export class IngestRepository {
     const o = { ...this.options, ...options };
     const int = (name: keyof GroupCommitOptions, min: number, max: number) => {
       const v = o[name];
-      if (!Number.isInteger(v) || v < min || v > max) throw new Error(`group commit ${name} must be an integer in [${min}, ${max}], got ${v}`);
+      if (!Number.isInteger(v) || v < min || v > max)
+        throw new Error(`group commit ${name} must be an integer in [${min}, ${max}], got ${v}`);
     };
     int('maxBatch', 1, 1000);
     int('maxWaitMs', 0, 1000);
@@ -233,24 +235,35 @@ export class IngestRepository {
     await this.drain();
   }
 
-  /** The first acceptance of a department event, if there was one. */
-  async findAcceptedEvent(department: string, sourceEventId: string) {
-    return this.db.manager.findOne(CaseEventEntity, {
-      where: { department, sourceEventId },
-      select: { id: true, caseId: true, stage: true },
-    });
+  /**
+   * The first acceptance of a department event, if there was one. Asked once per request before
+   * anything is queued, so it is one plain indexed query (the query builder cost more than the read).
+   */
+  async findAcceptedEvent(
+    department: string,
+    sourceEventId: string,
+  ): Promise<{ id: string; caseId: string; stage: string } | null> {
+    const rows: { id: string; case_id: string; stage: string }[] = await this.db.manager.query(
+      'SELECT id, case_id, stage FROM case_event WHERE department = ? AND source_event_id = ? LIMIT 1',
+      [department, sourceEventId],
+    );
+    return rows.length ? { id: rows[0].id, caseId: rows[0].case_id, stage: rows[0].stage } : null;
   }
 
   /** Keeps a request that was not accepted (unreadable, invalid, refused, duplicate). */
   async saveInbound(record: InboundRecord, result: InboundResult): Promise<string> {
-    const [id] = await new Promise<string[]>((resolve, reject) => this.enqueue({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }));
+    const [id] = await new Promise<string[]>((resolve, reject) =>
+      this.enqueue({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }),
+    );
     return id;
   }
 
   /** Keeps many not-accepted batch rows, all in the same transaction. */
   async saveInboundMany(items: { record: InboundRecord; result: InboundResult }[]): Promise<string[]> {
     if (!items.length) return [];
-    return new Promise<string[]>((resolve, reject) => this.enqueue({ kind: 'inbound', rows: [...items], done: { resolve, reject } }));
+    return new Promise<string[]>((resolve, reject) =>
+      this.enqueue({ kind: 'inbound', rows: [...items], done: { resolve, reject } }),
+    );
   }
 
   /**
@@ -258,11 +271,25 @@ export class IngestRepository {
    * or, when the move is impossible for the case's history, only the inbound record as rejected.
    * A concurrent duplicate (unique key) or deadlock is retried, and then answers as a duplicate.
    */
-  async acceptEvent(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null): Promise<AcceptResult> {
+  async acceptEvent(
+    record: InboundRecord,
+    event: CanonicalEvent,
+    warnings: CaseWarning[],
+    applicantIdHash: string | null,
+  ): Promise<AcceptResult> {
     const partiesEnc = this.cipher.encryptJson({ applicants: event.applicants, agent: event.agent ?? null });
     const payloadEnc = this.cipher.encryptJson(event);
     return new Promise<AcceptResult>((resolve, reject) =>
-      this.enqueue({ kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc, payloadEnc, done: { resolve, reject } }),
+      this.enqueue({
+        kind: 'accept',
+        record,
+        event,
+        warnings,
+        applicantIdHash,
+        partiesEnc,
+        payloadEnc,
+        done: { resolve, reject },
+      }),
     );
   }
 
@@ -289,13 +316,16 @@ export class IngestRepository {
       this.timer = undefined;
       this.flush();
     };
-    this.timer = this.options.maxWaitMs > 0 ? setTimeout(fire, this.options.maxWaitMs) : setImmediate(fire);
+    this.timer =
+      this.options.maxWaitMs > 0
+        ? { kind: 'timeout', handle: setTimeout(fire, this.options.maxWaitMs) }
+        : { kind: 'immediate', handle: setImmediate(fire) };
   }
 
   private flush(): void {
     if (this.timer) {
-      if (this.options.maxWaitMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
-      else clearImmediate(this.timer as NodeJS.Immediate);
+      if (this.timer.kind === 'timeout') clearTimeout(this.timer.handle);
+      else clearImmediate(this.timer.handle);
       this.timer = undefined;
     }
     while (this.queue.length && this.inFlight < this.maxInFlight) {
@@ -378,11 +408,21 @@ export class IngestRepository {
 
     if (accepts.length) {
       // Cases first (locked on MySQL), then everything else: later reads see the lock holder's rows.
-      const cases = await this.loadCases(em, accepts.map((j) => [j.event.department, j.event.sourceCaseNo]));
+      const cases = await this.loadCases(
+        em,
+        accepts.map((j) => [j.event.department, j.event.sourceCaseNo]),
+      );
       const history = cases.length
         ? await em.find(CaseEventEntity, {
             where: { caseId: In(cases.map((c) => c.id)) },
-            select: { caseId: true, stage: true, stageTime: true, sourceSeq: true, createdAt: true, sourceEventId: true },
+            select: {
+              caseId: true,
+              stage: true,
+              stageTime: true,
+              sourceSeq: true,
+              createdAt: true,
+              sourceEventId: true,
+            },
           })
         : [];
       for (const kase of cases) {
@@ -401,10 +441,19 @@ export class IngestRepository {
         const s = byId.get(e.caseId);
         if (!s) continue;
         const arrival = e.createdAt.getTime();
-        s.history.push({ stage: e.stage as StageEntry['stage'], stageTime: e.stageTime.toISOString(), sourceSeq: e.sourceSeq, arrival, ref: e.sourceEventId });
+        s.history.push({
+          stage: e.stage as StageEntry['stage'],
+          stageTime: e.stageTime.toISOString(),
+          sourceSeq: e.sourceSeq,
+          arrival,
+          ref: e.sourceEventId,
+        });
         s.lastArrival = Math.max(s.lastArrival, arrival);
       }
-      for (const e of await this.loadEvents(em, accepts.map((j) => [j.event.department, j.event.sourceEventId]))) {
+      for (const e of await this.loadEvents(
+        em,
+        accepts.map((j) => [j.event.department, j.event.sourceEventId]),
+      )) {
         stored.set(key(e.department, e.sourceEventId), { id: e.id, caseId: e.caseId, stage: e.stage });
       }
     }
@@ -412,9 +461,16 @@ export class IngestRepository {
     const writes: GroupWrites = { newCases: [], events: [], outbox: [], inbound: [], resolvedReplays: [] };
     const firstInGroup = new Map<string, { id: string; caseId: string; stage: string }>();
     const results: JobResult[] = jobs.map((job) => {
-      const mark = [writes.newCases.length, writes.events.length, writes.outbox.length, writes.inbound.length, writes.resolvedReplays.length];
+      const mark = [
+        writes.newCases.length,
+        writes.events.length,
+        writes.outbox.length,
+        writes.inbound.length,
+        writes.resolvedReplays.length,
+      ];
       try {
-        if (job.kind === 'inbound') return { ok: true, value: job.rows.map((r) => this.planInbound(writes, r.record, r.result)) };
+        if (job.kind === 'inbound')
+          return { ok: true, value: job.rows.map((r) => this.planInbound(writes, r.record, r.result)) };
         return { ok: true, value: this.planAccept(writes, job, states, stored, firstInGroup, now) };
       } catch (error) {
         // Only this caller fails: drop whatever rows it had planned.
@@ -450,7 +506,11 @@ export class IngestRepository {
     await this.insertMany(em, OutboxEntity, writes.outbox);
     await this.insertMany(em, InboundMessageEntity, writes.inbound);
     if (writes.resolvedReplays.length) {
-      await em.update(InboundMessageEntity, { id: In([...new Set(writes.resolvedReplays)]) }, { resolvedAt: new Date() });
+      await em.update(
+        InboundMessageEntity,
+        { id: In([...new Set(writes.resolvedReplays)]) },
+        { resolvedAt: new Date() },
+      );
     }
     return results;
   }
@@ -471,7 +531,12 @@ export class IngestRepository {
     const eventKey = key(event.department, event.sourceEventId);
     const prior = stored.get(eventKey) ?? firstInGroup.get(eventKey);
     if (prior) {
-      const inboundId = this.planInbound(writes, record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
+      const inboundId = this.planInbound(writes, record, {
+        outcome: 'DUPLICATE',
+        httpStatus: 200,
+        eventId: prior.id,
+        caseId: prior.caseId,
+      });
       return { kind: 'DUPLICATE', inboundId, eventId: prior.id, caseId: prior.caseId, stage: prior.stage };
     }
 
@@ -531,7 +596,15 @@ export class IngestRepository {
         createdAt: now,
         updatedAt: now,
       });
-      next = { kase, isNew: true, history: [], lastArrival: 0, patched: false, projectNoSet: false, locationSet: false };
+      next = {
+        kase,
+        isNew: true,
+        history: [],
+        lastArrival: 0,
+        patched: false,
+        projectNoSet: false,
+        locationSet: false,
+      };
     } else {
       const kase = state.kase;
       const known: CaseWarning[] = kase.warnings ? JSON.parse(kase.warnings) : [];
@@ -624,7 +697,8 @@ export class IngestRepository {
       replayOf: r.replayOf ?? null,
       resolvedAt: null,
     });
-    if (r.replayOf && (result.outcome === 'ACCEPTED' || result.outcome === 'DUPLICATE')) writes.resolvedReplays.push(r.replayOf);
+    if (r.replayOf && (result.outcome === 'ACCEPTED' || result.outcome === 'DUPLICATE'))
+      writes.resolvedReplays.push(r.replayOf);
     return id;
   }
 
@@ -645,7 +719,8 @@ export class IngestRepository {
       }),
     );
     // Serialise concurrent writers of one case on MySQL; SQLite transactions are already serial.
-    if (this.db.dialect === 'mysql') q.orderBy('c.department', 'ASC').addOrderBy('c.sourceCaseNo', 'ASC').setLock('pessimistic_write');
+    if (this.db.dialect === 'mysql')
+      q.orderBy('c.department', 'ASC').addOrderBy('c.sourceCaseNo', 'ASC').setLock('pessimistic_write');
     return q.getMany();
   }
 

@@ -28,12 +28,15 @@ export interface FinishPatch {
   parkedReason?: string | null;
 }
 
-interface FinishRequest {
+interface FinishArgs {
   rowId: string;
   owner: string;
   patch: FinishPatch;
   attempts: AttemptRecord[];
   platformProjectNo?: string;
+}
+
+interface FinishRequest extends FinishArgs {
   resolve(kept: boolean): void;
   reject(error: unknown): void;
 }
@@ -89,7 +92,7 @@ export class OutboxRepository {
         .select('o.case_id', 'caseId')
         .where('o.target = :t AND o.status = :s AND o.next_attempt_at <= :now AND o.case_id IS NOT NULL', { s: 'PENDING', t: target, now })
         .andWhere(
-          `NOT EXISTS (SELECT 1 FROM outbox b WHERE b.case_id = o.case_id AND ${this.unindexed('b.target')} = o.target AND b.status IN ('PENDING', 'IN_FLIGHT', 'PARKED')` +
+          `NOT EXISTS (SELECT 1 FROM outbox b${this.db.dialect === 'mysql' ? ' FORCE INDEX (ix_outbox_case)' : ''} WHERE b.case_id = o.case_id AND ${this.unindexed('b.target')} = o.target AND b.status IN ('PENDING', 'IN_FLIGHT', 'PARKED')` +
             ` AND (b.order_key < o.order_key OR (b.order_key = o.order_key AND b.id < o.id)))`,
         )
         .orderBy('o.nextAttemptAt', 'ASC')
@@ -140,7 +143,8 @@ export class OutboxRepository {
    * A column that must not choose the index of a case-scoped query. SQLite has no statistics (no
    * ANALYZE), so for `case_id IN … AND target = … AND status IN …` it picks the (target, status, …)
    * claim index — reading the whole backlog — over the (case_id, status, order_key) one. A unary
-   * `+` is SQLite's documented way to take a term out of index selection; MySQL chooses by statistics.
+   * `+` is SQLite's documented way to take a term out of index selection. MySQL chooses by
+   * statistics, which a young table lacks: the claim's subquery names the case index there.
    */
   private unindexed(column: string): string {
     return this.db.dialect === 'sqlite' ? `+${column}` : column;
@@ -158,8 +162,11 @@ export class OutboxRepository {
 
   async caseAndEvent(row: OutboxEntity): Promise<{ kase: CaseEntity; event: CaseEventEntity } | null> {
     if (!row.caseId || !row.eventId) return null;
-    const kase = await this.db.manager.findOne(CaseEntity, { where: { id: row.caseId } });
-    const event = await this.db.manager.findOne(CaseEventEntity, { where: { id: row.eventId } });
+    // Both at once: on MySQL two round trips in parallel on the pool (SQLite runs them in turn anyway).
+    const [kase, event] = await Promise.all([
+      this.db.manager.findOne(CaseEntity, { where: { id: row.caseId } }),
+      this.db.manager.findOne(CaseEventEntity, { where: { id: row.eventId } }),
+    ]);
     return kase && event ? { kase, event } : null;
   }
 
@@ -183,13 +190,18 @@ export class OutboxRepository {
    * Ends an attempt: guarded by the lease so a dispatcher that lost its lease changes nothing but
    * the delivery history. Returns false when the lease was lost.
    *
-   * Finishes are group-committed: those requested while the previous group commits (or in the same
-   * turn of the event loop) share one transaction, each still answered only after that commit. On
-   * SQLite every commit is a disk flush that holds the event loop, and one per delivered message
-   * capped delivery far below the platform's rate limit. If a group fails for anything but an
-   * unusable database, its finishes are retried one by one so only a faulty one fails.
+   * On SQLite finishes are group-committed: those requested while the previous group commits (or in
+   * the same turn of the event loop) share one transaction, each still answered only after that
+   * commit. There every commit is a disk flush that holds the event loop, and one per delivered
+   * message capped delivery far below the platform's rate limit. If a group fails for anything but
+   * an unusable database, its finishes are retried one by one so only a faulty one fails. On MySQL
+   * each finish keeps its own transaction: they run in parallel on the pool and the server groups
+   * the flushes itself, where one shared transaction would put all their round trips in a row.
    */
   async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string): Promise<boolean> {
+    if (this.db.dialect !== 'sqlite') {
+      return this.db.transaction((em) => this.finishIn(em, { rowId, owner, patch, attempts, platformProjectNo }));
+    }
     return new Promise<boolean>((resolve, reject) => {
       this.finishQueue.push({ rowId, owner, patch, attempts, platformProjectNo, resolve, reject });
       this.scheduleFinishes();
@@ -239,7 +251,7 @@ export class OutboxRepository {
     }
   }
 
-  private async finishIn(em: EntityManager, f: FinishRequest): Promise<boolean> {
+  private async finishIn(em: EntityManager, f: FinishArgs): Promise<boolean> {
     const now = new Date();
     await this.insertAttempts(em, f.rowId, f.attempts, now);
     const update: Partial<OutboxEntity> = {

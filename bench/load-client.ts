@@ -1,0 +1,100 @@
+/**
+ * Child process: a closed-loop HTTP load generator. `concurrency` clients, each on its own
+ * keep-alive connection, post one SCJG event (a new case each) and send the next as soon as the
+ * answer is in. Only answers completed inside the measuring window count, after a warm-up.
+ *
+ * Message `go` → runs → replies `go` with the figures.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { childArgs, onParentMessage, peakRssMiB, scjgEventBody, summarise } from './lib';
+
+interface Args {
+  url: string;
+  token: string;
+  concurrency: number;
+  warmupMs: number;
+  /** Measure for this long (time-bound run) … */
+  durationMs?: number;
+  /** … or send exactly this many events (count-bound run, e.g. filling a backlog). */
+  total?: number;
+  runId: string;
+}
+
+function post(agent: Agent, url: URL, token: string, body: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        agent,
+        method: 'POST',
+        host: url.hostname,
+        port: url.port,
+        path: '/api/v1/departments/scjg/events',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Content-Length': body.length,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+async function run(a: Args) {
+  const url = new URL(a.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: a.concurrency, maxFreeSockets: a.concurrency });
+  const started = performance.now();
+  const measureFrom = started + a.warmupMs;
+  const measureTo = a.durationMs ? measureFrom + a.durationMs : Infinity;
+  let next = 0;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let firstAt = Infinity;
+  let lastAt = 0;
+
+  const worker = async () => {
+    for (;;) {
+      if (performance.now() >= measureTo) return;
+      const n = next++;
+      if (a.total !== undefined && n >= a.total) return;
+      const body = scjgEventBody(n, a.runId);
+      const t0 = performance.now();
+      const status = await post(agent, url, a.token, body);
+      const t1 = performance.now();
+      if (a.total !== undefined || (t1 >= measureFrom && t1 <= measureTo)) {
+        latencies.push(t1 - t0);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        firstAt = Math.min(firstAt, t0);
+        lastAt = Math.max(lastAt, t1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: a.concurrency }, worker));
+  agent.destroy();
+  const windowMs = a.total !== undefined ? lastAt - firstAt : a.durationMs!;
+  const accepted = statuses['202'] ?? 0;
+  return {
+    windowMs,
+    sent: latencies.length,
+    accepted,
+    statuses,
+    acceptedPerSec: accepted / (windowMs / 1000),
+    latencyMs: summarise(latencies),
+    clientPeakRssMiB: peakRssMiB(),
+  };
+}
+
+const args = childArgs<Args>();
+onParentMessage(async (m) => {
+  if (m.type === 'go') return run(args);
+  if (m.type === 'stop') process.exit(0);
+  return undefined;
+});
+process.send!({ type: 'ready' });
