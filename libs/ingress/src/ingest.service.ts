@@ -39,6 +39,9 @@ export function parseContentType(value: string | undefined): { mediaType: string
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** Largest department sequence number the store keeps (`case_event.source_seq`, a signed 32-bit int). */
+const MAX_SOURCE_SEQ = 2_147_483_647;
+
 /** Told the outcome of every event request as it is answered (metrics). Must not throw. */
 export interface IngestObserver {
   onOutcome(department: string, outcome: string, httpStatus: number): void;
@@ -70,7 +73,8 @@ export class IngestService {
     const known = this.adapters.get(code);
     const reply = (d: IngestDecision) => {
       this.observer?.onOutcome(code, d.code, d.httpStatus);
-      return (known?.formatReply ?? defaultJsonReply)(d);
+      // Called as a method: a formatter may read its adapter's state (the mapped adapter's reply template).
+      return known?.formatReply ? known.formatReply(d) : defaultJsonReply(d);
     };
     const { mediaType, charset } = parseContentType(req.contentType);
     const record: InboundRecord = {
@@ -174,6 +178,12 @@ export class IngestService {
       // A mapping issue already explains the field better than the generic shape rule.
       if (!issues.some((i) => i.field === e.field)) issues.push(e);
     }
+    // The department's sequence is stored as a 32-bit integer (MariaDB `int`): larger is refused
+    // here (422) rather than by the database, which would fail the request — or a batch — with 503.
+    const seq = mapped.event.sourceSeq;
+    if (typeof seq === 'number' && seq > MAX_SOURCE_SEQ && !issues.some((i) => i.field === 'sourceSeq')) {
+      issues.push({ field: 'sourceSeq', code: 'VALUE_TOO_LARGE', message: `the sequence number must be at most ${MAX_SOURCE_SEQ}` });
+    }
     const code = mapped.event.matterCode;
     if (typeof code === 'string' && !issues.some((i) => i.field === 'matterCode')) {
       if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${code} is not in the catalogue` });
@@ -243,8 +253,8 @@ export class IngestService {
   }
 
   /** Keeps a payload that cannot be read at all (a whole batch file) in the quarantine. */
-  async keepUnreadable(record: InboundRecord, code: string, message: string, errors: FieldIssue[] = []): Promise<string> {
-    return (await this.quarantine(record, 400, 'UNREADABLE', code, message, errors)).inboundId!;
+  async keepUnreadable(record: InboundRecord, code: string, message: string, errors: FieldIssue[] = [], httpStatus = 400): Promise<string> {
+    return (await this.quarantine(record, httpStatus, 'UNREADABLE', code, message, errors)).inboundId!;
   }
 
   /** Refused before reading (unknown department, bad token): kept, but not in the quarantine. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IsNull } from 'typeorm';
+import { IsNull, Not } from 'typeorm';
 import { Database } from './database';
 import { InboundBatchEntity, InboundMessageEntity } from './entities';
 
@@ -69,6 +69,11 @@ export class BatchRepository {
 
   find(department: string, batchKey: string): Promise<InboundBatchEntity | null> {
     return this.db.manager.findOne(InboundBatchEntity, { where: { department, batchKey } });
+  }
+
+  /** The first completed batch of the department with exactly this content, whatever it was named. */
+  findCompletedByContent(department: string, bodySha256: string): Promise<InboundBatchEntity | null> {
+    return this.db.manager.findOne(InboundBatchEntity, { where: { department, bodySha256, completedAt: Not(IsNull()) }, order: { receivedAt: 'ASC' } });
   }
 
   /** Registers a batch before its rows are processed; false when another request holds the same key. */

@@ -28,6 +28,7 @@ export class BatchController {
       body: req,
       correlationId: req.id,
     });
-    res.status(reply.status).json(reply.body);
+    if (reply.json !== undefined) res.status(reply.status).type('application/json').send(reply.json);
+    else res.status(reply.status).json(reply.body);
   }
 }

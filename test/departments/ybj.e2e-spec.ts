@@ -1,0 +1,243 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, OutboxEntity } from '#gw/persistence';
+import { onlineApplication } from '../support/callbacks';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { waitFor } from '../support/wait-for';
+import { YBJ_HEADER, example, expectCanonicalShape, gbk, getCase, getJson, postBatch, postRaw, scjgReferenceCase, waitDelivered } from './department-support';
+
+const TRANSFER = '11430626MB456789960000150002000'; // 医保关系转移接续 (online-capable)
+const CHRONIC = '11430626MB456789960000150003000'; // 门诊慢特病待遇认定: missing from the catalogue at first
+const EXAMPLE_PROJECT_NO = 'PJ2026102300000457';
+
+/**
+ * YBJ 医保局 (departments.md): one CSV file a night to /batches — UTF-8 with a BOM, or GBK with
+ * `X-Charset: GBK` — answered row by row; valid rows are kept when others fail; rows sorted by
+ * 流水号, not by time, still give cases whose stages are in stage order; the same batch sent twice
+ * changes nothing.
+ */
+describe('YBJ department end to end (CSV batches)', () => {
+  let testDb: TestDatabase;
+  let gw: TestGateway;
+  let reference: any;
+  /** The example file with the 申办号 of the online case being the project_no the platform issued. */
+  let exampleCsv: Buffer;
+  let projectNo: string;
+  let first: any;
+
+  const counts = async () => ({
+    inbound: await gw.db.manager.count(InboundMessageEntity),
+    cases: await gw.db.manager.count(CaseEntity),
+    events: await gw.db.manager.count(CaseEventEntity),
+    outbox: await gw.db.manager.count(OutboxEntity),
+    batches: await gw.db.manager.count(InboundBatchEntity),
+  });
+  const received = async (sourceCaseId: string): Promise<any[]> => (await fetch(`${gw.platform.origin}/admin/received?source_case_id=${encodeURIComponent(sourceCaseId)}`)).json() as Promise<any[]>;
+  const byProject = async (no: string): Promise<any[]> => (await fetch(`${gw.platform.origin}/admin/received?project_no=${encodeURIComponent(no)}`)).json() as Promise<any[]>;
+  const csv = (...rows: string[]) => `${YBJ_HEADER}\r\n${rows.join('\r\n')}\r\n`;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    // The catalogue lacks one YBJ matter until the replay test "fixes" it.
+    const partial = join(testDb.dataDir, 'catalogue-without-chronic.yaml');
+    writeFileSync(partial, readFileSync(join(REPO_ROOT, 'config/catalogue.yaml'), 'utf8').split('\n').filter((l) => !l.includes(CHRONIC)).join('\n'));
+    gw = await startTestGateway({ testDb, env: { CATALOGUE_FILE: partial } });
+    reference = await scjgReferenceCase(gw);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await testDb?.drop();
+  });
+
+  it('an online application for YBJ waits in its inbox (YBJ cannot take pushes); it fetches and acknowledges it', async () => {
+    const sim = await postRaw(`${gw.platform.origin}/admin/online-applications`, JSON.stringify(onlineApplication(TRANSFER, { task_name: '医保关系转移接续', project_name: '王五医保关系转移接续', applyer_type: 1, applyer_name: '王五', applyer_page_type: '111', applyer_page_code: '430626199001010022', contact_name: '王五' })), { 'Content-Type': 'application/json' });
+    expect(sim.status).toBe(202);
+    projectNo = sim.json.projectNo;
+    const auth = { Authorization: `Bearer ${TOKENS.YBJ}` };
+    const item = await waitFor('the application in the YBJ inbox', async () => {
+      const r = await fetch(`${gw.url}/api/v1/departments/ybj/inbox`, { headers: auth });
+      return ((await r.json()) as any).items.find((i: any) => i.projectNo === projectNo);
+    });
+    expect(item).toMatchObject({ type: 'ONLINE_APPLICATION', projectNo });
+    const ack = await postRaw(`${gw.url}/api/v1/departments/ybj/inbox/${item.id}/ack`, '', auth);
+    expect(ack.status).toBe(200);
+    // YBJ handles it and reports its stages in the nightly file: the example, carrying that 申办号.
+    exampleCsv = Buffer.from(example('ybj-batch.csv').toString('utf8').replaceAll(EXAMPLE_PROJECT_NO, projectNo), 'utf8');
+    expect(exampleCsv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('accepts the example file (UTF-8 with BOM) row by row; rows out of time order give stages in stage order, delivered in order', async () => {
+    const reply = await postBatch(gw, 'ybj', exampleCsv, { 'X-Batch-Id': 'YBJ-20261023' });
+    expect(reply.status).toBe(200);
+    first = reply.json;
+    expect(first).toMatchObject({ batchId: 'YBJ-20261023', rows: 5, accepted: 5, duplicate: 0, rejected: 0, repeated: false });
+    expect(first.results.map((r: any) => [r.row, r.sourceEventId, r.outcome])).toEqual([
+      [1, 'YB20261023000101', 'ACCEPTED'],
+      [2, 'YB20261023000102', 'ACCEPTED'],
+      [3, 'YB20261023000103', 'ACCEPTED'],
+      [4, 'YB20261023000104', 'ACCEPTED'],
+      [5, 'YB20261023000105', 'ACCEPTED'],
+    ]);
+    const [a, b] = [first.results[0].caseId, first.results[3].caseId];
+    expect(first.results.map((r: any) => r.caseId)).toEqual([a, a, a, b, b]);
+
+    // Row 2 (办结 9:12) came before row 3 (受理 9:10): the case still reads 申报 → 受理 → 办结.
+    const walkIn = await waitDelivered(gw, a);
+    expect(walkIn).toMatchObject({ department: 'YBJ', sourceCaseNo: 'YB-2026-0456', matterName: '异地就医备案', location: '430626', locationName: '平江县', currentStage: 'COMPLETED', closed: true, online: false });
+    expect(walkIn.stages.map((s: any) => [s.stage, s.sourceEventId, s.stageTime])).toEqual([
+      ['SUBMITTED', 'YB20261023000101', '2026-10-23T01:05:00.000Z'],
+      ['ACCEPTED', 'YB20261023000103', '2026-10-23T01:10:00.000Z'],
+      ['COMPLETED', 'YB20261023000102', '2026-10-23T01:12:00.000Z'],
+    ]);
+    expect(walkIn.stages[2].result).toEqual({ type: 0 });
+    // The department's sequence (the last nine digits of 流水号: it is stored as a 32-bit integer).
+    expect(walkIn.stages.map((s: any) => s.sourceSeq)).toEqual([23000101, 23000103, 23000102]);
+    expect(walkIn.applicants).toEqual([{ kind: 'PERSON', name: '李*', certType: '111', certNo: '4306**********0040', phone: '138****0000' }]);
+    expectCanonicalShape(walkIn, reference);
+    // The platform heard them in stage order, each after the previous one was answered.
+    const calls = (await received('YB-2026-0456')).concat(await byProject(walkIn.platformProjectNo)).filter((c, i, all) => all.findIndex((x) => x.id === c.id) === i);
+    const ok = calls.filter((c) => c.httpStatus === 200 && c.code === '0').sort((x, y) => x.id - y.id);
+    expect(ok.map((c) => c.endpoint)).toEqual(['accept', 'process', 'result']);
+    expect(walkIn.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE']);
+
+    // The online case: the platform already has it (申报 not reported again), 受理 goes to its project_no.
+    const online = await waitDelivered(gw, b);
+    expect(online).toMatchObject({ sourceCaseNo: 'YB-2026-0457', online: true, platformProjectNo: projectNo, currentStage: 'ACCEPTED', location: '430626001', locationName: '汉昌街道', delivery: { state: 'DELIVERED', parked: 0 } });
+    expect(online.stages.map((s: any) => [s.stage, s.delivery.status])).toEqual([
+      ['SUBMITTED', 'SKIPPED'],
+      ['ACCEPTED', 'DONE'],
+    ]);
+    expectCanonicalShape(online, reference);
+    const onPlatform = (await byProject(projectNo)).filter((c) => c.httpStatus === 200 && c.code === '0' && c.endpoint === 'process');
+    expect(onPlatform).toHaveLength(1);
+  });
+
+  it('the same batch sent again — by its X-Batch-Id, or the same content without one — changes nothing and repeats the answer', async () => {
+    const before = await counts();
+    const again = await postBatch(gw, 'ybj', exampleCsv, { 'X-Batch-Id': 'YBJ-20261023' });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual({ ...first, repeated: true });
+    const unnamed = await postBatch(gw, 'ybj', exampleCsv);
+    expect(unnamed.status).toBe(200);
+    expect(unnamed.json).toEqual({ ...first, repeated: true });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 409 to a different file under a used X-Batch-Id, and stores nothing of it', async () => {
+    const before = await counts();
+    const other = csv('YB20261023000199,YB-2026-0499,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/23 9:05,李四,430626198503120040,13800000000,,,,430626');
+    const reply = await postBatch(gw, 'ybj', `\uFEFF${other}`, { 'X-Batch-Id': 'YBJ-20261023' });
+    expect(reply.status).toBe(409);
+    expect(reply.json).toMatchObject({ code: 'BATCH_ID_REUSED', errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED' }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('reads the GBK version with X-Charset: GBK: the same rows are duplicates with the first ids', async () => {
+    const text = exampleCsv.toString('utf8').replace(/^\uFEFF/, '');
+    const reply = await postBatch(gw, 'ybj', gbk(text), { 'X-Batch-Id': 'YBJ-20261023-GBK', 'X-Charset': 'GBK' });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ rows: 5, accepted: 0, duplicate: 5, rejected: 0, repeated: false });
+    expect(reply.json.results.map((r: any) => [r.outcome, r.eventId, r.caseId])).toEqual(first.results.map((r: any) => ['DUPLICATE', r.eventId, r.caseId]));
+  });
+
+  it('answers each row of a mixed GBK file — accepted / duplicate / rejected with reasons in YBJ column names — and keeps the valid rows', async () => {
+    const m = '11430626MB456789960000150001000,异地就医备案';
+    const file = csv(
+      `YB20261024000301,YB-2026-0500,,${m},受理,2026/10/24 9:10,赵六,430626197511200011,13800000000,周十,材料齐全,,长寿镇`, // before its 申报 (row 8)
+      'YB20261023000101,YB-2026-0456,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/23 9:05,李四,430626198503120040,13800000000,,,,430626', // the example's first row again
+      `YB20261024000303,YB-2026-0501,,${m},申报,2026/10/24 9:00,孙七,430626196003050017,13900000000,,,,430626`, // check digit should be 6
+      `YB20261024000304,YB-2026-0502,,${m},申报,2026/2/30 9:00,孙七,430626196003050016,13900000000,,,,430626`, // no 30 February
+      `YB20261024000305,YB-2026-0503,,${m},复核,2026/10/24 9:00,孙七,430626196003050016,13900000000,,,,430626`, // no such 环节
+      `YB20261024000306,YB-2026-0504,,${m},申报`, // columns missing
+      `YB20261024000307,YB-2026-0505,,${m},申报,2026/10/24 9:00,孙七,430626196003050016,13900000000,,<script>alert(1)</script>,,'; DROP TABLE gw_case; --`, // 办理地点 is no division
+      `YB20261024000302,YB-2026-0500,,${m},申报,2026/10/24 9:00,赵六,430626197511200011,13800000000,,,,长寿镇`,
+      `YB20261024000309,YB-2026-0500,,${m},办结,2026/10/24 9:30,赵六,430626197511200011,13800000000,周十,"备案成功,就医地为长沙市",准予,长寿镇`,
+    );
+    const reply = await postBatch(gw, 'ybj', gbk(file), { 'X-Batch-Id': 'YBJ-20261024-GBK', 'X-Charset': 'GBK', 'Content-Type': 'text/csv; charset=GBK' });
+    expect(reply.status).toBe(200);
+    const body = reply.json;
+    expect(body).toMatchObject({ rows: 9, accepted: 3, duplicate: 1, rejected: 5, repeated: false });
+    const byRow = Object.fromEntries(body.results.map((r: any) => [r.row, r]));
+    expect(byRow[1]).toMatchObject({ outcome: 'ACCEPTED', sourceEventId: 'YB20261024000301' });
+    expect(byRow[2]).toMatchObject({ outcome: 'DUPLICATE', httpStatus: 200, eventId: first.results[0].eventId });
+    const reasons = (r: any) => Object.fromEntries((r.errors ?? []).map((e: any) => [e.field, e.code]));
+    expect(byRow[3]).toMatchObject({ outcome: 'REJECTED', httpStatus: 422, code: 'VALIDATION_FAILED' });
+    expect(reasons(byRow[3])).toEqual({ 证件号码: 'ID_CHECK_DIGIT' });
+    expect(reasons(byRow[4])).toEqual({ 环节时间: 'DATE_INVALID' });
+    expect(reasons(byRow[5])).toEqual({ 环节: 'STATUS_UNKNOWN' });
+    expect(byRow[6]).toMatchObject({ outcome: 'REJECTED', httpStatus: 400, code: 'ROW_UNREADABLE' });
+    expect(reasons(byRow[7])).toEqual({ 办理地点: expect.stringMatching(/^DIVISION_/) });
+    expect(byRow[8]).toMatchObject({ outcome: 'ACCEPTED', sourceEventId: 'YB20261024000302' });
+    expect(byRow[9]).toMatchObject({ outcome: 'ACCEPTED', sourceEventId: 'YB20261024000309' });
+    expect(body.results.every((r: any) => r.outcome !== 'REJECTED' || (r.errors?.length || r.code === 'ROW_UNREADABLE'))).toBe(true);
+
+    const c = await waitDelivered(gw, byRow[1].caseId);
+    expect(c).toMatchObject({ sourceCaseNo: 'YB-2026-0500', location: '430626104', locationName: '长寿镇', currentStage: 'COMPLETED', applicants: [{ name: '赵*' }] });
+    expect(c.stages.map((s: any) => s.stage)).toEqual(['SUBMITTED', 'ACCEPTED', 'COMPLETED']);
+    expect(c.stages[2].opinion).toBe('备案成功,就医地为长沙市');
+    // The rejected rows are listed for operators, each with its batch and row, the values not echoed.
+    const q = await getJson(gw, '/api/v1/quarantine?dept=ybj&limit=100', true);
+    const listed = q.body.items.filter((i: any) => i.batchId === 'id:YBJ-20261024-GBK');
+    expect(listed.map((i: any) => i.rowNo).sort()).toEqual([3, 4, 5, 6, 7]);
+    expect(JSON.stringify(listed)).not.toContain('430626196003050017');
+    // Kept as self-contained one-row UTF-8 files, replayable through the batch reader.
+    const row3 = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { batchId: 'id:YBJ-20261024-GBK', rowNo: 3 });
+    expect(row3.body!.toString('utf8')).toBe(`\uFEFF${YBJ_HEADER}\r\nYB20261024000303,YB-2026-0501,,${m},申报,2026/10/24 9:00,孙七,430626196003050017,13900000000,,,,430626\r\n`);
+  });
+
+  it('answers a GBK file sent without X-Charset with 400 (its header is not UTF-8) and keeps the whole file', async () => {
+    const file = gbk(csv('YB20261024000401,YB-2026-0600,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/24 9:00,赵六,430626197511200011,13800000000,,,,430626'));
+    const reply = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-NO-CHARSET' });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toMatchObject({ code: 'PAYLOAD_ENCODING', inboundId: expect.any(String) });
+    const kept = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { id: reply.json.inboundId });
+    expect(kept).toMatchObject({ channel: 'batch', outcome: 'UNREADABLE', httpStatus: 400 });
+    expect(kept.body!.equals(file)).toBe(true);
+    // The id is not used up: the same file, now declared GBK, goes through.
+    const fixed = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-NO-CHARSET', 'X-Charset': 'GBK' });
+    expect(fixed.status).toBe(200);
+    expect(fixed.json).toMatchObject({ rows: 1, accepted: 1 });
+  });
+
+  it('answers a wrong content type with 415 and keeps the file; a department without batches gets 404', async () => {
+    const body = exampleCsv;
+    const json = await postBatch(gw, 'ybj', body, { 'Content-Type': 'application/json', 'X-Batch-Id': 'YBJ-JSON' });
+    expect(json.status).toBe(415);
+    expect(json.json.code).toBe('MEDIA_TYPE_UNSUPPORTED');
+    expect(await gw.db.manager.findOneByOrFail(InboundMessageEntity, { id: json.json.inboundId })).toMatchObject({ outcome: 'UNREADABLE', httpStatus: 415, errorCode: 'MEDIA_TYPE_UNSUPPORTED' });
+    const scjg = await postBatch(gw, 'scjg', body);
+    expect(scjg.status).toBe(404);
+    expect(scjg.json.code).toBe('BATCH_NOT_SUPPORTED');
+    const other = await postBatch(gw, 'ybj', body, { 'X-Batch-Id': 'YBJ-OTHER-TOKEN' }, TOKENS.RSJ);
+    expect(other.status).toBe(403);
+    expect(other.json.code).toBe('TOKEN_WRONG_DEPARTMENT');
+  });
+
+  it('a row rejected for a matter missing from the catalogue is replayed from the quarantine after the catalogue is fixed', async () => {
+    const file = `\uFEFF${csv(
+      `YB20261025000501,YB-2026-0700,,${CHRONIC},门诊慢特病待遇认定,申报,2026/10/25 8:30,赵六,430626197511200011,13800000000,,,,汉昌街道`,
+      'YB20261025000502,YB-2026-0701,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/25 8:40,孙七,430626196003050016,13900000000,,,,汉昌街道',
+    )}`;
+    const reply = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-20261025' });
+    expect(reply.json).toMatchObject({ rows: 2, accepted: 1, rejected: 1 });
+    expect(reply.json.results[0].errors).toEqual([expect.objectContaining({ field: '事项编码', code: 'MATTER_UNKNOWN' })]);
+    const listed = (await getJson(gw, '/api/v1/quarantine?dept=ybj&code=MATTER_UNKNOWN', true)).body.items;
+    expect(listed).toEqual([expect.objectContaining({ batchId: 'id:YBJ-20261025', rowNo: 1, sourceEventId: 'YB20261025000501', outcome: 'REJECTED' })]);
+
+    // The catalogue is fixed and the gateway restarted on the same database.
+    await gw.close();
+    gw = await startTestGateway({ testDb });
+    const op = { Authorization: `Bearer ${'test-operator-token-0123456789'}` };
+    const replayed = await postRaw(`${gw.url}/api/v1/quarantine/${listed[0].id}/replay`, '', op);
+    expect(replayed.status).toBe(200);
+    expect(replayed.json).toMatchObject({ httpStatus: 202, code: 'ACCEPTED', caseId: expect.any(String) });
+    const c = await getCase(gw, replayed.json.caseId);
+    expect(c).toMatchObject({ department: 'YBJ', sourceCaseNo: 'YB-2026-0700', matterCode: CHRONIC, matterName: '门诊慢特病待遇认定', location: '430626001' });
+    expect((await postRaw(`${gw.url}/api/v1/quarantine/${listed[0].id}/replay`, '', op)).json.code).toBe('ALREADY_RESOLVED');
+    expect((await getJson(gw, '/api/v1/quarantine?dept=ybj&code=MATTER_UNKNOWN', true)).body.total).toBe(0);
+    // The batch itself, sent again, still changes nothing.
+    const again = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-20261025' });
+    expect(again.json).toMatchObject({ repeated: true, accepted: 1, rejected: 1 });
+  });
+});
