@@ -38,6 +38,8 @@ export interface TestGatewayOptions {
   testDb?: TestDatabase;
   /** Deliver to this platform instead of a fresh simulator. */
   platformUrl?: string;
+  /** Switch the gateway's real logging on (with LOG_LEVEL / LOG_FILE in `env`). */
+  logs?: boolean;
 }
 
 export const PLATFORM_APP_ID = '430626-gateway';
@@ -78,7 +80,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     callbackBackoffMs: 100,
   });
   const db = await openDatabase(ctx.config.database);
-  const app = await buildGatewayApp(ctx, { database: db, logs: false, platformUrl: options.platformUrl ?? platform.url });
+  const app = await buildGatewayApp(ctx, { database: db, logs: options.logs ?? false, platformUrl: options.platformUrl ?? platform.url });
   await app.startAllMicroservices();
   await app.listen(gatewayPort, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;

@@ -63,9 +63,10 @@ export class DepartmentDispatcher {
 
   /** Department breakers, for health and the dashboard. */
   breakerStates() {
+    const snapshot = this.breakers.snapshot();
     return this.catalogue.departments
       .filter((d) => this.adapters.get(d.code)?.formatDelivery && this.adapters.get(d.code)?.deliveryMode !== 'inbox')
-      .map((d) => ({ department: d.code, state: this.breakers.state(d.code), opens: this.breakers.snapshot().find((s) => s.name === d.code)?.opens ?? 0 }));
+      .map((d) => ({ department: d.code, state: this.breakers.state(d.code), opens: snapshot.find((s) => s.name === d.code)?.opens ?? 0 }));
   }
 
   private sleep(ms: number): Promise<void> {

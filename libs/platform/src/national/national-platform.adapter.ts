@@ -85,10 +85,11 @@ export class NationalPlatformAdapter extends CityPlatformPort {
   }
 
   endpoints(): EndpointHealth[] {
+    const snapshot = this.breakers.snapshot();
     return PLATFORM_ENDPOINTS.map((endpoint) => ({
       endpoint,
       state: this.breakers.state(endpoint),
-      opens: this.breakers.snapshot().find((s) => s.name === endpoint)?.opens ?? 0,
+      opens: snapshot.find((s) => s.name === endpoint)?.opens ?? 0,
     }));
   }
 
