@@ -47,13 +47,18 @@ export function pinoOptions(level: string) {
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
+/** The request's correlation id: the caller's `X-Correlation-Id` when it is a sane token, else a new UUID. */
+export function correlationIdOf(req: IncomingMessage): string {
+  const given = req.headers[CORRELATION_HEADER];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 /** pino-http options sharing the same redaction, with the correlation id taken from or set on the request. */
 export function pinoHttpOptions(level: string) {
   return {
     ...pinoOptions(level),
     genReqId(req: IncomingMessage, res: ServerResponse) {
-      const given = req.headers[CORRELATION_HEADER];
-      const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+      const id = correlationIdOf(req);
       res.setHeader('X-Correlation-Id', id);
       return id;
     },

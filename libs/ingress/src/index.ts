@@ -5,6 +5,8 @@ export * from './ingest.service';
 export * from './case-view.service';
 export * from './ingress.module';
 export * from './http/gateway-exception.filter';
+export * from './http/error-reply';
+export * from './http/event-fast-path';
 export * from './http/http-app';
 export * from './http/ingress.controller';
 export * from './http/operator.guard';

@@ -1,11 +1,18 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
+import { IngestService } from '../ingest.service';
+import { EventFastPath } from './event-fast-path';
 import { installBodyParsers } from './raw-body';
 
 /** What every gateway HTTP app shares: body parsing, validation, the error filter and API docs. */
 export function configureHttpApp(app: INestApplication, options: { maxEventBytes: number; title?: string }): void {
   installBodyParsers(app, options.maxEventBytes);
+  const ingest = findIngestService(app);
+  if (ingest) {
+    new EventFastPath(ingest, { maxEventBytes: options.maxEventBytes, logger: () => PinoLogger.root }).install(app.getHttpServer());
+  }
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new GatewayExceptionFilter());
   app.enableShutdownHooks();
@@ -18,4 +25,13 @@ export function configureHttpApp(app: INestApplication, options: { maxEventBytes
     .addBearerAuth()
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+}
+
+/** The ingest pipeline, in apps that take department events (the dispatcher app does not). */
+function findIngestService(app: INestApplication): IngestService | undefined {
+  try {
+    return app.get(IngestService, { strict: false });
+  } catch {
+    return undefined;
+  }
 }

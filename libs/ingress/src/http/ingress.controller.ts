@@ -1,9 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IngestService } from '../ingest.service';
 
-export function headerRecord(req: Request): Record<string, string> {
+export function headerRecord(req: Pick<IncomingMessage, 'headers'>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
   return out;
