@@ -42,6 +42,10 @@ async function main(): Promise<void> {
       case 'stats':
         return {
           peakRssMiB: peakRssMiB(),
+          cpuMs: (() => {
+            const u = process.cpuUsage();
+            return (u.user + u.system) / 1000;
+          })(),
           rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
           ingest: ingest.stats,
           outbox: m.outbox ? await outbox.stats() : undefined,

@@ -127,7 +127,8 @@ async function gatewayPhase(
   const gw = new Child(
     'gateway-server.js',
     { env, platformUrl: 'http://127.0.0.1:9/zwfw/api/v1', dispatcherPaused: true, logs: o.logs, groupCommit },
-    { quiet: true },
+    // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway only (e.g. `--cpu-prof` to profile it).
+    { quiet: true, execArgv: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) },
   );
   let load: Child | undefined;
   try {
@@ -159,6 +160,8 @@ async function gatewayPhase(
         meanGroup: groups ? writes / groups : 0,
         largestGroup: after.ingest.largestGroup,
         fallbacks: after.ingest.fallbacks,
+        // Gateway CPU (all threads) per request over the whole phase, warm-up included.
+        cpuMsPerEvent: r.sentTotal ? Number(((after.cpuMs - before.cpuMs) / r.sentTotal).toFixed(3)) : undefined,
         outboxPending: after.outbox?.pending,
         loadClientPeakRssMiB: r.clientPeakRssMiB,
       },
@@ -178,7 +181,7 @@ function table(results: PhaseResult[]): string {
   for (const r of results) {
     const notes = Object.entries(r.extra)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v, k === 'meanGroup' ? 1 : 0) : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v, k === 'meanGroup' ? 1 : k === 'cpuMsPerEvent' ? 3 : 0) : JSON.stringify(v)}`)
       .join(' ');
     lines.push(
       `| ${r.db} | ${r.label} | ${r.concurrency} | ${fmt(r.perSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p90, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${fmt(r.latencyMs.max, 1)} | ${r.peakRssMiB} | ${r.noise ?? ''} | ${notes} |`,

@@ -83,6 +83,8 @@ async function run(a: Args) {
   return {
     windowMs,
     sent: latencies.length,
+    /** Requests sent in all, warm-up included. */
+    sentTotal: Math.min(next, a.total ?? Infinity),
     accepted,
     statuses,
     acceptedPerSec: accepted / (windowMs / 1000),
