@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { CanonicalEventDto, PartyDto } from './canonical-event';
+import { toCanonicalEventDto } from './validate-event';
+
+/**
+ * `toCanonicalEventDto` stands in for class-transformer's `plainToInstance` on the validation
+ * path; it must build the same instances, and class-validator must judge them the same, for any
+ * JSON-like input — well-formed, malformed or hostile.
+ */
+describe('toCanonicalEventDto agrees with plainToInstance', () => {
+  const FIELDS = ['department', 'sourceEventId', 'sourceCaseNo', 'matterCode', 'stage', 'stageTime', 'sourceSeq', 'handler', 'applicants', 'agent', 'result', 'special', 'materials', 'location', 'extra'];
+  const PARTY_FIELDS = ['kind', 'name', 'certType', 'certNo', 'phone', 'legalRep', 'unit', 'type', 'explain', 'certificateNo', 'odd'];
+  const leaf = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true }));
+  const party = fc.dictionary(fc.constantFrom(...PARTY_FIELDS), leaf, { maxKeys: 6 });
+  const nested = fc.oneof(party, fc.array(fc.oneof(party, leaf, fc.array(party, { maxLength: 2 })), { maxLength: 3 }), leaf);
+  const event = fc.dictionary(fc.constantFrom(...FIELDS), fc.oneof(leaf, nested), { maxKeys: FIELDS.length });
+
+  // Values and classes, everywhere; fields a class declares but the input lacks are left out
+  // (class-transformer's \`new\` may define them as undefined, depending on the compiler's settings).
+  const shape = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(shape);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = { __class: (v as object).constructor?.name ?? null };
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = shape(x);
+    return out;
+  };
+
+  // What validation reads: the error tree, without the `target` back-references.
+  const judged = (dto: object) =>
+    JSON.parse(JSON.stringify(validateSync(dto, { whitelist: true, forbidNonWhitelisted: false }), (k, v) => (k === 'target' ? undefined : v)));
+
+  it('builds equal instances (classes included) and gets the same validation errors', () => {
+    fc.assert(
+      fc.property(event, (plain) => {
+        const reference = plainToInstance(CanonicalEventDto, structuredClone(plain));
+        const fast = toCanonicalEventDto(structuredClone(plain));
+        expect(shape(fast)).toEqual(shape(reference));
+        expect(judged(fast)).toEqual(judged(reference));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps the example event intact', () => {
+    const plain = {
+      department: 'SCJG',
+      applicants: [{ kind: 'ENTERPRISE', name: 'x', certType: 'USCC', certNo: '91330102MA28NBU477' }],
+      agent: { kind: 'PERSON', name: 'y' },
+      handler: { name: 'z' },
+    };
+    const fast = toCanonicalEventDto(structuredClone(plain));
+    expect(shape(fast)).toEqual(shape(plainToInstance(CanonicalEventDto, plain)));
+    expect(fast.agent).toBeInstanceOf(PartyDto);
+    expect(fast.applicants[0]).toBeInstanceOf(PartyDto);
+  });
+});
