@@ -1,19 +1,29 @@
-import { ErrorCodes, GatewayError, secretsEqual } from '#gw/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ErrorCodes, GatewayError } from '#gw/common';
+
+const digest = (secret: string) => createHash('sha256').update(secret).digest();
 
 /**
- * Department bearer tokens. Every configured token is compared (in constant time) so the answer
- * takes the same time whichever department a token belongs to; a department can only post as itself.
+ * Department bearer tokens. Every configured token is compared (in constant time, as SHA-256
+ * digests so lengths do not leak) so the answer takes the same time whichever department a token
+ * belongs to; a department can only post as itself. The configured tokens are digested once: this
+ * runs on every event.
  */
 export class DepartmentAuth {
-  constructor(private readonly tokens: Readonly<Record<string, string>>) {}
+  private readonly digests: ReadonlyArray<readonly [string, Buffer]>;
+
+  constructor(tokens: Readonly<Record<string, string>>) {
+    this.digests = Object.entries(tokens).map(([code, token]) => [code, digest(token)] as const);
+  }
 
   /** Throws 401 for a missing or unknown token, 403 for another department's token. */
   verify(department: string, authorization: string | undefined): void {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m) throw new GatewayError(ErrorCodes.TOKEN_MISSING, 401, '缺少令牌 missing Authorization: Bearer <token>');
+    const presented = digest(m[1]);
     let owner: string | null = null;
-    for (const [code, token] of Object.entries(this.tokens)) {
-      if (secretsEqual(m[1], token) && owner === null) owner = code;
+    for (const [code, expected] of this.digests) {
+      if (timingSafeEqual(presented, expected) && owner === null) owner = code;
     }
     if (owner === null) throw new GatewayError(ErrorCodes.TOKEN_INVALID, 401, '令牌无效 token is not valid');
     if (owner !== department) {
