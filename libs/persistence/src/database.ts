@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fdatasync, mkdirSync, open as openFile } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import type { DatabaseConfig } from '#gw/common';
 import { ConfigError } from '#gw/common';
@@ -81,6 +81,8 @@ class Mutex {
 export class WalSync {
   private running?: Promise<void>;
   private next?: Promise<void>;
+  /** Kept open: the log is never deleted while the gateway's connection is open. */
+  private file?: { path: string; fd: number };
 
   constructor(private readonly dbPath: string) {}
 
@@ -96,24 +98,36 @@ export class WalSync {
     return this.next;
   }
 
+  close(): void {
+    if (this.file) closeSync(this.file.fd);
+    this.file = undefined;
+  }
+
   private async flush(): Promise<void> {
-    // The WAL holds every committed frame not yet checkpointed; a checkpoint syncs the main file
-    // itself (synchronous=NORMAL still does). Without a WAL, the commit went to the main file.
-    for (const path of [`${this.dbPath}-wal`, this.dbPath]) {
-      let file;
+    const fd = await this.descriptor();
+    if (fd !== undefined) await promisify(fdatasync)(fd);
+  }
+
+  /**
+   * The WAL holds every committed frame not yet checkpointed (a checkpoint syncs the main file
+   * itself, synchronous=NORMAL still does). Before the first write there is no WAL yet, and a
+   * database not in WAL mode commits to its main file: then that file is the one to flush.
+   */
+  private async descriptor(): Promise<number | undefined> {
+    const wal = `${this.dbPath}-wal`;
+    if (this.file?.path === wal) return this.file.fd;
+    for (const path of [wal, this.dbPath]) {
+      if (this.file?.path === path) return this.file.fd;
       try {
-        file = await open(path, 'r+');
+        const fd = await promisify(openFile)(path, 'r+');
+        this.close();
+        this.file = { path, fd };
+        return fd;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw e;
-      }
-      try {
-        await file.datasync();
-        return;
-      } finally {
-        await file.close();
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
     }
+    return undefined;
   }
 }
 
@@ -216,6 +230,7 @@ export class Database {
     this.checkpointer = undefined;
     await checkpointer?.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    this.wal?.close();
   }
 }
 
