@@ -1,4 +1,17 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+/** IVs are taken from a pool of random bytes refilled 4 KiB at a time (one CSPRNG call per 256 IVs). */
+const ivPool = Buffer.alloc(4096);
+let ivPoolOffset = ivPool.length;
+
+function freshIv(): Buffer {
+  if (ivPoolOffset + 16 > ivPool.length) {
+    randomFillSync(ivPool);
+    ivPoolOffset = 0;
+  }
+  // A copy: the pool's bytes are overwritten on the next refill.
+  return Buffer.from(ivPool.subarray(ivPoolOffset, (ivPoolOffset += 16)));
+}
 
 /**
  * Encrypts personal data at rest with SM4-CBC plus an HMAC-SM3 tag (encrypt-then-MAC; node's
@@ -21,7 +34,7 @@ export class PersonalDataCipher {
   }
 
   encrypt(plaintext: string): string {
-    const iv = randomBytes(16);
+    const iv = freshIv();
     const cipher = createCipheriv('sm4-cbc', this.encKey, iv);
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = createHmac('sm3', this.macKey).update(iv).update(ct).digest();
