@@ -2,7 +2,7 @@
  * Benchmarks (a) and (b): durable ingest through the gateway against the bare-insert script, side
  * by side in one run, on SQLite and/or MariaDB; then p99 latency at 100 concurrent clients.
  *
- *   node dist/bench/ingest.js [--db sqlite|mysql|both] [--concurrency 32] [--p99-concurrency 100]
+ *   node dist/bench/ingest.js [--db sqlite|mysql|both] [--concurrency 32] [--p99-concurrency 100] [--paced 500,1000]
  *        [--duration 20] [--warmup 3] [--rounds 2] [--no-reference] [--quiet-logs]
  *
  * `--rounds 0 --no-reference` measures only the latency phase (b).
@@ -32,6 +32,8 @@ interface Options {
   dbs: ('sqlite' | 'mysql')[];
   concurrency: number;
   p99Concurrency: number;
+  /** Also measure p99 at --p99-concurrency clients under a paced load of these requests/s in all. */
+  pacedRates: number[];
   durationMs: number;
   warmupMs: number;
   rounds: number;
@@ -49,6 +51,10 @@ function parseArgs(argv: string[]): Options {
     dbs: db === 'both' ? ['sqlite', 'mysql'] : [db as 'sqlite' | 'mysql'],
     concurrency: Number(get('concurrency', '32')),
     p99Concurrency: Number(get('p99-concurrency', '100')),
+    pacedRates: get('paced', '')
+      .split(',')
+      .filter(Boolean)
+      .map(Number),
     durationMs: Number(get('duration', '20')) * 1000,
     warmupMs: Number(get('warmup', '3')) * 1000,
     rounds: Number(get('rounds', '2')),
@@ -121,6 +127,7 @@ async function gatewayPhase(
   concurrency: number,
   label = 'gateway',
   groupCommit?: Record<string, number>,
+  ratePerSec?: number,
 ): Promise<PhaseResult> {
   const db: DbSpec = await freshDatabase(kind);
   const env = gatewayEnv(db, { LOG_LEVEL: o.logs ? 'info' : 'silent' });
@@ -140,6 +147,7 @@ async function gatewayPhase(
       warmupMs: o.warmupMs,
       durationMs: o.durationMs,
       runId: runId(),
+      ratePerSec,
     });
     await load.wait('ready');
     const before = await gw.ask({ type: 'stats' });
@@ -215,6 +223,12 @@ async function main(): Promise<void> {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const p99 = await gatewayPhase(kind, o, o.p99Concurrency);
     log(p99);
+    const paced: string[] = [];
+    for (const rate of o.pacedRates) {
+      const r = await gatewayPhase(kind, o, o.p99Concurrency, `gateway, paced at ${rate}/s offered`, undefined, rate);
+      log(r);
+      paced.push(`${fmt(r.latencyMs.p99, 1)} ms at ${rate}/s offered`);
+    }
     if (o.reference) {
       log(await barePhase(kind, o, o.p99Concurrency));
       log(await barePhase(kind, o, o.concurrency, false));
@@ -223,7 +237,10 @@ async function main(): Promise<void> {
     const ratio = o.rounds
       ? `gateway ${fmt(mean(gw))}/s vs bare ${fmt(mean(bare))}/s at ${o.concurrency} clients → ratio ${fmt(mean(gw) / mean(bare), 2)} (target ≥ 1.5; per round ${gw.map((g, i) => fmt(g / bare[i], 2)).join(', ')}); `
       : '';
-    summary.push(`${kind}: ${ratio}p99 at ${o.p99Concurrency} clients ${fmt(p99.latencyMs.p99, 1)} ms (target < 50)`);
+    summary.push(
+      `${kind}: ${ratio}p99 at ${o.p99Concurrency} clients ${fmt(p99.latencyMs.p99, 1)} ms closed loop (target < 50)` +
+        (paced.length ? `; paced: ${paced.join(', ')}` : ''),
+    );
   }
   console.log('\n' + table(results) + '\n');
   console.log(summary.join('\n'));

@@ -19,6 +19,11 @@ interface Args {
   /** … or send exactly this many events (count-bound run, e.g. filling a backlog). */
   total?: number;
   runId: string;
+  /**
+   * Paced load: all clients together send at most this many requests per second (each client its
+   * share, on a fixed schedule; a client that is behind sends at once). Without it: closed loop.
+   */
+  ratePerSec?: number;
 }
 
 function post(agent: Agent, url: URL, token: string, body: Buffer): Promise<number> {
@@ -59,8 +64,16 @@ async function run(a: Args) {
   let firstAt = Infinity;
   let lastAt = 0;
 
-  const worker = async () => {
+  const interval = a.ratePerSec ? (a.concurrency / a.ratePerSec) * 1000 : 0;
+  const worker = async (index: number) => {
+    // Clients start spread over one interval, so a paced load arrives evenly.
+    let due = started + (interval * index) / a.concurrency;
     for (;;) {
+      if (interval) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        due += interval;
+      }
       if (performance.now() >= measureTo) return;
       const n = next++;
       if (a.total !== undefined && n >= a.total) return;
@@ -76,7 +89,7 @@ async function run(a: Args) {
       }
     }
   };
-  await Promise.all(Array.from({ length: a.concurrency }, worker));
+  await Promise.all(Array.from({ length: a.concurrency }, (_, i) => worker(i)));
   agent.destroy();
   const windowMs = a.total !== undefined ? lastAt - firstAt : a.durationMs!;
   const accepted = statuses['202'] ?? 0;
