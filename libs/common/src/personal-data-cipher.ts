@@ -33,6 +33,15 @@ export class PersonalDataCipher {
     this.lookupKey = derive('gw-sm3-lookup');
   }
 
+  /**
+   * The encryption and MAC keys, for a worker thread of this process that encrypts in exactly this
+   * format (`EncryptionWorker`, which checks its output decrypts here before it is used). Never
+   * logged, stored or sent anywhere else.
+   */
+  keysForWorkerThread(): { encKey: Buffer; macKey: Buffer } {
+    return { encKey: Buffer.from(this.encKey), macKey: Buffer.from(this.macKey) };
+  }
+
   encrypt(plaintext: string): string {
     const iv = freshIv();
     const cipher = createCipheriv('sm4-cbc', this.encKey, iv);

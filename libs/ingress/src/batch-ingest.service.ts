@@ -51,28 +51,40 @@ const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 
 class TooLarge extends Error {}
 
+/** Row outcomes as counted in the answer. */
+const ACCEPTED = 0;
+const DUPLICATE = 1;
+const REJECTED = 2;
+
 /**
  * Nightly batch files (YBJ's CSV): spooled to disk while hashed (memory stays flat), answered from
  * the first run when the same batch comes again, then read row by row through the department's
- * batch reader and the same pipeline as single events. Rows run with bounded concurrency (the
- * ingest store commits them in groups); a row whose earlier-in-time stage sits further down the
- * file is tried again once the rest of the file is in, so a file sorted by row, not time, still
- * yields the right stage order.
+ * batch reader and the same pipeline as single events (`IngestService.processParsed`). A row
+ * whose earlier-in-time stage sits further down the file is tried again once the rest of the file
+ * is in, so a file sorted by row, not time, still yields the right stage order.
  *
- * Concurrency: 128 rows under way (was 32). Every row waits for a group transaction, so the rows
- * under way bound the group size: 32 made ~1,600 groups (and COMMITs) for a 50,000-row file, 128
- * makes ~400 of ~128 rows. Measured on the 2-core machine (bench/ybj-batch.bench.ts, SQLite):
- * 32 → 46–48 s, 128 → 32 s, 256 → 28–29 s but a peak RSS of ~400–440 MB instead of ~300 MB
- * (rows kept longer in flight are promoted to the old generation before they die).
+ * Rows are stored through a batch writer (`IngestRepository.batchWriter`) instead of the shared
+ * group-commit queue: nobody waits for one row of a file (the answer goes once the whole file is
+ * stored), so up to `groupRows` rows share one transaction (2,000: ~25 commits for a 50,000-row
+ * file instead of ~400 groups of ≤ 256), duplicate lookups of the rows read in one turn of the
+ * event loop are one query, and `rowsUnderWay` (two groups) rows are read ahead so that the next
+ * group is prepared while one is being committed.
+ *
+ * Each row's result is kept as its JSON text (the answer is those texts joined), not as an object:
+ * a 50,000-row answer is ~11 MB of text, and objects for it would be two to three times that.
  */
 export class BatchIngestService {
+  private readonly groupRows: number;
+
   constructor(
     private readonly ingest: IngestService,
     private readonly batches: BatchRepository,
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
-    private readonly concurrency = 128,
-  ) {}
+    private readonly rowsUnderWay = 4000,
+  ) {
+    this.groupRows = Math.max(1, Math.floor(rowsUnderWay / 2));
+  }
 
   async receiveBatch(req: BatchRequest): Promise<BatchReply> {
     const code = String(req.department ?? '').toUpperCase();
@@ -120,7 +132,7 @@ export class BatchIngestService {
       if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
       batchRowId = started.id;
 
-      let results: BatchRowResult[];
+      let results: RowResults;
       try {
         results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers);
       } catch (e) {
@@ -131,14 +143,11 @@ export class BatchIngestService {
         const kept = await this.keepWholeFile(spool, base, e, batchKey);
         return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
       }
-      const counts = {
-        rows: results.length,
-        accepted: results.filter((r) => r.outcome === 'ACCEPTED').length,
-        duplicate: results.filter((r) => r.outcome === 'DUPLICATE').length,
-        rejected: results.filter((r) => r.outcome === 'REJECTED' || r.outcome === 'REFUSED').length,
-      };
-      // Serialised once: stored for repeats, and sent.
-      const json = JSON.stringify({ batchId, batchKey, ...counts, results });
+      const counts = results.counts();
+      // Serialised once (the rows' texts joined): stored for repeats, and sent.
+      const head = JSON.stringify({ batchId, batchKey, ...counts, results: [] });
+      const json = `${head.slice(0, -2)}${results.texts.filter((t) => t !== undefined).join(',')}]}`;
+      results.texts.length = 0;
       await this.batches.complete(batchRowId, counts, json);
       return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, json: withRepeated(json, false) };
     } catch (e) {
@@ -185,9 +194,10 @@ export class BatchIngestService {
     return { path, sha256: hash.digest('hex'), bytes };
   }
 
-  private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>): Promise<BatchRowResult[]> {
-    const results: BatchRowResult[] = [];
+  private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>): Promise<RowResults> {
+    const results = new RowResults();
     const deferred: { row: BatchRow; record: InboundRecord; inboundId?: string }[] = [];
+    const writer = this.ingest.batchStore({ maxRows: this.groupRows });
     let failure: unknown;
     // Rows under way, and the reader waiting for a free slot (one waiter: the loop below). A plain
     // counter: `Promise.race` over the running set attached a reaction to every running row for
@@ -200,46 +210,60 @@ export class BatchIngestService {
       slotFree = undefined;
       wake?.();
     };
-    const slot = () => new Promise<void>((resolve) => (slotFree = resolve));
+    // Waiting for rows to finish: the writer must not keep back what it holds to fill a group.
+    const slot = () => {
+      writer.flush();
+      return new Promise<void>((resolve) => (slotFree = resolve));
+    };
 
     const run = async (row: BatchRow, record: InboundRecord) => {
-      const outcome = await this.ingest.processParsed(adapter, record, row.result);
-      const result = toRowResult(row, outcome);
-      results[row.row - 1] = result;
+      const outcome = await this.ingest.processParsed(adapter, record, row.result, writer);
+      results.set(row, outcome);
       if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID && outcome.errors?.some((e) => DEFERRABLE.has(e.code))) {
         deferred.push({ row, record, inboundId: outcome.inboundId });
       }
+    };
+    const start = (row: BatchRow, record: InboundRecord, after?: (outcome: EventOutcome) => void) => {
+      active++;
+      (after ? this.ingest.processParsed(adapter, record, row.result, writer).then(after) : run(row, record))
+        .catch((e) => {
+          failure ??= e;
+        })
+        .finally(release);
     };
 
     const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
     for await (const row of rows) {
       if (failure) break;
-      const record: InboundRecord = { ...base, rowNo: row.row, body: row.raw ?? null, mediaType: 'text/csv; charset=utf-8', sourceEventId: null };
-      active++;
-      run(row, record)
-        .catch((e) => {
-          failure ??= e;
-        })
-        .finally(release);
-      if (active >= this.concurrency) await slot();
+      start(row, { ...base, rowNo: row.row, body: row.raw ?? null, mediaType: 'text/csv; charset=utf-8', sourceEventId: null });
+      if (active >= this.rowsUnderWay) {
+        await slot();
+        writer.hold();
+      }
     }
     while (active > 0) await slot();
     if (failure) throw failure;
 
     // Rows that came before their case's earlier stages in the file: try again in stage-time order.
+    // A round's rows go through together, in that order: the store plans them in submission order,
+    // so each sees the ones before it exactly as if they had been sent one by one.
     for (let round = 0; round < 3 && deferred.length; round++) {
       deferred.sort((a, b) => stageTimeOf(a.row.result) - stageTimeOf(b.row.result) || a.row.row - b.row.row);
       const pending = deferred.splice(0);
       let progress = false;
       for (const d of pending) {
-        const outcome = await this.ingest.processParsed(adapter, { ...d.record, replayOf: d.inboundId ?? null }, d.row.result);
-        results[d.row.row - 1] = toRowResult(d.row, outcome);
-        if (outcome.httpStatus < 300) progress = true;
-        else if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID) deferred.push({ ...d, inboundId: d.inboundId });
+        start(d.row, { ...d.record, replayOf: d.inboundId ?? null }, (outcome) => {
+          results.set(d.row, outcome);
+          if (outcome.httpStatus < 300) progress = true;
+          else if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID) deferred.push(d);
+        });
       }
+      while (active > 0) await slot();
+      if (failure) throw failure;
+      // Kept in stage-time order for the next round, as the sequential retry kept them.
       if (!progress) break;
     }
-    return results.filter(Boolean);
+    return results;
   }
 
   private async keepWholeFile(spool: string, base: InboundRecord, e: UnreadableError, batchKey: string | null, httpStatus = 400): Promise<string> {
@@ -257,6 +281,30 @@ export class BatchIngestService {
 function stageTimeOf(result: ParseResult): number {
   const t = result.ok ? Date.parse(String(result.event.event.stageTime ?? '')) : NaN;
   return Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER;
+}
+
+/** Each row's result as its JSON text, indexed by row number, and what each counts as. */
+class RowResults {
+  readonly texts: string[] = [];
+  private readonly kinds: number[] = [];
+
+  set(row: BatchRow, outcome: EventOutcome): void {
+    const r = toRowResult(row, outcome);
+    this.texts[row.row - 1] = JSON.stringify(r);
+    this.kinds[row.row - 1] = r.outcome === 'ACCEPTED' ? ACCEPTED : r.outcome === 'DUPLICATE' ? DUPLICATE : REJECTED;
+  }
+
+  counts(): { rows: number; accepted: number; duplicate: number; rejected: number } {
+    const c = { rows: 0, accepted: 0, duplicate: 0, rejected: 0 };
+    for (const k of this.kinds) {
+      if (k === undefined) continue;
+      c.rows++;
+      if (k === ACCEPTED) c.accepted++;
+      else if (k === DUPLICATE) c.duplicate++;
+      else c.rejected++;
+    }
+    return c;
+  }
 }
 
 function toRowResult(row: BatchRow, o: EventOutcome): BatchRowResult {

@@ -11,7 +11,7 @@ import {
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
 import { Catalogue } from '#gw/catalogue';
 import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
-import { AuditRepository, IngestRepository, InboundRecord } from '#gw/persistence';
+import { AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord } from '#gw/persistence';
 import { DepartmentAuth } from './department-auth';
 import { OutboxSignal } from './outbox-signal';
 
@@ -41,6 +41,12 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Largest department sequence number the store keeps (`case_event.source_seq`, a signed 32-bit int). */
 const MAX_SOURCE_SEQ = 2_147_483_647;
+
+/**
+ * Where the pipeline keeps what it decides: the shared group-commit queue (`IngestRepository`) or
+ * the writer of one batch file (`IngestBatchWriter`, larger transactions). Same calls, same outcomes.
+ */
+export type IngestStore = Pick<IngestRepository, 'findAcceptedEvent' | 'saveInbound' | 'acceptEvent'>;
 
 /** Told the outcome of every event request as it is answered (metrics). Must not throw. */
 export interface IngestObserver {
@@ -145,9 +151,9 @@ export class IngestService {
    * Takes one read (or unreadable) event through the rest of the pipeline. Shared by single events,
    * batch rows and replays so all three are judged by exactly the same rules.
    */
-  async processParsed(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult): Promise<EventOutcome> {
+  async processParsed(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult, store: IngestStore = this.ingest): Promise<EventOutcome> {
     if (!parsed.ok) {
-      return this.quarantine(record, 400, 'UNREADABLE', parsed.code, parsed.message, this.phrase(adapter, parsed.issues ?? []));
+      return this.quarantine(record, 400, 'UNREADABLE', parsed.code, parsed.message, this.phrase(adapter, parsed.issues ?? []), store);
     }
     const mapped: MappedEvent = parsed.event;
     record.sourceEventId = mapped.sourceEventId || null;
@@ -168,8 +174,8 @@ export class IngestService {
     }
 
     if (mapped.sourceEventId) {
-      const prior = await this.ingest.findAcceptedEvent(adapter.department.code, mapped.sourceEventId);
-      if (prior) return this.accept(adapter, record, undefined, prior);
+      const prior = await store.findAcceptedEvent(adapter.department.code, mapped.sourceEventId);
+      if (prior) return this.accept(store, adapter, record, undefined, prior);
     }
 
     const issues: FieldIssue[] = [...mapped.issues];
@@ -196,25 +202,31 @@ export class IngestService {
       issues.push({ field: 'result.certificateNo', code: 'CERTIFICATE_NO_REQUIRED', message: 'this matter issues a certificate: its number is required' });
     }
     if (issues.length || !ev) {
-      return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', this.phrase(adapter, issues));
+      return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', this.phrase(adapter, issues), store);
     }
-    return this.accept(adapter, record, { event: ev, warnings: validation.warnings });
+    return this.accept(store, adapter, record, { event: ev, warnings: validation.warnings });
+  }
+
+  /** A writer for the rows of one batch file: same pipeline, larger transactions (`processParsed(…, store)`). */
+  batchStore(options?: Partial<BatchWriterOptions>): IngestBatchWriter {
+    return this.ingest.batchWriter(options);
   }
 
   private async accept(
+    store: IngestStore,
     adapter: DepartmentAdapter,
     record: InboundRecord,
     valid?: { event: CanonicalEvent; warnings: FieldIssue[] },
     prior?: { id: string; caseId: string; stage: string },
   ): Promise<EventOutcome> {
     if (prior) {
-      const inboundId = await this.ingest.saveInbound(record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
+      const inboundId = await store.saveInbound(record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
       return { httpStatus: 200, code: 'DUPLICATE', message: '重复事件 duplicate of an accepted event', eventId: prior.id, caseId: prior.caseId, status: prior.stage, inboundId };
     }
     const { event, warnings } = valid!;
     const first = event.applicants[0];
     const hash = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? this.cipher.lookupHash(first.certNo) : null;
-    const result = await this.ingest.acceptEvent(record, event, warnings, hash);
+    const result = await store.acceptEvent(record, event, warnings, hash);
     if (result.kind === 'INVALID_TRANSITION') {
       return {
         httpStatus: 422,
@@ -247,8 +259,9 @@ export class IngestService {
     code: string,
     message: string,
     errors: FieldIssue[] = [],
+    store: IngestStore = this.ingest,
   ): Promise<EventOutcome> {
-    const inboundId = await this.ingest.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
+    const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
     return { httpStatus, code, message, errors, inboundId };
   }
 
