@@ -34,6 +34,8 @@ interface Options {
   p99Concurrency: number;
   /** Also measure p99 at --p99-concurrency clients under a paced load of these requests/s in all. */
   pacedRates: number[];
+  /** Group commit settings for the gateway phases (JSON, e.g. '{"maxInFlight":4}'); default: the gateway's. */
+  groupCommit?: Record<string, number>;
   durationMs: number;
   warmupMs: number;
   rounds: number;
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     dbs: db === 'both' ? ['sqlite', 'mysql'] : [db as 'sqlite' | 'mysql'],
     concurrency: Number(get('concurrency', '32')),
     p99Concurrency: Number(get('p99-concurrency', '100')),
+    groupCommit: get('group-commit', '') ? JSON.parse(get('group-commit', '')) : undefined,
     pacedRates: get('paced', '')
       .split(',')
       .filter(Boolean)
@@ -216,16 +219,16 @@ async function main(): Promise<void> {
       const b = await barePhase(kind, o, o.concurrency);
       log(b);
       bare.push(b.perSec);
-      const g = await gatewayPhase(kind, o, o.concurrency);
+      const g = await gatewayPhase(kind, o, o.concurrency, 'gateway', o.groupCommit);
       log(g);
       gw.push(g.perSec);
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const p99 = await gatewayPhase(kind, o, o.p99Concurrency);
+    const p99 = await gatewayPhase(kind, o, o.p99Concurrency, 'gateway', o.groupCommit);
     log(p99);
     const paced: string[] = [];
     for (const rate of o.pacedRates) {
-      const r = await gatewayPhase(kind, o, o.p99Concurrency, `gateway, paced at ${rate}/s offered`, undefined, rate);
+      const r = await gatewayPhase(kind, o, o.p99Concurrency, `gateway, paced at ${rate}/s offered`, o.groupCommit, rate);
       log(r);
       paced.push(`${fmt(r.latencyMs.p99, 1)} ms at ${rate}/s offered`);
     }
