@@ -456,6 +456,16 @@ describe("platform callbacks to BDC, RSJ, SCJG (pushed) and YBJ (fetched); their
     expect(waiting.every((w) => w.status === 'PENDING' || w.status === 'IN_FLIGHT')).toBe(true);
     expect(waiting.some((w) => w.attempts > 0)).toBe(true);
     expect(sims.bdc.received().length).toBe(bdcBefore);
+    // Operators see it: BDC red on the overview with what to do, and the breaker in the metrics.
+    const bdcItem = async () =>
+      ((await request(gw.url).get('/api/v1/ops/overview').set(op).expect(200)).body.departments as { key: string; level: string; hint: string; facts?: Record<string, unknown> }[]).find(
+        (d) => d.key === 'dept:BDC',
+      );
+    const red = await waitFor('BDC red on the overview', async () => ((await bdcItem())?.facts?.deliveryBreaker === 'OPEN' ? bdcItem() : null));
+    expect(red).toMatchObject({ level: 'red', hint: expect.stringContaining('不会丢失') });
+    const metrics = (await request(gw.url).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/gw_department_breaker_state\{department="BDC"\} 2/);
+    expect(metrics).toMatch(/gw_department_breaker_state\{department="RSJ"\} 0/);
 
     await sims.bdc.setFaults({});
     await waitFor(
@@ -473,6 +483,7 @@ describe("platform callbacks to BDC, RSJ, SCJG (pushed) and YBJ (fetched); their
       15_000,
     );
     expect(bdcState()).toBe('CLOSED');
+    await waitFor('BDC no longer red for its breaker', async () => (await bdcItem())?.facts?.deliveryBreaker === 'CLOSED');
     // Exactly once: one request per application at each department (none refused, none repeated).
     await new Promise((r) => setTimeout(r, 500));
     for (const [dept, projectNo] of made) {

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { DepartmentDispatcher } from '#gw/callbacks';
 import { Dispatcher } from '#gw/dispatch';
 import { CityPlatformPort } from '#gw/platform';
 
 /**
- * The dispatcher and platform port of this process, when it runs them (an ingress-only app does
- * not). Looked up lazily so the ops module does not depend on how delivery was composed.
+ * The dispatcher, platform port and department dispatcher of this process, when it runs them (an
+ * ingress-only app does not). Looked up lazily so the ops module does not depend on how delivery was composed.
  */
 @Injectable()
 export class DeliveryRuntime {
   private resolved = false;
   private d?: Dispatcher;
   private p?: CityPlatformPort;
+  private dd?: DepartmentDispatcher;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -28,6 +30,11 @@ export class DeliveryRuntime {
     } catch {
       this.p = undefined;
     }
+    try {
+      this.dd = this.moduleRef.get(DepartmentDispatcher, { strict: false });
+    } catch {
+      this.dd = undefined;
+    }
   }
 
   get dispatcher(): Dispatcher | undefined {
@@ -38,5 +45,11 @@ export class DeliveryRuntime {
   get platform(): CityPlatformPort | undefined {
     this.resolve();
     return this.p;
+  }
+
+  /** Breakers of the deliveries to department systems (push departments only). */
+  departmentBreakers(): { department: string; state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; opens: number }[] {
+    this.resolve();
+    return this.dd?.breakerStates() ?? [];
   }
 }

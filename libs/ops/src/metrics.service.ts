@@ -83,6 +83,7 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
     // Read on scrape (collect() runs with the metric as `this`); the arrows keep the service.
     const backlog = () => this.backlog();
     const endpoints = () => this.runtime.platform?.endpoints() ?? [];
+    const departmentBreakers = () => this.runtime.departmentBreakers();
     const known = this.knownDepartments;
     const draining = () => this.isDraining();
     const dbUp = () => this.dbUp();
@@ -141,6 +142,16 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
       registers,
       collect() {
         for (const e of endpoints()) this.set({ endpoint: e.endpoint }, BREAKER_VALUE[e.state]);
+      },
+    });
+    new Gauge({
+      name: 'gw_department_breaker_state',
+      help: "Circuit breaker state of the deliveries to each department's system (pushed callbacks): 0 closed, 1 half-open, 2 open",
+      labelNames: ['department'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of departmentBreakers()) this.set({ department: b.department }, BREAKER_VALUE[b.state]);
       },
     });
     new Counter({

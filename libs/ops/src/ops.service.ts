@@ -120,6 +120,7 @@ export class OpsService {
     }
     const dispatcher = this.runtime.dispatcher;
     const platform = this.runtime.platform;
+    const deliveryBreakers = new Map(this.runtime.departmentBreakers().map((b) => [b.department, { state: b.state, opens: b.opens }]));
     return buildOverview({
       now,
       startedAt: this.startedAt,
@@ -137,6 +138,7 @@ export class OpsService {
         name: d.name,
         enabled: d.enabled,
         activity: activity.get(d.code) ?? null,
+        delivery: deliveryBreakers.get(d.code) ?? null,
       })),
       endpoints: platform?.endpoints() ?? [],
       endpointActivity,

@@ -40,6 +40,22 @@ describe('overview lights and hints', () => {
     expect(departmentItem({ ...dept([]), enabled: false }, 0, now, 24).level).toBe('grey');
   });
 
+  it("departments: red while deliveries to the department's own system are circuit-broken, amber while probing", () => {
+    const sending = [{ outcome: 'ACCEPTED', errorCode: null, n: 10 }];
+    const open = departmentItem({ ...dept(sending), delivery: { state: 'OPEN', opens: 2 } }, 0, now, 24);
+    expect(open).toMatchObject({
+      level: 'red',
+      summary: expect.stringContaining('熔断'),
+      hint: expect.stringContaining('不会丢失'),
+      facts: { deliveryBreaker: 'OPEN', deliveryBreakerOpens: 2 },
+    });
+    expect(departmentItem({ ...dept(sending), delivery: { state: 'HALF_OPEN', opens: 2 } }, 0, now, 24).level).toBe('amber');
+    const closed = departmentItem({ ...dept(sending), delivery: { state: 'CLOSED', opens: 2 } }, 0, now, 24);
+    expect(closed).toMatchObject({ level: 'green', facts: { deliveryBreaker: 'CLOSED' } });
+    // A department without pushed deliveries (or a process that does not run them) shows no breaker.
+    expect(departmentItem(dept(sending), 0, now, 24).facts).not.toHaveProperty('deliveryBreaker');
+  });
+
   it('platform endpoints: red while the breaker is open, green again once the latest call went through', () => {
     const open = endpointItem({ endpoint: 'accept', state: 'OPEN', opens: 1 }, undefined);
     expect(open).toMatchObject({ level: 'red', hint: expect.stringContaining('不会丢失') });

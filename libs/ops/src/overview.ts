@@ -25,7 +25,14 @@ export interface OverviewInput {
   dispatcher: { present: boolean; draining: boolean; blocked: boolean; activeDeliveries: number };
   outbox: { pending: number; inFlight: number; parked: number; oldestPendingAt: Date | null } | null;
   quarantine: Record<string, number> | null;
-  departments: { code: string; name: string; enabled: boolean; activity: DepartmentActivity | null }[];
+  departments: {
+    code: string;
+    name: string;
+    enabled: boolean;
+    activity: DepartmentActivity | null;
+    /** The breaker of deliveries to this department's system (callbacks pushed to it), when this process runs them. */
+    delivery?: { state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'; opens: number } | null;
+  }[];
   endpoints: EndpointHealth[];
   endpointActivity: EndpointActivity[];
   /** Platform callbacks of the last 24 hours by type and status (null: unknown). */
@@ -115,6 +122,29 @@ export function departmentItem(
     ? `最近事件 ${formatAge((now.getTime() - a.lastSeenAt.getTime()) / 1000)}前`
     : '从未收到事件';
   const summary = `${seen}；近1小时 ${total} 条，错误率 ${Math.round(errorRate * 100)}%${quarantined ? `；隔离区 ${quarantined} 条` : ''}`;
+
+  // The other direction: callbacks the gateway pushes to the department's system.
+  if (d.delivery) Object.assign(facts, { deliveryBreaker: d.delivery.state, deliveryBreakerOpens: d.delivery.opens });
+  if (d.delivery?.state === 'OPEN') {
+    return {
+      ...base,
+      level: 'red',
+      summary: `向部门系统投递已熔断（累计 ${d.delivery.opens} 次）；${summary}`,
+      hint: '部门系统连续无法接收投递（网上申请、补正、撤件等）：网关已暂停投递并定时试探，数据保存在网关中不会丢失；请确认部门系统在运行、网络畅通、接收地址未变',
+      hintEn: "circuit open on deliveries to the department's system: paused and retried automatically, nothing is lost; check the system and the network",
+      facts,
+    };
+  }
+  if (d.delivery?.state === 'HALF_OPEN') {
+    return {
+      ...base,
+      level: 'amber',
+      summary: `向部门系统投递正在试探恢复；${summary}`,
+      hint: '部门系统刚才无法接收投递，网关正在试探；如反复出现请检查部门系统与网络',
+      hintEn: "probing the department's system after failed deliveries",
+      facts,
+    };
+  }
 
   if (errorCount) {
     const top = [...errors].sort((x, y) => y.n - x.n)[0];
