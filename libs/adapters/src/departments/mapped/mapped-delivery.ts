@@ -1,28 +1,13 @@
 import type { DeliveryReply, DepartmentDelivery, OutboundRequest } from '../../department-adapter';
 import { fromDashedTime, text } from '../../mapping-helpers';
-import type { CompiledDelivery, DateFormat, PathSegment } from './mapping-schema';
+import { type CompiledDelivery, type DateFormat, parsePayloadPath, valueAtPath } from './mapping-schema';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** A value at fixed steps: own properties and list indexes only. */
-function at(node: unknown, segments: readonly PathSegment[]): unknown {
-  let cur = node;
-  for (const seg of segments) {
-    if (!isObject(cur) || !Object.prototype.hasOwnProperty.call(cur, seg.name)) return undefined;
-    cur = cur[seg.name];
-    for (const i of seg.indexes) {
-      if (!Array.isArray(cur) || i === '*') return undefined;
-      cur = cur[i];
-    }
-  }
-  return cur;
-}
-
-function segmentsOf(path: string): PathSegment[] {
-  return path.split('.').map((part) => {
-    const m = /^([^[]+)((?:\[\d+\])*)$/.exec(part);
-    return { name: m?.[1] ?? part, indexes: [...(m?.[2] ?? '').matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1])) };
-  });
+/** `${data.<path>}`: the path was checked by `parsePayloadPath` when the mapping was compiled. */
+function dataAt(data: unknown, path: string): unknown {
+  const segments = parsePayloadPath(path);
+  return typeof segments === 'string' ? undefined : valueAtPath(data, segments);
 }
 
 /** The platform's `yyyy-MM-dd HH:mm:ss` in the department's date format (as sent when unreadable). */
@@ -68,7 +53,7 @@ export function renderMappedDelivery(
     applyDate: toDateFormat(dateFormat, text(data.apply_date)),
   };
   const value = (name: string): unknown =>
-    name === 'data' ? data : name.startsWith('data.') ? at(data, segmentsOf(name.slice(5))) : vars[name];
+    name === 'data' ? data : name.startsWith('data.') ? dataAt(data, name.slice(5)) : vars[name];
   const fill = (s: string) =>
     s.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
       const v = value(name);
@@ -95,17 +80,17 @@ export function parseMappedDeliveryReply(delivery: CompiledDelivery, status: num
   } catch {
     parsed = undefined;
   }
-  const message = (delivery.messagePath && text(at(parsed, delivery.messagePath))) ?? raw.slice(0, 200);
+  const message = (delivery.messagePath && text(valueAtPath(parsed, delivery.messagePath))) ?? raw.slice(0, 200);
   if (status < 200 || status >= 300) {
     return { ok: false, permanent: status >= 400 && status < 500, message: `HTTP ${status}: ${message}` };
   }
   if (delivery.okPath) {
-    const v = at(parsed, delivery.okPath);
+    const v = valueAtPath(parsed, delivery.okPath);
     const ok =
       (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') &&
       delivery.okValues.includes(String(v));
     if (!ok) return { ok: false, permanent: true, message: `HTTP ${status} without success: ${message}` };
   }
-  const caseNo = delivery.caseNoPath ? text(at(parsed, delivery.caseNoPath)) : undefined;
+  const caseNo = delivery.caseNoPath ? text(valueAtPath(parsed, delivery.caseNoPath)) : undefined;
   return { ok: true, departmentCaseNo: caseNo, message: caseNo ? `accepted as ${caseNo}` : `HTTP ${status}` };
 }

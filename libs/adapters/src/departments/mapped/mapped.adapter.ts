@@ -26,6 +26,7 @@ import {
 } from '../../mapping-helpers';
 import {
   compileMapping,
+  valueAtPath,
   type CanonicalTarget,
   type CompiledMapping,
   type DateFormat,
@@ -172,19 +173,6 @@ function render(t: unknown, vars: Record<ReplyPlaceholder, unknown>): unknown {
   return t;
 }
 
-/** A payload value at fixed steps: own properties and list indexes only. */
-function resolve(node: unknown, segments: readonly PathSegment[]): unknown {
-  let cur = node;
-  for (const seg of segments) {
-    if (!isObject(cur) || !Object.prototype.hasOwnProperty.call(cur, seg.name)) return undefined;
-    cur = cur[seg.name];
-    for (const i of seg.indexes) {
-      if (!Array.isArray(cur) || i === '*') return undefined;
-      cur = cur[i];
-    }
-  }
-  return cur;
-}
 
 /** Splits a payload path at its `[*]`: the list's path, and the path inside each element. */
 function splitAtStar(segments: readonly PathSegment[]): { list: PathSegment[]; item: PathSegment[] } {
@@ -204,9 +192,9 @@ function resolveItem(element: unknown, item: readonly PathSegment[]): unknown {
   if (item.length && item[0].name === '') {
     let cur = element;
     for (const i of item[0].indexes) cur = Array.isArray(cur) && i !== '*' ? cur[i] : undefined;
-    return resolve(cur, item.slice(1));
+    return valueAtPath(cur, item.slice(1));
   }
-  return item.length ? resolve(element, item) : element;
+  return item.length ? valueAtPath(element, item) : element;
 }
 
 const LIST_LIMITS = { applicants: 50, materials: 200 } as const;
@@ -264,11 +252,11 @@ class EventBuilder {
   applyField(rule: FieldRule, body: Record<string, unknown>): void {
     const { target } = rule;
     if (target.index !== '*') {
-      this.write(target, target.index, resolve(body, rule.segments), rule.source);
+      this.write(target, target.index, valueAtPath(body, rule.segments), rule.source);
       return;
     }
     const { list, item } = splitAtStar(rule.segments);
-    const value = resolve(body, list);
+    const value = valueAtPath(body, list);
     if (value === undefined || value === null) return;
     const listPath = rule.source.slice(0, rule.source.indexOf('[*]'));
     if (!Array.isArray(value)) {

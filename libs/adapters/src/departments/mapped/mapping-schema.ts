@@ -270,6 +270,20 @@ export function parsePayloadPath(path: unknown): PathSegment[] | string {
   return segments;
 }
 
+/** The payload value at fixed steps: own properties and list indexes only (`[*]` finds nothing). */
+export function valueAtPath(node: unknown, segments: readonly PathSegment[]): unknown {
+  let cur = node;
+  for (const seg of segments) {
+    if (!isObject(cur) || !Object.prototype.hasOwnProperty.call(cur, seg.name)) return undefined;
+    cur = cur[seg.name];
+    for (const i of seg.indexes) {
+      if (!Array.isArray(cur) || i === '*') return undefined;
+      cur = cur[i];
+    }
+  }
+  return cur;
+}
+
 /** A value from the options, quoted for a message, whatever it is (never throws). */
 function q(v: unknown): string {
   if (typeof v === 'string') return `"${v}"`;
