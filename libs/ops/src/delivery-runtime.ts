@@ -20,20 +20,16 @@ export class DeliveryRuntime {
   private resolve(): void {
     if (this.resolved) return;
     this.resolved = true;
+    this.d = this.optional(Dispatcher);
+    this.p = this.optional(CityPlatformPort);
+    this.dd = this.optional(DepartmentDispatcher);
+  }
+
+  private optional<T>(type: abstract new (...args: never[]) => T): T | undefined {
     try {
-      this.d = this.moduleRef.get(Dispatcher, { strict: false });
+      return this.moduleRef.get(type, { strict: false });
     } catch {
-      this.d = undefined;
-    }
-    try {
-      this.p = this.moduleRef.get(CityPlatformPort, { strict: false });
-    } catch {
-      this.p = undefined;
-    }
-    try {
-      this.dd = this.moduleRef.get(DepartmentDispatcher, { strict: false });
-    } catch {
-      this.dd = undefined;
+      return undefined; // not composed into this process
     }
   }
 

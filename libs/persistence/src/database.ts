@@ -74,6 +74,9 @@ class Mutex {
   }
 }
 
+const openAsync = promisify(openFile);
+const fdatasyncAsync = promisify(fdatasync);
+
 /**
  * Flushes a SQLite database's write-ahead log to disk on libuv's thread pool. Requests that arrive
  * while a flush runs share the next one, so a burst of commits costs one or two flushes.
@@ -105,7 +108,7 @@ export class WalSync {
 
   private async flush(): Promise<void> {
     const fd = await this.descriptor();
-    if (fd !== undefined) await promisify(fdatasync)(fd);
+    if (fd !== undefined) await fdatasyncAsync(fd);
   }
 
   /**
@@ -119,7 +122,7 @@ export class WalSync {
     for (const path of [wal, this.dbPath]) {
       if (this.file?.path === path) return this.file.fd;
       try {
-        const fd = await promisify(openFile)(path, 'r+');
+        const fd = await openAsync(path, 'r+');
         this.close();
         this.file = { path, fd };
         return fd;

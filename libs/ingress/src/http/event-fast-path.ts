@@ -39,22 +39,25 @@ export class EventFastPath {
     const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (this.handles(req)) return this.serve(req, res);
+      const department = this.departmentOf(req);
+      if (department !== undefined) return this.serve(req, res, department);
       for (const handler of handlers) handler.call(server, req, res);
     });
   }
 
-  private handles(req: IncomingMessage): boolean {
-    if (req.method !== 'POST' || !EVENT_PATH.test(req.url ?? '')) return false;
+  /** The department of an event post this path serves; undefined for anything else. */
+  private departmentOf(req: IncomingMessage): string | undefined {
+    if (req.method !== 'POST') return undefined;
     const encoding = req.headers['content-encoding'];
-    return !encoding || encoding.toLowerCase() === 'identity';
+    if (encoding && encoding.toLowerCase() !== 'identity') return undefined;
+    const m = EVENT_PATH.exec(req.url ?? '');
+    return m ? decodePathSegment(m[1]) : undefined;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  private serve(req: IncomingMessage, res: ServerResponse, department: string): void {
     const started = process.hrtime.bigint();
     const correlationId = correlationIdOf(req);
     res.setHeader('X-Correlation-Id', correlationId);
-    const department = decodePathSegment(EVENT_PATH.exec(req.url ?? '')?.[1] ?? '');
     const limit = this.options.maxEventBytes;
     const finish = (status: number, contentType: string, body: Buffer) => {
       if (res.headersSent || res.destroyed) return;
