@@ -4,7 +4,7 @@
  */
 import { ChildProcess, execSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -66,31 +66,15 @@ export function gatewayEnv(db: DbSpec, extra: Record<string, string> = {}): Reco
   };
 }
 
+/** The SCJG example of departments.md, as shipped in config/examples/ (read once). */
+const SCJG_EXAMPLE: Record<string, unknown> = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'config', 'examples', 'scjg-event.json'), 'utf8'),
+);
+
 /** One SCJG event (departments.md format) opening a new case with stage 受理 (ACCEPTED). */
 export function scjgEventBody(n: number, runId: string): Buffer {
   const seq = String(n).padStart(8, '0');
-  return Buffer.from(
-    JSON.stringify({
-      eventId: randomUUID(),
-      bizNo: `SCJG-B${runId}-${seq}`,
-      platformNo: null,
-      itemCode: '11430626MB123456250000120001000',
-      itemName: '企业设立登记',
-      status: 20,
-      statusTime: '2026-10-23T09:30:00+08:00',
-      operator: { name: '王五', unit: '登记注册股' },
-      applicant: {
-        type: 'ENTERPRISE',
-        name: '平江县某某农业发展有限公司',
-        uscc: '91330102MA28NBU477',
-        legalRep: '赵六',
-        phone: '0730-6223456',
-      },
-      agent: { name: '钱七', idNo: '430626200107081238', mobile: '13900000000' },
-      location: '430626101',
-      result: null,
-    }),
-  );
+  return Buffer.from(JSON.stringify({ ...SCJG_EXAMPLE, eventId: randomUUID(), bizNo: `SCJG-B${runId}-${seq}` }));
 }
 
 export const runId = () => randomBytes(3).toString('hex');
