@@ -19,7 +19,7 @@ import { validateCanonicalEvent } from '#gw/case';
 import { PersonalDataCipher } from '#gw/common';
 import { createGatewayContext } from '#gw/ingress';
 import { orderKey } from '#gw/persistence';
-import { DbSpec, childArgs, gatewayEnv, onParentMessage, peakRssMiB, scjgEventBody, summarise } from './lib';
+import { DbSpec, gatewayEnv, peakRssMiB, scjgEventBody, serveMeasurement, summarise } from './lib';
 
 interface Args {
   db: DbSpec;
@@ -326,10 +326,4 @@ async function run(a: Args) {
   };
 }
 
-const args = childArgs<Args>();
-onParentMessage(async (m) => {
-  if (m.type === 'go') return run(args);
-  if (m.type === 'stop') process.exit(0);
-  return undefined;
-});
-process.send!({ type: 'ready' });
+serveMeasurement<Args>(run);

@@ -192,6 +192,17 @@ export function onParentMessage(handler: (m: any) => Promise<unknown> | unknown)
 
 export const childArgs = <T>(): T => JSON.parse(process.env.BENCH_ARGS ?? '{}') as T;
 
+/** A measuring child: runs `run` with its arguments on `go`, exits on `stop`, and says it is ready. */
+export function serveMeasurement<T>(run: (args: T) => Promise<unknown>): void {
+  const args = childArgs<T>();
+  onParentMessage(async (m) => {
+    if (m.type === 'go') return run(args);
+    if (m.type === 'stop') process.exit(0);
+    return undefined;
+  });
+  process.send!({ type: 'ready' });
+}
+
 /** Peak resident set size of this process, in MiB. */
 export const peakRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 

@@ -7,7 +7,7 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { childArgs, onParentMessage, peakRssMiB, scjgEventBody, summarise } from './lib';
+import { peakRssMiB, scjgEventBody, serveMeasurement, summarise } from './lib';
 
 interface Args {
   url: string;
@@ -106,10 +106,4 @@ async function run(a: Args) {
   };
 }
 
-const args = childArgs<Args>();
-onParentMessage(async (m) => {
-  if (m.type === 'go') return run(args);
-  if (m.type === 'stop') process.exit(0);
-  return undefined;
-});
-process.send!({ type: 'ready' });
+serveMeasurement<Args>(run);
