@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { CaseEventEntity } from '#gw/persistence';
 import { createTestDatabase, usingMysql } from '../support/test-database';
-import { TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { TestGateway, startTestGateway } from '../support/test-gateway';
 import { TcpProxy } from '../support/tcp-proxy';
-import { scjgEvent } from '../support/scjg-events';
+import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 
 /**
  * The database goes away mid-run: answers turn into 503 (never 202), nothing is acknowledged, and
@@ -18,12 +18,7 @@ describe('database outage', () => {
   let cut: () => Promise<void>;
   let restore: () => Promise<void>;
 
-  const post = (body: unknown) =>
-    request(gw.url)
-      .post('/api/v1/departments/scjg/events')
-      .set('Authorization', `Bearer ${TOKENS.SCJG}`)
-      .set('Content-Type', 'application/json')
-      .send(JSON.stringify(body));
+  const post = (body: unknown) => postScjgEvent(gw.url, body);
 
   beforeAll(async () => {
     if (usingMysql()) {

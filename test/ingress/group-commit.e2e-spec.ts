@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { In } from 'typeorm';
 import type { CanonicalEvent, Stage } from '#gw/case';
 import {
@@ -11,8 +10,8 @@ import {
   IngestRepository,
   OutboxEntity,
 } from '#gw/persistence';
-import { TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
-import { scjgEvent } from '../support/scjg-events';
+import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 
 /**
  * Group commit in the ingest path: concurrent writes share one transaction, yet every caller gets
@@ -24,12 +23,7 @@ describe('group commit of ingested events', () => {
   let gw: TestGateway;
   let repo: IngestRepository;
 
-  const post = (body: unknown) =>
-    request(gw.url)
-      .post('/api/v1/departments/scjg/events')
-      .set('Authorization', `Bearer ${TOKENS.SCJG}`)
-      .set('Content-Type', 'application/json')
-      .send(JSON.stringify(body));
+  const post = (body: unknown) => postScjgEvent(gw.url, body);
 
   const at = (h: number, day = 23) => `2026-10-${day}T${String(h).padStart(2, '0')}:00:00+08:00`;
 

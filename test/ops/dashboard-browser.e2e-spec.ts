@@ -2,9 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Browser, Page, chromium } from 'playwright-core';
-import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
-import { scjgEvent } from '../support/scjg-events';
+import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 import { ARTIFACTS } from './logged-gateway';
 
@@ -27,12 +27,7 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
   let page: Page;
   const foreignRequests: string[] = [];
   const pageErrors: string[] = [];
-  const post = (body: unknown) =>
-    request(gw.url)
-      .post('/api/v1/departments/scjg/events')
-      .set('Authorization', `Bearer ${TOKENS.SCJG}`)
-      .set('Content-Type', 'application/json')
-      .send(JSON.stringify(body));
+  const post = (body: unknown) => postScjgEvent(gw.url, body);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, name), fullPage: false });
   const status = async () =>
     (await request(gw.url).get('/api/v1/delivery/status').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(200))

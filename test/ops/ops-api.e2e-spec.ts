@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity } from '#gw/persistence';
-import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
-import { scjgEvent } from '../support/scjg-events';
+import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 
 // The e2e project's testTimeout is not applied to projects by every jest version: set it here.
@@ -21,12 +21,7 @@ export async function signIn(url: string, username: string, password: string): P
 describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real database)', () => {
   let gw: TestGateway;
   let admin: string;
-  const post = (body: unknown) =>
-    request(gw.url)
-      .post('/api/v1/departments/scjg/events')
-      .set('Authorization', `Bearer ${TOKENS.SCJG}`)
-      .set('Content-Type', 'application/json')
-      .send(JSON.stringify(body));
+  const post = (body: unknown) => postScjgEvent(gw.url, body);
   const audit = (action: string) => gw.db.manager.find(AuditLogEntity, { where: { action }, order: { id: 'ASC' } });
 
   beforeAll(async () => {
