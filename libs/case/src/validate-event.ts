@@ -12,6 +12,7 @@ import {
 } from './canonical-event';
 import { ID_NUMBER_CERT_TYPES } from './codes';
 import { checkIdNumber, checkUscc, divisionLevel, isMatterCode } from './identifiers';
+import { passesAllRules } from './rule-precheck';
 
 /** Stable codes for the shape rules of class-validator. */
 const CONSTRAINT_CODES: Record<string, string> = {
@@ -262,7 +263,8 @@ function validateObject(input: object, now: Date): EventValidation {
     return { errors: [{ field: '', code: 'TYPE_OBJECT', message: 'event must be an object' }], warnings: [] };
   }
   const dto = toCanonicalEventDto(plain);
-  const errors = flatten(validateSync(dto, { whitelist: true, forbidNonWhitelisted: false }));
+  // Almost every event passes: class-validator's error tree is built only for those that do not.
+  const errors = passesAllRules(dto) ? [] : flatten(validateSync(dto, { whitelist: true, forbidNonWhitelisted: false }));
   const warnings: CaseWarning[] = [];
 
   if (Array.isArray(dto.applicants)) dto.applicants.forEach((p, i) => checkParty(p, `applicants[${i}]`, errors, warnings, now));
