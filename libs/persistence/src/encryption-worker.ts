@@ -31,6 +31,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
+const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+
 /**
  * Encrypts personal data for batch rows on a worker thread, so the second core does the SM4 work
  * while the event loop validates and stores the next rows. Requests made in one turn of the event
@@ -93,7 +95,14 @@ export class EncryptionWorker {
     this.ready ??= (async () => {
       try {
         const { encKey, macKey } = this.keys();
-        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey) } });
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey) },
+          // Its garbage is short-lived strings: a small heap is enough, and V8's default lets the
+          // young generation of every thread grow to 48 MB of the gateway's memory. Out of memory
+          // only ends the worker (the rows are then encrypted on the calling thread).
+          resourceLimits: WORKER_HEAP_LIMITS,
+        });
         worker.on('message', (m: { id: number; out?: string[]; error?: string }) => {
           const w = this.waiting.get(m.id);
           this.waiting.delete(m.id);

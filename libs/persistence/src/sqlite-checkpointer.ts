@@ -52,6 +52,9 @@ export class SqliteCheckpointer {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { driver: require.resolve('better-sqlite3'), path: options.path, busyTimeoutMs: options.busyTimeoutMs },
+      // It only passes a few small messages: a tiny heap (V8's default young generation alone
+      // may reach 48 MB per thread). Running out ends the worker, and SQLite checkpoints itself.
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number }) => {
