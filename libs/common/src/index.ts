@@ -3,3 +3,5 @@ export * from './gateway-config';
 export * from './secrets';
 export * from './personal-data-cipher';
 export * from './logging';
+export * from './heap-pacer';
+export * from './text-slices';

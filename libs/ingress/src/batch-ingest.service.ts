@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, GatewayError, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
 import { BatchRepository, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, parseContentType } from './ingest.service';
 
@@ -32,15 +32,16 @@ export interface BatchReply {
   status: number;
   body: Record<string, unknown>;
   /**
-   * The answer already serialised (a row-by-row answer: megabytes for a 50,000-row file), sent as
-   * is instead of serialising `body` again; `body` then holds the counts without the rows.
+   * The answer already serialised, in pieces to be sent one after the other (a row-by-row answer
+   * is megabytes for a 50,000-row file: joining the pieces, or letting Express turn them into one
+   * Buffer, would hold it twice more). `body` then holds the counts without the rows.
    */
-  json?: string;
+  jsonParts?: string[];
 }
 
-/** A stored answer with `repeated` added, without parsing and serialising it again. */
-function withRepeated(json: string, repeated: boolean): string {
-  return `${json.slice(0, json.lastIndexOf('}'))},"repeated":${repeated}}`;
+/** A stored answer with `repeated` added, without parsing, serialising or copying it again. */
+function withRepeated(json: string, repeated: boolean): string[] {
+  return [json.slice(0, json.lastIndexOf('}')), `,"repeated":${repeated}}`];
 }
 
 /** Moves that may become possible once the batch's earlier-in-time rows of the case are in. */
@@ -50,6 +51,9 @@ const DEFERRABLE = new Set(['STAGE_REQUIRES_ACCEPTANCE', 'STAGE_REQUIRES_SUBMISS
 const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 
 class TooLarge extends Error {}
+
+/** How often (in rows read) a file's heap growth is looked at. */
+const PACE_EVERY_ROWS = 256;
 
 /** Row outcomes as counted in the answer. */
 const ACCEPTED = 0;
@@ -82,6 +86,8 @@ export class BatchIngestService {
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
     private readonly rowsUnderWay = 4000,
+    /** Heap growth during a file after which garbage is collected (see `HeapPacer`). */
+    private readonly heapAllowanceBytes = 32 * 1024 * 1024,
   ) {
     this.groupRows = Math.max(1, Math.floor(rowsUnderWay / 2));
   }
@@ -127,14 +133,15 @@ export class BatchIngestService {
 
       // A file sent again without X-Batch-Id is the same batch as its first run, named or not.
       const previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
-      if (previous) return this.repeated(previous, spooled.sha256, batchId);
+      if (previous) return this.repeated(previous, await this.batches.answerOf(previous), spooled.sha256, batchId);
       const started = await this.batches.start(code, batchKey, spooled.sha256);
       if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
       batchRowId = started.id;
 
       let results: RowResults;
+      const pacer = new HeapPacer(this.heapAllowanceBytes);
       try {
-        results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers);
+        results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers, pacer);
       } catch (e) {
         if (!(e instanceof UnreadableError)) throw e;
         // The file as a whole cannot be read: keep it for operators, forget the batch key.
@@ -144,12 +151,14 @@ export class BatchIngestService {
         return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
       }
       const counts = results.counts();
-      // Serialised once (the rows' texts joined): stored for repeats, and sent.
+      // Serialised once (the rows' texts joined, then let go): stored for repeats, and sent.
       const head = JSON.stringify({ batchId, batchKey, ...counts, results: [] });
-      const json = `${head.slice(0, -2)}${results.texts.filter((t) => t !== undefined).join(',')}]}`;
+      const json = joinedJson(head.slice(0, -2), results.texts.filter((t) => t !== undefined), ']}');
       results.texts.length = 0;
       await this.batches.complete(batchRowId, counts, json);
-      return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, json: withRepeated(json, false) };
+      // Storing it left copies behind (the pieces, the statement's): gone before it is sent.
+      pacer.collect();
+      return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, jsonParts: withRepeated(json, false) };
     } catch (e) {
       if (batchRowId) await this.batches.abandon(batchRowId).catch(() => undefined);
       if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: e.message, errors: e.errors } };
@@ -160,15 +169,15 @@ export class BatchIngestService {
     }
   }
 
-  private repeated(previous: { bodySha256: string; completedAt: Date | null; resultJson: string | null }, sha256: string, batchId: string | null): BatchReply {
+  private repeated(previous: { bodySha256: string; completedAt: Date | null }, answer: string | null, sha256: string, batchId: string | null): BatchReply {
     if (batchId && previous.bodySha256 !== sha256) {
       return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
     }
-    if (!previous.completedAt || !previous.resultJson) {
+    if (!previous.completedAt || !answer) {
       return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理 the same batch is being processed; send again later', errors: [] } };
     }
     // The same batch again changes nothing: the first run's answer is repeated.
-    return { status: 200, body: { repeated: true }, json: withRepeated(previous.resultJson, true) };
+    return { status: 200, body: { repeated: true }, jsonParts: withRepeated(answer, true) };
   }
 
   private async spool(body: Readable): Promise<{ path: string; sha256: string; bytes: number }> {
@@ -194,7 +203,7 @@ export class BatchIngestService {
     return { path, sha256: hash.digest('hex'), bytes };
   }
 
-  private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>): Promise<RowResults> {
+  private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>, pacer: HeapPacer): Promise<RowResults> {
     const results = new RowResults();
     const deferred: { row: BatchRow; record: InboundRecord; inboundId?: string }[] = [];
     const writer = this.ingest.batchStore({ maxRows: this.groupRows });
@@ -240,9 +249,12 @@ export class BatchIngestService {
         await slot();
         writer.hold();
       }
+      if (row.row % PACE_EVERY_ROWS === 0) pacer.check();
     }
     while (active > 0) await slot();
     if (failure) throw failure;
+    // The file is read: what its rows left behind goes before the answer (megabytes) is built.
+    pacer.collect();
 
     // Rows that came before their case's earlier stages in the file: try again in stage-time order.
     // A round's rows go through together, in that order: the store plans them in submission order,
@@ -276,6 +288,17 @@ export class BatchIngestService {
     const body = Buffer.concat(chunks, size);
     return this.ingest.keepUnreadable({ ...base, channel: 'batch' as InboundRecord['channel'], body, batchId: batchKey }, e.code, e.message, e.issues, httpStatus);
   }
+}
+
+/**
+ * `prefix` + rows joined by commas + `suffix` (changes `rows`), as one flat string made by one join: concatenating
+ * around an already joined 11 MB string would copy it again the first time it is read.
+ */
+function joinedJson(prefix: string, rows: string[], suffix: string): string {
+  if (!rows.length) return prefix + suffix;
+  rows[0] = prefix + rows[0];
+  rows[rows.length - 1] += suffix;
+  return rows.join(',');
 }
 
 function stageTimeOf(result: ParseResult): number {

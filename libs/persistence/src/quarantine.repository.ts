@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { createGzip, gunzip } from 'node:zlib';
+import { textSlices } from '#gw/common';
 import { IsNull, Not } from 'typeorm';
 import { Database } from './database';
 import { InboundBatchEntity, InboundMessageEntity } from './entities';
@@ -63,6 +67,20 @@ export class QuarantineRepository {
   }
 }
 
+const gunzipAsync = promisify(gunzip);
+
+async function gzipText(text: string): Promise<Buffer> {
+  const zip = createGzip();
+  const out: Buffer[] = [];
+  zip.on('data', (chunk: Buffer) => out.push(chunk));
+  const ended = once(zip, 'end');
+  ended.catch(() => undefined); // awaited below; a zlib error must not go unhandled meanwhile
+  for (const slice of textSlices(text)) if (!zip.write(slice)) await once(zip, 'drain');
+  zip.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
 /** Batch files: one row per file and department, keyed by X-Batch-Id or content hash. */
 export class BatchRepository {
   constructor(private readonly db: Database) {}
@@ -81,7 +99,7 @@ export class BatchRepository {
     const id = randomUUID();
     try {
       await this.db.transaction((em) =>
-        em.insert(InboundBatchEntity, { id, department, batchKey, bodySha256, receivedAt: new Date(), completedAt: null, rows: 0, accepted: 0, duplicate: 0, rejected: 0, resultJson: null }),
+        em.insert(InboundBatchEntity, { id, department, batchKey, bodySha256, receivedAt: new Date(), completedAt: null, rows: 0, accepted: 0, duplicate: 0, rejected: 0, resultJson: null, resultGzip: null }),
       );
       return { id };
     } catch (e) {
@@ -90,8 +108,20 @@ export class BatchRepository {
     }
   }
 
-  async complete(id: string, counts: { rows: number; accepted: number; duplicate: number; rejected: number }, resultJson: string): Promise<void> {
-    await this.db.transaction((em) => em.update(InboundBatchEntity, { id }, { ...counts, resultJson, completedAt: new Date() }));
+  /**
+   * Marks the batch done and keeps its answer, gzip-compressed: stored as text, a 50,000-row
+   * answer made SQLite hold ~30 MB of copies of it for the statement (and 11 MB a night in the
+   * database). Compressed a slice at a time, on the thread pool.
+   */
+  async complete(id: string, counts: { rows: number; accepted: number; duplicate: number; rejected: number }, answerJson: string): Promise<void> {
+    const resultGzip = await gzipText(answerJson);
+    await this.db.transaction((em) => em.update(InboundBatchEntity, { id }, { ...counts, resultJson: null, resultGzip, completedAt: new Date() }));
+  }
+
+  /** The stored answer of a completed batch, as JSON text. */
+  async answerOf(batch: InboundBatchEntity): Promise<string | null> {
+    if (batch.resultGzip) return (await gunzipAsync(batch.resultGzip)).toString('utf8');
+    return batch.resultJson;
   }
 
   /** A batch that failed half-way (database away) is forgotten so the department can send it again. */

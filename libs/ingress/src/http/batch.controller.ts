@@ -1,6 +1,7 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { textSlices } from '#gw/common';
 import { BatchIngestService } from '../batch-ingest.service';
 import { headerRecord } from './ingress.controller';
 
@@ -28,7 +29,36 @@ export class BatchController {
       body: req,
       correlationId: req.id,
     });
-    if (reply.json !== undefined) res.status(reply.status).type('application/json').send(reply.json);
-    else res.status(reply.status).json(reply.body);
+    if (!reply.jsonParts) {
+      res.status(reply.status).json(reply.body);
+      return;
+    }
+    res.status(reply.status).type('application/json');
+    await writeInSlices(res, reply.jsonParts);
   }
+}
+
+/**
+ * Sends the pieces of a large answer a slice at a time, waiting whenever the connection is full:
+ * the answer is never joined, and only a slice or two of it is held encoded at a time (writing it
+ * whole encoded all 11 MB of a 50,000-row answer into one buffer at once).
+ */
+export async function writeInSlices(res: Response, parts: string[]): Promise<void> {
+  for (const part of parts) {
+    for (const slice of textSlices(part)) {
+      if (res.destroyed) return;
+      if (!res.write(slice)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+  }
+  res.end();
 }
