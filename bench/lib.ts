@@ -3,7 +3,7 @@
  * percentiles and the machine description. Compiled with `bench/tsconfig.json` to `dist/bench/`.
  */
 import { ChildProcess, execSync, fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,6 +108,27 @@ export function summarise(latencies: number[]): LatencySummary {
   };
 }
 
+/**
+ * How fast this machine's CPU is today, in milliseconds for a fixed piece of work (hashing
+ * 300 MiB with SHA-256 and a 10⁸-step integer loop, best of three). The VMs here differ from
+ * day to day by up to ~3× for the same code; absolute figures from different days compare only
+ * through this. Lower is faster (2026-11-28 03:10 UTC: 440 ms on a day the gateway needed 3× the
+ * CPU per event it needed the day before).
+ */
+export function cpuReferenceMs(): number {
+  const block = Buffer.alloc(1 << 20);
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 300; i++) createHash('sha256').update(block).digest();
+    let s = 0;
+    for (let i = 0; i < 1e8; i++) s += i % 7;
+    if (s < 0) throw new Error('unreachable');
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return Math.round(best);
+}
+
 export function machine(): Record<string, string> {
   const sh = (c: string) => {
     try {
@@ -126,6 +147,7 @@ export function machine(): Record<string, string> {
     node: process.version,
     mariadb: sh(`mysql -uroot -h127.0.0.1 -N -e "select version()" 2>/dev/null`),
     disk: sh(`df -h ${tmpdir()} | tail -1 | tr -s " "`),
+    cpuReferenceMs: String(cpuReferenceMs()),
   };
 }
 

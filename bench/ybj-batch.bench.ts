@@ -36,6 +36,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as iconv from 'iconv-lite';
+import { cpuReferenceMs } from './lib';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const YBJ_TOKEN = 'bench-token-ybj-0123456789';
@@ -221,6 +222,12 @@ async function stop(proc: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** VmHWM / VmRSS of a process, in MiB. */
 function memory(pid: number): { hwm: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -262,6 +269,8 @@ interface RunResult {
   httpStatus: number;
   counts: { rows: number; accepted: number; duplicate: number; rejected: number };
   seconds: number;
+  /** CPU the gateway used (all its threads) while the file was posted and answered. */
+  gatewayCpuSeconds: number;
   rowsPerSecond: number;
   rssBeforeMiB: number;
   peakRssMiB: number;
@@ -331,9 +340,11 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
     }, 50);
     const headers: Record<string, string> = { Authorization: `Bearer ${YBJ_TOKEN}`, 'Content-Type': 'text/csv', 'X-Batch-Id': `YBJ-BENCH-${encoding}-${round}` };
     if (encoding === 'gbk') headers['X-Charset'] = 'GBK';
+    const cpu0 = cpuSeconds(gateway.pid!);
     const t0 = process.hrtime.bigint();
     const reply = await postFile(port, file, headers);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const gatewayCpuSeconds = cpuSeconds(gateway.pid!) - cpu0;
     clearInterval(poll);
     peak = Math.max(peak, memory(gateway.pid!).hwm);
     if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 2000)}`);
@@ -356,6 +367,7 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
       httpStatus: reply.status,
       counts: { rows: body.rows, accepted: body.accepted, duplicate: body.duplicate, rejected: body.rejected },
       seconds,
+      gatewayCpuSeconds,
       rowsPerSecond: rows / seconds,
       rssBeforeMiB: before.rss,
       peakRssMiB: peak,
@@ -397,8 +409,10 @@ async function main(): Promise<void> {
     loadavgAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
     node: process.version,
     mariadb: sh('mysql', ['-ugw_test', '-pgw_test', '-h127.0.0.1', '-N', '-e', 'select version()']),
+    cpuReferenceMs: cpuReferenceMs(),
     command: `node dist/bench/ybj-batch.bench.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
+  process.stdout.write(`CPU reference ${machine.cpuReferenceMs} ms (bench/lib.ts cpuReferenceMs; lower is faster)\n`);
   process.stdout.write(`files: ${files.utf8} (${statSync(files.utf8).size} B), ${files.gbk} (${statSync(files.gbk).size} B)\n`);
   const results: RunResult[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
@@ -407,13 +421,14 @@ async function main(): Promise<void> {
         const r = await run(db, encoding, files[encoding], opts.rows, round, opts, logDir);
         results.push(r);
         process.stdout.write(
-          `${db.padEnd(6)} ${encoding.padEnd(4)} round ${round}: ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s), peak RSS ${r.peakRssMiB.toFixed(0)} MiB (before ${r.rssBeforeMiB.toFixed(0)}), ` +
+          `${db.padEnd(6)} ${encoding.padEnd(4)} round ${round}: ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s), gateway CPU ${r.gatewayCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (before ${r.rssBeforeMiB.toFixed(0)}), ` +
             `answer ${JSON.stringify(r.counts)}, repeat ${r.repeatSeconds.toFixed(2)} s repeated=${r.repeated}\n`,
         );
       }
     }
   }
-  rmSync(work, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_LOGS) process.stdout.write(`logs kept in ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   const out = join(REPO_ROOT, 'bench', 'results', `ybj-batch-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify({ machine, options: opts, results }, null, 2));
