@@ -52,7 +52,7 @@ const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 
 class TooLarge extends Error {}
 
-/** How often (in rows read) a file's heap growth is looked at. */
+/** How often (in rows finished) a file's heap growth is looked at. */
 const PACE_EVERY_ROWS = 256;
 
 /** Row outcomes as counted in the answer. */
@@ -87,7 +87,7 @@ export class BatchIngestService {
     private readonly maxBatchBytes: number,
     private readonly rowsUnderWay = 4000,
     /** Heap growth during a file after which garbage is collected (see `HeapPacer`). */
-    private readonly heapAllowanceBytes = 32 * 1024 * 1024,
+    private readonly heapAllowanceBytes = 24 * 1024 * 1024,
   ) {
     this.groupRows = Math.max(1, Math.floor(rowsUnderWay / 2));
   }
@@ -150,13 +150,16 @@ export class BatchIngestService {
         const kept = await this.keepWholeFile(spool, base, e, batchKey);
         return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
       }
+      // The answer is megabytes: what the rows left behind goes first, then the rows' texts once
+      // they are joined, then the statement's copies once it is stored (see HeapPacer).
+      pacer.collect();
       const counts = results.counts();
       // Serialised once (the rows' texts joined, then let go): stored for repeats, and sent.
       const head = JSON.stringify({ batchId, batchKey, ...counts, results: [] });
       const json = joinedJson(head.slice(0, -2), results.texts.filter((t) => t !== undefined), ']}');
       results.texts.length = 0;
+      pacer.collect();
       await this.batches.complete(batchRowId, counts, json);
-      // Storing it left copies behind (the pieces, the statement's): gone before it is sent.
       pacer.collect();
       return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, jsonParts: withRepeated(json, false) };
     } catch (e) {
@@ -213,8 +216,12 @@ export class BatchIngestService {
     // every row read — O(rows × concurrency) allocations on a 50,000-row file.
     let active = 0;
     let slotFree: (() => void) | undefined;
+    let finished = 0;
     const release = () => {
       active--;
+      // Looked at as rows finish (not as they are read): the last groups and the retried rows
+      // allocate as much as the rest.
+      if (++finished % PACE_EVERY_ROWS === 0) pacer.check();
       const wake = slotFree;
       slotFree = undefined;
       wake?.();
@@ -249,12 +256,9 @@ export class BatchIngestService {
         await slot();
         writer.hold();
       }
-      if (row.row % PACE_EVERY_ROWS === 0) pacer.check();
     }
     while (active > 0) await slot();
     if (failure) throw failure;
-    // The file is read: what its rows left behind goes before the answer (megabytes) is built.
-    pacer.collect();
 
     // Rows that came before their case's earlier stages in the file: try again in stage-time order.
     // A round's rows go through together, in that order: the store plans them in submission order,
