@@ -20,7 +20,8 @@ type Constraint = ReturnType<Storage['getTargetValidatorConstraints']>[number];
 
 interface CustomRule {
   metadata: RuleMetadata;
-  constraints: Constraint[];
+  /** The constraint classes' instances, fetched once (class-validator asks its container per use). */
+  validators: { validate(value: unknown, args: object): unknown }[];
 }
 
 interface PropertyPlan {
@@ -99,7 +100,7 @@ function planFor(target: unknown, schema: string | undefined): ClassPlan {
       else if (m.type === ValidationTypes.CUSTOM_VALIDATION) {
         const constraints = constraintsOf(storage, m.constraintCls);
         if (constraints.some((c) => c.async)) plan.unsupported = true;
-        property.customs.push({ metadata: m, constraints });
+        property.customs.push({ metadata: m, validators: constraints.map((c) => c.instance as CustomRule['validators'][number]) });
       }
     }
     plan.properties.push(property);
@@ -113,7 +114,7 @@ const isCollection = (v: unknown): v is unknown[] | Set<unknown> | Map<unknown, 
 function passesCustom(object: object, value: unknown, rule: CustomRule): boolean {
   const m = rule.metadata;
   if (m.validateIf && !m.validateIf(object, value)) return true;
-  for (const c of rule.constraints) {
+  for (const validator of rule.validators) {
     const args = {
       targetName: object.constructor ? object.constructor.name : undefined,
       property: m.propertyName,
@@ -121,7 +122,6 @@ function passesCustom(object: object, value: unknown, rule: CustomRule): boolean
       value,
       constraints: m.constraints,
     };
-    const validator = c.instance as { validate(v: unknown, a: typeof args): unknown };
     if (!m.each || !isCollection(value)) {
       if (validator.validate(value, args) !== true) return false;
     } else {
