@@ -79,12 +79,12 @@ function constraintsOf(storage: Storage, cls: unknown): Constraint[] {
 }
 
 function planFor(target: unknown, schema: string | undefined): ClassPlan {
-  const storage = getMetadataStorage();
-  hookRegistration(storage);
   let bySchema = plans.get(target);
   if (!bySchema) plans.set(target, (bySchema = new Map()));
   const cached = bySchema.get(schema);
   if (cached) return cached;
+  const storage = getMetadataStorage();
+  hookRegistration(storage);
 
   // The arguments class-validator's executor passes (no groups, not `always`, not strict).
   const rules = storage.getTargetValidationMetadatas(target as never, schema as never, false, false, undefined as never);
@@ -114,14 +114,14 @@ const isCollection = (v: unknown): v is unknown[] | Set<unknown> | Map<unknown, 
 function passesCustom(object: object, value: unknown, rule: CustomRule): boolean {
   const m = rule.metadata;
   if (m.validateIf && !m.validateIf(object, value)) return true;
+  const args = {
+    targetName: object.constructor ? object.constructor.name : undefined,
+    property: m.propertyName,
+    object,
+    value,
+    constraints: m.constraints,
+  };
   for (const validator of rule.validators) {
-    const args = {
-      targetName: object.constructor ? object.constructor.name : undefined,
-      property: m.propertyName,
-      object,
-      value,
-      constraints: m.constraints,
-    };
     if (!m.each || !isCollection(value)) {
       if (validator.validate(value, args) !== true) return false;
     } else {

@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
 import { ErrorCodes, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
-import { BatchRepository, InboundRecord } from '#gw/persistence';
+import { BatchRepository, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, parseContentType } from './ingest.service';
 
 export interface BatchRequest {
@@ -136,7 +136,7 @@ export class BatchIngestService {
 
       // A file sent again without X-Batch-Id is the same batch as its first run, named or not.
       const previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
-      if (previous) return this.repeated(previous, await this.batches.answerOf(previous), spooled.sha256, batchId);
+      if (previous) return await this.repeated(previous, spooled.sha256, batchId);
       const started = await this.batches.start(code, batchKey, spooled.sha256);
       if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
       batchRowId = started.id;
@@ -157,7 +157,9 @@ export class BatchIngestService {
       // A large file's answer is megabytes: what the rows left behind goes first, then the rows'
       // texts once they are joined, then the statement's copies once it is stored (see HeapPacer).
       // A small file's answer is not worth a collection (~0.1 s each).
-      const tidy = () => counts.rows >= COLLECT_AROUND_ANSWER_ROWS && pacer.collect();
+      const tidy = () => {
+        if (counts.rows >= COLLECT_AROUND_ANSWER_ROWS) pacer.collect();
+      };
       tidy();
       // Serialised once (the rows' texts joined, then let go): stored for repeats, and sent.
       const head = JSON.stringify({ batchId, batchKey, ...counts, results: [] });
@@ -177,11 +179,12 @@ export class BatchIngestService {
     }
   }
 
-  private repeated(previous: { bodySha256: string; completedAt: Date | null }, answer: string | null, sha256: string, batchId: string | null): BatchReply {
+  private async repeated(previous: InboundBatchEntity, sha256: string, batchId: string | null): Promise<BatchReply> {
     if (batchId && previous.bodySha256 !== sha256) {
       return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
     }
-    if (!previous.completedAt || !answer) {
+    const answer = previous.completedAt ? await this.batches.answerOf(previous) : null;
+    if (!answer) {
       return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理 the same batch is being processed; send again later', errors: [] } };
     }
     // The same batch again changes nothing: the first run's answer is repeated.

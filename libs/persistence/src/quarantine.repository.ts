@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
 import { textSlices } from '#gw/common';
@@ -70,15 +71,11 @@ export class QuarantineRepository {
 const gunzipAsync = promisify(gunzip);
 
 async function gzipText(text: string): Promise<Buffer> {
-  const zip = createGzip();
-  const out: Buffer[] = [];
-  zip.on('data', (chunk: Buffer) => out.push(chunk));
-  const ended = once(zip, 'end');
-  ended.catch(() => undefined); // awaited below; a zlib error must not go unhandled meanwhile
-  for (const slice of textSlices(text)) if (!zip.write(slice)) await once(zip, 'drain');
-  zip.end();
-  await ended;
-  return Buffer.concat(out);
+  const chunks: Buffer[] = [];
+  await pipeline(Readable.from(textSlices(text)), createGzip(), async (zipped: AsyncIterable<Buffer>) => {
+    for await (const chunk of zipped) chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
 }
 
 /** Batch files: one row per file and department, keyed by X-Batch-Id or content hash. */
