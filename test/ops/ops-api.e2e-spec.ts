@@ -362,19 +362,24 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
     try {
       for (let i = 0; i < 6; i++)
         await post(scjgEvent({ bizNo: `SCJG-OPSOUT-${String(i).padStart(6, '0')}` })).expect(202);
+      // During an outage the breaker cycles OPEN -> HALF_OPEN (after BREAKER_RESET_MS) -> OPEN
+      // (the probe fails), so each reading waits for an OPEN moment instead of taking the first.
       const ready = await waitFor('breaker open on ready', async () => {
         const r = await request(gw.url).get('/health/ready');
-        return r.body.details?.platform?.degraded ? r : null;
+        return r.body.details?.platform?.endpoints?.accept === 'OPEN' ? r : null;
       });
       expect(ready.status).toBe(200);
-      expect(ready.body.details.platform.endpoints.accept).toBe('OPEN');
+      expect(ready.body.details.platform.degraded).toBe(true);
       expect(ready.body.details.platform.warning).toContain('accept=OPEN');
       // The backlog is older than READY_MAX_OUTBOX_AGE_SECONDS=1: a warning, not "down".
       await new Promise((r) => setTimeout(r, 2100));
       const late = await request(gw.url).get('/health/ready').expect(200);
       expect(late.body.details.outbox).toMatchObject({ status: 'up', warning: expect.any(String) });
-      const o = (await request(gw.url).get('/api/v1/ops/overview').set('Cookie', admin).expect(200)).body;
-      const accept = o.platform.find((p: any) => p.key === 'platform:accept');
+      const accept = await waitFor('open breaker on the overview', async () => {
+        const o = (await request(gw.url).get('/api/v1/ops/overview').set('Cookie', admin).expect(200)).body;
+        const a = o.platform.find((p: any) => p.key === 'platform:accept');
+        return a?.facts?.breaker === 'OPEN' ? a : null;
+      });
       expect(accept).toMatchObject({ level: 'red', facts: { breaker: 'OPEN' } });
       expect(accept.hint).toContain('熔断');
     } finally {
