@@ -5,6 +5,7 @@ import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import type { DatabaseConfig } from '#gw/common';
 import { ConfigError } from '#gw/common';
 import { ENTITIES } from './entities';
+import { GroupSession, MysqlPipelinedSession, StatementByStatement } from './group-session';
 import { MYSQL_MIGRATIONS } from './migrations/mysql';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
@@ -210,6 +211,44 @@ export class Database {
     return { value, durable };
   }
 
+  /**
+   * One transaction of plain statements (`GroupSession`) and, as `transactionFlushedLater`,
+   * `durable` to wait for before answering anyone. MySQL: the statements go several per request,
+   * on connections of their own that allow it (`MysqlPipelinedSession`); everything else keeps
+   * the driver's default of one statement per request. SQLite: one by one, flushed off the event loop.
+   */
+  async groupTransaction<T>(fn: (session: GroupSession) => Promise<T>, maxRequestBytes: number): Promise<{ value: T; durable: Promise<void> }> {
+    if (this.dialect === 'sqlite') return this.transactionFlushedLater((em) => fn(new StatementByStatement(em)));
+    const runner = (await this.multiStatementSource()).createQueryRunner();
+    const session = new MysqlPipelinedSession(runner, maxRequestBytes);
+    try {
+      const value = await fn(session);
+      await session.commit();
+      return { value, durable: Promise.resolve() };
+    } catch (e) {
+      await session.rollback();
+      throw e;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private multiStatements?: Promise<DataSource>;
+
+  private multiStatementSource(): Promise<DataSource> {
+    this.multiStatements ??= (async () => {
+      const ds = new DataSource({ ...this.dataSource.options, migrations: [], migrationsRun: false, multipleStatements: true } as DataSourceOptions);
+      try {
+        return await ds.initialize();
+      } catch (e) {
+        // Not remembered: the next group tries again (the database may be back).
+        this.multiStatements = undefined;
+        throw e;
+      }
+    })();
+    return this.multiStatements;
+  }
+
   /** Whether an error is a unique-key violation (a concurrent duplicate). */
   static isUniqueViolation(err: unknown): boolean {
     const e = err as { code?: string; errno?: number; driverError?: { code?: string } };
@@ -232,6 +271,10 @@ export class Database {
     const checkpointer = this.checkpointer;
     this.checkpointer = undefined;
     await checkpointer?.close();
+    const multiStatements = this.multiStatements;
+    this.multiStatements = undefined;
+    const extra = await multiStatements?.catch(() => undefined);
+    if (extra?.isInitialized) await extra.destroy();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.wal?.close();
   }

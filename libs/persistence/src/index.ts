@@ -1,5 +1,6 @@
 export * from './entities';
 export * from './database';
+export * from './group-session';
 export * from './ingest.repository';
 export * from './audit.repository';
 export * from './case-read.repository';

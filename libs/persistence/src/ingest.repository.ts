@@ -1,5 +1,4 @@
 import { randomFillSync } from 'node:crypto';
-import { Brackets, EntityManager, In } from 'typeorm';
 import type { ObjectLiteral } from 'typeorm';
 import {
   CanonicalEvent,
@@ -13,6 +12,7 @@ import {
 } from '#gw/case';
 import type { PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
+import { GroupSession, Statement } from './group-session';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
 import { EncryptionWorker } from './encryption-worker';
 import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
@@ -423,7 +423,7 @@ export class IngestRepository {
     this.counters.largestGroup = Math.max(this.counters.largestGroup, jobs.length);
     this.batchCommits++;
     try {
-      const committed = await this.transaction((em) => this.writeGroup(em, jobs));
+      const committed = await this.transaction((session) => this.writeGroup(session, jobs));
       this.settleWhenDurable(jobs, committed.value, committed.durable);
     } catch (e) {
       if (isSystemicDatabaseError(e)) {
@@ -490,13 +490,8 @@ export class IngestRepository {
    * (SQLite flushes its log off the event loop, so the next group is written meanwhile). Callers
    * are answered only after `durable`.
    */
-  private async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
-    // READ COMMITTED: no gap locks (two groups creating neighbouring new cases do not deadlock),
-    // and every statement sees what the previous holder of a case lock committed.
-    if (this.db.dialect === 'mysql') {
-      return { value: await this.db.dataSource.transaction('READ COMMITTED', fn), durable: Promise.resolve() };
-    }
-    return this.db.transactionFlushedLater(fn);
+  private transaction<T>(fn: (session: GroupSession) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
+    return this.db.groupTransaction(fn, this.options.maxStatementBytes);
   }
 
   /** Settles the jobs of a committed group once it is on disk (or fails them if the flush fails). */
@@ -527,7 +522,7 @@ export class IngestRepository {
     }
     let committed: { value: JobResult[]; durable: Promise<void> };
     try {
-      committed = await this.transaction((em) => this.writeGroup(em, jobs));
+      committed = await this.transaction((session) => this.writeGroup(session, jobs));
     } catch (e) {
       if (isSystemicDatabaseError(e)) {
         for (const job of jobs) job.done.reject(e);
@@ -551,7 +546,7 @@ export class IngestRepository {
   private async commitAlone(job: Job): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const { value, durable } = await this.transaction((em) => this.writeGroup(em, [job]));
+        const { value, durable } = await this.transaction((session) => this.writeGroup(session, [job]));
         // The fallback path is rare: wait for the disk here, so a failed flush is reported like a failed commit.
         await durable;
         settle(job, value[0]);
@@ -572,7 +567,7 @@ export class IngestRepository {
   // ---------------------------------------------------------------------------------------------
   // One group: read, plan in memory, write
 
-  private async writeGroup(em: EntityManager, jobs: Job[]): Promise<JobResult[]> {
+  private async writeGroup(session: GroupSession, jobs: Job[]): Promise<JobResult[]> {
     const now = new Date();
     const accepts = jobs.filter((j): j is AcceptJob => j.kind === 'accept');
     const states = new Map<string, CaseState>();
@@ -580,24 +575,13 @@ export class IngestRepository {
 
     if (accepts.length) {
       // Cases first (locked on MySQL), then everything else: later reads see the lock holder's rows.
-      const cases = await this.loadCases(
-        em,
-        accepts.map((j) => [j.event.department, j.event.sourceCaseNo]),
-      );
-      const history = cases.length
-        ? await em.find(CaseEventEntity, {
-            where: { caseId: In(cases.map((c) => c.id)) },
-            select: {
-              caseId: true,
-              stage: true,
-              stageTime: true,
-              sourceSeq: true,
-              createdAt: true,
-              sourceEventId: true,
-            },
-          })
-        : [];
-      for (const kase of cases) {
+      const casePairs = accepts.map((j): [string, string] => [j.event.department, j.event.sourceCaseNo]);
+      const [caseRows, historyRows, eventRows] = await session.read([
+        this.casesStatement(casePairs),
+        this.historyStatement(casePairs),
+        this.eventsStatement(accepts.map((j) => [j.event.department, j.event.sourceEventId])),
+      ]);
+      for (const kase of this.hydrate(CaseEntity, caseRows)) {
         states.set(key(kase.department, kase.sourceCaseNo), {
           kase,
           isNew: false,
@@ -609,7 +593,7 @@ export class IngestRepository {
         });
       }
       const byId = new Map([...states.values()].map((s) => [s.kase.id, s]));
-      for (const e of history) {
+      for (const e of this.hydrate(CaseEventEntity, historyRows)) {
         const s = byId.get(e.caseId);
         if (!s) continue;
         const arrival = e.createdAt.getTime();
@@ -622,10 +606,7 @@ export class IngestRepository {
         });
         s.lastArrival = Math.max(s.lastArrival, arrival);
       }
-      for (const e of await this.loadEvents(
-        em,
-        accepts.map((j) => [j.event.department, j.event.sourceEventId]),
-      )) {
+      for (const e of this.hydrate(CaseEventEntity, eventRows)) {
         stored.set(key(e.department, e.sourceEventId), { id: e.id, caseId: e.caseId, stage: e.stage });
       }
     }
@@ -655,21 +636,15 @@ export class IngestRepository {
       }
     });
 
-    await this.insertMany(em, CaseEntity, writes.newCases);
-    await this.updateCases(
-      em,
-      [...states.values()].filter((s) => !s.isNew && s.patched),
-    );
-    await this.insertMany(em, CaseEventEntity, writes.events);
-    await this.insertMany(em, OutboxEntity, writes.outbox);
-    await this.insertMany(em, InboundMessageEntity, writes.inbound);
-    if (writes.resolvedReplays.length) {
-      await em.update(
-        InboundMessageEntity,
-        { id: In([...new Set(writes.resolvedReplays)]) },
-        { resolvedAt: new Date() },
-      );
-    }
+    const resolved = [...new Set(writes.resolvedReplays)];
+    await session.write([
+      ...this.insertStatements(CaseEntity, writes.newCases),
+      ...this.updateCaseStatements([...states.values()].filter((s) => !s.isNew && s.patched)),
+      ...this.insertStatements(CaseEventEntity, writes.events),
+      ...this.insertStatements(OutboxEntity, writes.outbox),
+      ...this.insertStatements(InboundMessageEntity, writes.inbound),
+      ...(resolved.length ? [this.resolvedStatement(resolved, now)] : []),
+    ]);
     return results;
   }
 
@@ -864,40 +839,57 @@ export class IngestRepository {
   // Reads and writes of many rows at once
 
   /** The stored cases of these (department, case number) pairs; on MySQL locked, in index order. */
-  private async loadCases(em: EntityManager, pairs: [string, string][]): Promise<CaseEntity[]> {
-    const byDept = groupPairs(pairs);
-    let n = 0;
-    const q = em.createQueryBuilder(CaseEntity, 'c').where(
-      new Brackets((w) => {
-        for (const [dept, nos] of byDept) {
-          const d = `d${n}`;
-          const s = `n${n++}`;
-          w.orWhere(`(c.department = :${d} AND c.source_case_no IN (:...${s}))`, { [d]: dept, [s]: nos });
-        }
-      }),
-    );
+  private casesStatement(pairs: [string, string][]): Statement {
+    const meta = this.db.dataSource.getMetadata(CaseEntity);
+    const where = pairsWhere('c', 'department', 'source_case_no', pairs);
+    const columns = meta.columns.map((c) => `c.${this.q(c.databaseName)}`).join(', ');
     // Serialise concurrent writers of one case on MySQL; SQLite transactions are already serial.
-    if (this.db.dialect === 'mysql')
-      q.orderBy('c.department', 'ASC').addOrderBy('c.sourceCaseNo', 'ASC').setLock('pessimistic_write');
-    return q.getMany();
+    const lock = this.db.dialect === 'mysql' ? ' ORDER BY c.department, c.source_case_no FOR UPDATE' : '';
+    return statement(`SELECT ${columns} FROM ${this.q(meta.tableName)} c WHERE ${where.sql}${lock}`, where.params);
+  }
+
+  /** The stored stages of those cases (read after the cases, so after their locks on MySQL). */
+  private historyStatement(pairs: [string, string][]): Statement {
+    const cases = this.q(this.db.dataSource.getMetadata(CaseEntity).tableName);
+    const events = this.q(this.db.dataSource.getMetadata(CaseEventEntity).tableName);
+    const where = pairsWhere('c', 'department', 'source_case_no', pairs);
+    return statement(
+      `SELECT e.case_id, e.stage, e.stage_time, e.source_seq, e.created_at, e.source_event_id FROM ${events} e ` +
+        `JOIN ${cases} c ON c.id = e.case_id WHERE ${where.sql}`,
+      where.params,
+    );
   }
 
   /** Stored events among these (department, source event id) pairs: duplicates. */
-  private async loadEvents(em: EntityManager, pairs: [string, string][]): Promise<CaseEventEntity[]> {
-    const byDept = groupPairs(pairs);
-    return em.find(CaseEventEntity, {
-      where: [...byDept].map(([department, ids]) => ({ department, sourceEventId: In(ids) })),
-      select: { id: true, caseId: true, stage: true, department: true, sourceEventId: true },
+  private eventsStatement(pairs: [string, string][]): Statement {
+    const events = this.q(this.db.dataSource.getMetadata(CaseEventEntity).tableName);
+    const where = pairsWhere('e', 'department', 'source_event_id', pairs);
+    return statement(`SELECT e.id, e.case_id, e.stage, e.department, e.source_event_id FROM ${events} e WHERE ${where.sql}`, where.params);
+  }
+
+  /** Raw rows as entities, each column converted as the driver converts it for `find` (only the columns read). */
+  private hydrate<T extends object>(target: new () => T, rows: ObjectLiteral[]): T[] {
+    if (!rows.length) return [];
+    const driver = this.db.dataSource.driver;
+    const columns = this.db.dataSource.getMetadata(target).columns.filter((c) => c.databaseName in rows[0]);
+    return rows.map((raw) => {
+      const entity = new target() as ObjectLiteral;
+      for (const c of columns) entity[c.propertyName] = driver.prepareHydratedValue(raw[c.databaseName], c);
+      return entity as T;
     });
   }
 
+  private q(name: string): string {
+    return this.db.dataSource.driver.escape(name);
+  }
+
   /**
-   * Writes the group's changes to stored cases: one statement per (up to) 500 cases instead of one
+   * The group's changes to stored cases: one statement per (up to) 500 cases instead of one
    * UPDATE per case — a derived table of the new values joined on the id. The project number and
    * the location are written only for the cases whose event set them (the flags), as before.
    */
-  private async updateCases(em: EntityManager, changed: CaseState[]): Promise<void> {
-    if (!changed.length) return;
+  private updateCaseStatements(changed: CaseState[]): Statement[] {
+    if (!changed.length) return [];
     const driver = this.db.dataSource.driver;
     const meta = this.db.dataSource.getMetadata(CaseEntity);
     const col = (property: keyof CaseEntity) => meta.findColumnWithPropertyName(property as string)!;
@@ -905,14 +897,16 @@ export class IngestRepository {
     const projectNo = col('platformProjectNo');
     const location = col('location');
     const id = col('id');
-    const q = (name: string) => driver.escape(name);
+    const q = (name: string) => this.q(name);
+    const table = q(meta.tableName);
     // The derived table's columns: v0 = id, v1… = the `set` columns, then flag + value for each optional one.
     const names = ['v0', ...set.map((_, i) => `v${i + 1}`), 'pf', 'pv', 'lf', 'lv'];
     const assignments = [
       ...set.map((c, i) => `${q(c.databaseName)} = v.v${i + 1}`),
-      `${q(projectNo.databaseName)} = CASE WHEN v.pf = 1 THEN v.pv ELSE ${q('gw_case')}.${q(projectNo.databaseName)} END`,
-      `${q(location.databaseName)} = CASE WHEN v.lf = 1 THEN v.lv ELSE ${q('gw_case')}.${q(location.databaseName)} END`,
+      `${q(projectNo.databaseName)} = CASE WHEN v.pf = 1 THEN v.pv ELSE ${table}.${q(projectNo.databaseName)} END`,
+      `${q(location.databaseName)} = CASE WHEN v.lf = 1 THEN v.lv ELSE ${table}.${q(location.databaseName)} END`,
     ];
+    const statements: Statement[] = [];
     for (let at = 0, n = 0; at < changed.length; at += n) {
       n = this.db.dialect === 'sqlite' ? statementRows(changed.length - at, 500) : 500;
       const part = changed.slice(at, at + n);
@@ -930,41 +924,54 @@ export class IngestRepository {
         const first = `SELECT ${names.map((n) => `? AS ${n}`).join(', ')}`;
         const rest = part.length > 1 ? ` UNION ALL SELECT ${names.map(() => '?').join(', ')}`.repeat(part.length - 1) : '';
         sql =
-          `UPDATE ${q('gw_case')} JOIN (${first}${rest}) v ON ${q('gw_case')}.${q(id.databaseName)} = v.v0 ` +
-          `SET ${assignments.map((a) => `${q('gw_case')}.${a}`).join(', ')}`;
+          `UPDATE ${table} JOIN (${first}${rest}) v ON ${table}.${q(id.databaseName)} = v.v0 ` +
+          `SET ${assignments.map((a) => `${table}.${a}`).join(', ')}`;
       } else {
         // SQLite names the columns of a VALUES table column1, column2, …: renamed by a CTE.
         sql =
           `WITH v(${names.join(', ')}) AS (VALUES ${new Array(part.length).fill(tuple).join(', ')}) ` +
-          `UPDATE ${q('gw_case')} SET ${assignments.join(', ')} FROM v WHERE ${q('gw_case')}.${q(id.databaseName)} = v.v0`;
+          `UPDATE ${table} SET ${assignments.join(', ')} FROM v WHERE ${table}.${q(id.databaseName)} = v.v0`;
       }
-      await em.query(sql, params);
+      statements.push(statement(sql, params));
     }
+    return statements;
+  }
+
+  /** Replayed inbound records whose replay was accepted: resolved. */
+  private resolvedStatement(ids: string[], at: Date): Statement {
+    const meta = this.db.dataSource.getMetadata(InboundMessageEntity);
+    const resolvedAt = meta.findColumnWithPropertyName('resolvedAt')!;
+    const value = this.db.dataSource.driver.preparePersistentValue(at, resolvedAt);
+    return statement(
+      `UPDATE ${this.q(meta.tableName)} SET ${this.q(resolvedAt.databaseName)} = ? WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      [value, ...ids],
+    );
   }
 
   /**
-   * Multi-row INSERT of entity rows (every non-generated column, in the entity's own conversions),
+   * Multi-row INSERTs of entity rows (every non-generated column, in the entity's own conversions),
    * split so one statement stays under `maxStatementBytes` and the bind-parameter limits.
    */
-  private async insertMany(em: EntityManager, target: new () => object, rows: ObjectLiteral[]): Promise<void> {
-    if (!rows.length) return;
+  private insertStatements(target: new () => object, rows: ObjectLiteral[]): Statement[] {
+    if (!rows.length) return [];
     const driver = this.db.dataSource.driver;
     const meta = this.db.dataSource.getMetadata(target);
     const columns = meta.columns.filter((c) => c.generationStrategy !== 'increment');
-    const head = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+    const head = `INSERT INTO ${this.q(meta.tableName)} (${columns.map((c) => this.q(c.databaseName)).join(', ')}) VALUES `;
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const maxRows = Math.max(1, Math.min(500, Math.floor(30_000 / columns.length)));
     // SQLite prepares (and caches) each statement text: a few fixed row counts are prepared once,
     // instead of a new statement for every group's odd remainder.
     const sized = this.db.dialect === 'sqlite';
+    const statements: Statement[] = [];
     let left = rows.length;
     let take = sized ? statementRows(left, maxRows) : maxRows;
     let params: unknown[] = [];
     let count = 0;
     let bytes = 0;
-    const send = async () => {
+    const close = () => {
       if (!count) return;
-      await em.query(head + new Array(count).fill(tuple).join(', '), params);
+      statements.push({ sql: head + new Array(count).fill(tuple).join(', '), params, bytes: bytes + head.length });
       left -= count;
       if (sized) take = statementRows(left, maxRows);
       params = [];
@@ -981,13 +988,32 @@ export class IngestRepository {
         size += typeof v === 'string' ? v.length * 3 : Buffer.isBuffer(v) ? v.length * 2 + 3 : 24;
         values.push(v);
       }
-      if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) await send();
-      params.push(...values);
+      if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) close();
+      for (const v of values) params.push(v);
       count++;
       bytes += size;
     }
-    await send();
+    close();
+    return statements;
   }
+}
+
+/** A statement and a rough size for splitting requests (UTF-8 at most 3 bytes per character). */
+function statement(sql: string, params: unknown[]): Statement {
+  let bytes = sql.length;
+  for (const p of params) bytes += typeof p === 'string' ? p.length * 3 : Buffer.isBuffer(p) ? p.length * 2 + 3 : 24;
+  return { sql, params, bytes };
+}
+
+/** `(a.x = ? AND a.y IN (?, …)) OR …` for (x, y) pairs, grouped by x. */
+function pairsWhere(alias: string, first: string, second: string, pairs: [string, string][]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const parts: string[] = [];
+  for (const [a, bs] of groupPairs(pairs)) {
+    parts.push(`(${alias}.${first} = ? AND ${alias}.${second} IN (${bs.map(() => '?').join(', ')}))`);
+    params.push(a, ...bs);
+  }
+  return { sql: parts.join(' OR '), params };
 }
 
 /** Rows for the next multi-row statement: `max`, or for a remainder one of a few fixed counts. */
