@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, mkdirSync, open as openFile } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { format as mysqlFormat } from 'mysql2';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import type { DatabaseConfig } from '#gw/common';
 import { ConfigError } from '#gw/common';
@@ -220,7 +221,7 @@ export class Database {
   async groupTransaction<T>(fn: (session: GroupSession) => Promise<T>, maxRequestBytes: number): Promise<{ value: T; durable: Promise<void> }> {
     if (this.dialect === 'sqlite') return this.transactionFlushedLater((em) => fn(new StatementByStatement(em)));
     const runner = (await this.multiStatementSource()).createQueryRunner();
-    const session = new MysqlPipelinedSession(runner, maxRequestBytes);
+    const session = new MysqlPipelinedSession(runner, maxRequestBytes, (this.dataSource.options as { timezone?: string }).timezone ?? 'local');
     try {
       const value = await fn(session);
       await session.commit();
@@ -237,7 +238,16 @@ export class Database {
 
   private multiStatementSource(): Promise<DataSource> {
     this.multiStatements ??= (async () => {
-      const ds = new DataSource({ ...this.dataSource.options, migrations: [], migrationsRun: false, multipleStatements: true } as DataSourceOptions);
+      const options = this.dataSource.options as DataSourceOptions & { extra?: Record<string, unknown>; timezone?: string };
+      const ds = new DataSource({
+        ...options,
+        migrations: [],
+        migrationsRun: false,
+        multipleStatements: true,
+        // The sessions send text already formatted (`MysqlPipelinedSession`): the driver's own
+        // formatting would scan megabytes of it for a placeholder that is not there.
+        extra: { ...options.extra, queryFormat: (sql: string, values?: unknown[]) => (values?.length ? mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], false, options.timezone ?? 'local') : sql) },
+      } as DataSourceOptions);
       try {
         return await ds.initialize();
       } catch (e) {

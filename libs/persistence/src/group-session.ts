@@ -1,6 +1,25 @@
+import { escape as mysqlEscape, format as mysqlFormat } from 'mysql2';
 import type { EntityManager, ObjectLiteral, QueryRunner } from 'typeorm';
 
-/** One SQL statement with its `?` parameters, and about how many bytes it sends. */
+/**
+ * A value as a MySQL literal, exactly as the driver would write it for a `?` (`mysql2`'s own
+ * `escape`, with the connection's time zone) — only faster for dates in UTC, which the driver
+ * builds from thirteen pieces. The big multi-row statements are written with their values in
+ * place: the driver's `format` scans the whole text for placeholders and builds it piece by piece,
+ * which allocated more than everything else a batch row costs (a test checks both agree).
+ */
+export function mysqlLiteral(value: unknown, timezone: string): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'bigint') return `${value}`;
+  if (value instanceof Date && timezone === 'Z') {
+    const year = value.getUTCFullYear();
+    // toISOString is YYYY-MM-DDTHH:mm:ss.sssZ for these years; the driver writes the same digits.
+    if (year >= 1000 && year <= 9999) return `'${value.toISOString().slice(0, 23).replace('T', ' ')}'`;
+  }
+  return mysqlEscape(value as Parameters<typeof mysqlEscape>[0], false, timezone);
+}
+
+/** One SQL statement with its `?` parameters (none when its values are written in place), and about how many bytes it sends. */
 export interface Statement {
   sql: string;
   params: unknown[];
@@ -52,6 +71,8 @@ export class MysqlPipelinedSession implements GroupSession {
   constructor(
     private readonly runner: QueryRunner,
     private readonly maxRequestBytes: number,
+    /** The connection's time zone (as the driver formats dates). */
+    private readonly timezone: string,
   ) {}
 
   async read(statements: Statement[]): Promise<ObjectLiteral[][]> {
@@ -104,9 +125,10 @@ export class MysqlPipelinedSession implements GroupSession {
   }
 
   private async send(statements: Statement[]): Promise<unknown[]> {
-    const params: unknown[] = [];
-    for (const s of statements) for (const p of s.params) params.push(p);
-    const raw = await this.runner.query(statements.map((s) => s.sql).join(';\n'), params);
+    // Each statement formatted on its own (as the driver would), so a `?` inside one statement's
+    // written-in values is never taken for a placeholder of the next; the request then goes as is.
+    const text = statements.map((s) => (s.params.length ? mysqlFormat(s.sql, s.params as Parameters<typeof mysqlFormat>[1], false, this.timezone) : s.sql)).join(';\n');
+    const raw = await this.runner.query(text);
     // One statement is answered with its result; several with one result each.
     return statements.length === 1 ? [raw] : (raw as unknown[]);
   }

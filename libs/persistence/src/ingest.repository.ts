@@ -12,7 +12,7 @@ import {
 } from '#gw/case';
 import type { PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
-import { GroupSession, Statement } from './group-session';
+import { GroupSession, Statement, mysqlLiteral } from './group-session';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
 import { EncryptionWorker } from './encryption-worker';
 import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
@@ -883,6 +883,11 @@ export class IngestRepository {
     return this.db.dataSource.driver.escape(name);
   }
 
+  /** MySQL: the connection's time zone, for values written in place; undefined on SQLite (bound parameters). */
+  private get mysqlTimezone(): string | undefined {
+    return this.db.dialect === 'mysql' ? ((this.db.dataSource.options as { timezone?: string }).timezone ?? 'local') : undefined;
+  }
+
   /**
    * The group's changes to stored cases: one statement per (up to) 500 cases instead of one
    * UPDATE per case — a derived table of the new values joined on the id. The project number and
@@ -919,19 +924,24 @@ export class IngestRepository {
         params.push(s.locationSet ? 1 : 0, driver.preparePersistentValue(k.location, location));
       }
       const tuple = `(${names.map(() => '?').join(', ')})`;
-      let sql: string;
-      if (this.db.dialect === 'mysql') {
-        const first = `SELECT ${names.map((n) => `? AS ${n}`).join(', ')}`;
-        const rest = part.length > 1 ? ` UNION ALL SELECT ${names.map(() => '?').join(', ')}`.repeat(part.length - 1) : '';
-        sql =
-          `UPDATE ${table} JOIN (${first}${rest}) v ON ${table}.${q(id.databaseName)} = v.v0 ` +
+      const timezone = this.mysqlTimezone;
+      if (timezone !== undefined) {
+        // The derived table with its values written in place (see `mysqlLiteral`).
+        const rowsSql: string[] = [];
+        for (let r = 0; r < part.length; r++) {
+          const values = params.slice(r * names.length, (r + 1) * names.length).map((v) => mysqlLiteral(v, timezone));
+          rowsSql.push(r === 0 ? `SELECT ${values.map((v, i) => `${v} AS ${names[i]}`).join(', ')}` : `SELECT ${values.join(', ')}`);
+        }
+        const sql =
+          `UPDATE ${table} JOIN (${rowsSql.join(' UNION ALL ')}) v ON ${table}.${q(id.databaseName)} = v.v0 ` +
           `SET ${assignments.map((a) => `${table}.${a}`).join(', ')}`;
-      } else {
-        // SQLite names the columns of a VALUES table column1, column2, …: renamed by a CTE.
-        sql =
-          `WITH v(${names.join(', ')}) AS (VALUES ${new Array(part.length).fill(tuple).join(', ')}) ` +
-          `UPDATE ${table} SET ${assignments.join(', ')} FROM v WHERE ${table}.${q(id.databaseName)} = v.v0`;
+        statements.push(statement(sql, []));
+        continue;
       }
+      // SQLite names the columns of a VALUES table column1, column2, …: renamed by a CTE.
+      const sql =
+        `WITH v(${names.join(', ')}) AS (VALUES ${new Array(part.length).fill(tuple).join(', ')}) ` +
+        `UPDATE ${table} SET ${assignments.join(', ')} FROM v WHERE ${table}.${q(id.databaseName)} = v.v0`;
       statements.push(statement(sql, params));
     }
     return statements;
@@ -963,18 +973,23 @@ export class IngestRepository {
     // SQLite prepares (and caches) each statement text: a few fixed row counts are prepared once,
     // instead of a new statement for every group's odd remainder.
     const sized = this.db.dialect === 'sqlite';
+    // MySQL: values written in place (see `mysqlLiteral`), each row's tuple one flat string.
+    const timezone = this.mysqlTimezone;
     const statements: Statement[] = [];
     let left = rows.length;
     let take = sized ? statementRows(left, maxRows) : maxRows;
     let params: unknown[] = [];
+    let tuples: string[] = [];
     let count = 0;
     let bytes = 0;
     const close = () => {
       if (!count) return;
-      statements.push({ sql: head + new Array(count).fill(tuple).join(', '), params, bytes: bytes + head.length });
+      const sql = timezone === undefined ? head + new Array(count).fill(tuple).join(', ') : head + tuples.join(', ');
+      statements.push({ sql, params, bytes: bytes + head.length });
       left -= count;
       if (sized) take = statementRows(left, maxRows);
       params = [];
+      tuples = [];
       count = 0;
       bytes = 0;
     };
@@ -989,7 +1004,8 @@ export class IngestRepository {
         values.push(v);
       }
       if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) close();
-      for (const v of values) params.push(v);
+      if (timezone === undefined) for (const v of values) params.push(v);
+      else tuples.push(`(${values.map((v) => mysqlLiteral(v, timezone)).join(', ')})`);
       count++;
       bytes += size;
     }
