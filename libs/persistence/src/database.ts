@@ -13,6 +13,9 @@ import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 export type Dialect = 'sqlite' | 'mysql';
 
+/** MySQL: most connections of the pool group commits use besides the shared one (`groupTransaction`). */
+export const GROUP_POOL_SIZE = 8;
+
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   if (db.kind === 'sqlite') {
     return {
@@ -244,6 +247,8 @@ export class Database {
         migrations: [],
         migrationsRun: false,
         multipleStatements: true,
+        // Group commits under way at once (2 by default) plus batch files: a few connections are plenty.
+        poolSize: Math.min((options as { poolSize?: number }).poolSize ?? GROUP_POOL_SIZE, GROUP_POOL_SIZE),
         // The sessions send text already formatted (`MysqlPipelinedSession`): the driver's own
         // formatting would scan megabytes of it for a placeholder that is not there.
         extra: { ...options.extra, queryFormat: (sql: string, values?: unknown[]) => (values?.length ? mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], false, options.timezone ?? 'local') : sql) },

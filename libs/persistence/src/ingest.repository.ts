@@ -201,7 +201,9 @@ export function isSystemicDatabaseError(err: unknown): boolean {
  * are committed one by one (each retried as before); if the database itself is unusable every
  * caller gets the error and nothing is acknowledged. On MySQL the case rows are locked
  * (`FOR UPDATE`, in sorted order) before any other read, under READ COMMITTED, so instances
- * writing the same case serialise on it and each sees what the previous one committed.
+ * writing the same case serialise on it and each sees what the previous one committed; the
+ * group's reads go to MySQL as one request and its writes with COMMIT as another
+ * (`Database.groupTransaction`).
  */
 export class IngestRepository {
   private options: GroupCommitOptions;
