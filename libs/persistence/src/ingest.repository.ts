@@ -937,7 +937,8 @@ export class IngestRepository {
         const sql =
           `UPDATE ${table} JOIN (${rowsSql.join(' UNION ALL ')}) v ON ${table}.${q(id.databaseName)} = v.v0 ` +
           `SET ${assignments.map((a) => `${table}.${a}`).join(', ')}`;
-        statements.push(statement(sql, []));
+        // Sizes count UTF-8 bytes at their most (matter names and warnings are Chinese).
+        statements.push({ sql, params: [], bytes: sql.length * 3 });
         continue;
       }
       // SQLite names the columns of a VALUES table column1, column2, …: renamed by a CTE.
