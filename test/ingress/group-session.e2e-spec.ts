@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Database, Statement, openDatabase } from '#gw/persistence';
+import { Database, Statement, mysqlLiteral, openDatabase } from '#gw/persistence';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 
 /**
@@ -75,6 +75,24 @@ describe('group transactions (statements several per request on MySQL)', () => {
     const { durable } = await db.groupTransaction(async (s) => s.write([st('INSERT INTO gs_probe (id, v) VALUES (?, ?)', ['after', 1])]), maxRequestBytes);
     await durable;
     expect(await count()).toBe(2);
+  });
+
+  it('stores bytes written in place exactly (every byte value, quotes, backslashes, NUL)', async () => {
+    if (testDb.kind !== 'mysql') {
+      // Values are written in place only on MySQL; SQLite binds them.
+      expect(db.dialect).toBe('sqlite');
+      return;
+    }
+    await db.manager.query('CREATE TABLE IF NOT EXISTS gs_bytes (id int PRIMARY KEY, b longblob NULL)');
+    const all = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+    const samples = [all, Buffer.from("'\\\0\"`;--", 'latin1'), Buffer.alloc(0), Buffer.from('受理 𠀀', 'utf8')];
+    const { durable } = await db.groupTransaction(async (s) => {
+      const rows = samples.map((b, i) => `(${i}, ${mysqlLiteral(b, 'Z')})`).join(', ');
+      await s.write([{ sql: `INSERT INTO gs_bytes (id, b) VALUES ${rows}, (99, ${mysqlLiteral(null, 'Z')})`, params: [], bytes: rows.length }]);
+    }, 4 * 1024 * 1024);
+    await durable;
+    const stored: { id: number; b: Buffer | null }[] = await db.manager.query('SELECT id, b FROM gs_bytes ORDER BY id');
+    expect(stored.map((r) => r.b === null ? null : Buffer.from(r.b).toString('hex'))).toEqual([...samples.map((b) => b.toString('hex')), null]);
   });
 
   it('rolls back when the caller fails between its reads and its writes', async () => {
