@@ -157,6 +157,11 @@ export class Database {
     return this.dataSource.manager;
   }
 
+  /** MySQL: the connections' time zone, in which the driver writes dates (`Z` as configured here). */
+  get mysqlTimezone(): string {
+    return (this.dataSource.options as { timezone?: string }).timezone ?? 'local';
+  }
+
   /** Runs fn in one transaction. On SQLite transactions are serialised (one connection). */
   transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect === 'sqlite') {
@@ -224,7 +229,7 @@ export class Database {
   async groupTransaction<T>(fn: (session: GroupSession) => Promise<T>, maxRequestBytes: number): Promise<{ value: T; durable: Promise<void> }> {
     if (this.dialect === 'sqlite') return this.transactionFlushedLater((em) => fn(new StatementByStatement(em)));
     const runner = (await this.multiStatementSource()).createQueryRunner();
-    const session = new MysqlPipelinedSession(runner, maxRequestBytes, (this.dataSource.options as { timezone?: string }).timezone ?? 'local');
+    const session = new MysqlPipelinedSession(runner, maxRequestBytes, this.mysqlTimezone);
     try {
       const value = await fn(session);
       await session.commit();
@@ -241,17 +246,18 @@ export class Database {
 
   private multiStatementSource(): Promise<DataSource> {
     this.multiStatements ??= (async () => {
-      const options = this.dataSource.options as DataSourceOptions & { extra?: Record<string, unknown>; timezone?: string };
+      const options = this.dataSource.options as DataSourceOptions & { extra?: Record<string, unknown>; poolSize?: number };
+      const timezone = this.mysqlTimezone;
       const ds = new DataSource({
         ...options,
         migrations: [],
         migrationsRun: false,
         multipleStatements: true,
         // Group commits under way at once (2 by default) plus batch files: a few connections are plenty.
-        poolSize: Math.min((options as { poolSize?: number }).poolSize ?? GROUP_POOL_SIZE, GROUP_POOL_SIZE),
+        poolSize: Math.min(options.poolSize ?? GROUP_POOL_SIZE, GROUP_POOL_SIZE),
         // The sessions send text already formatted (`MysqlPipelinedSession`): the driver's own
         // formatting would scan megabytes of it for a placeholder that is not there.
-        extra: { ...options.extra, queryFormat: (sql: string, values?: unknown[]) => (values?.length ? mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], false, options.timezone ?? 'local') : sql) },
+        extra: { ...options.extra, queryFormat: (sql: string, values?: unknown[]) => (values?.length ? mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], false, timezone) : sql) },
       } as DataSourceOptions);
       try {
         return await ds.initialize();

@@ -885,9 +885,9 @@ export class IngestRepository {
     return this.db.dataSource.driver.escape(name);
   }
 
-  /** MySQL: the connection's time zone, for values written in place; undefined on SQLite (bound parameters). */
-  private get mysqlTimezone(): string | undefined {
-    return this.db.dialect === 'mysql' ? ((this.db.dataSource.options as { timezone?: string }).timezone ?? 'local') : undefined;
+  /** MySQL: the time zone values are written in place in; undefined on SQLite (bound parameters). */
+  private get inPlaceTimezone(): string | undefined {
+    return this.db.dialect === 'mysql' ? this.db.mysqlTimezone : undefined;
   }
 
   /**
@@ -913,27 +913,28 @@ export class IngestRepository {
       `${q(projectNo.databaseName)} = CASE WHEN v.pf = 1 THEN v.pv ELSE ${table}.${q(projectNo.databaseName)} END`,
       `${q(location.databaseName)} = CASE WHEN v.lf = 1 THEN v.lv ELSE ${table}.${q(location.databaseName)} END`,
     ];
+    const rowValues = (s: CaseState): unknown[] => {
+      const k = s.kase;
+      return [
+        driver.preparePersistentValue(k.id, id),
+        ...set.map((c) => driver.preparePersistentValue(c.getEntityValue(k), c)),
+        s.projectNoSet ? 1 : 0,
+        driver.preparePersistentValue(k.platformProjectNo, projectNo),
+        s.locationSet ? 1 : 0,
+        driver.preparePersistentValue(k.location, location),
+      ];
+    };
+    const timezone = this.inPlaceTimezone;
     const statements: Statement[] = [];
     for (let at = 0, n = 0; at < changed.length; at += n) {
       n = this.db.dialect === 'sqlite' ? statementRows(changed.length - at, 500) : 500;
       const part = changed.slice(at, at + n);
-      const params: unknown[] = [];
-      for (const s of part) {
-        const k = s.kase;
-        params.push(driver.preparePersistentValue(k.id, id));
-        for (const c of set) params.push(driver.preparePersistentValue(c.getEntityValue(k), c));
-        params.push(s.projectNoSet ? 1 : 0, driver.preparePersistentValue(k.platformProjectNo, projectNo));
-        params.push(s.locationSet ? 1 : 0, driver.preparePersistentValue(k.location, location));
-      }
-      const tuple = `(${names.map(() => '?').join(', ')})`;
-      const timezone = this.mysqlTimezone;
       if (timezone !== undefined) {
         // The derived table with its values written in place (see `mysqlLiteral`).
-        const rowsSql: string[] = [];
-        for (let r = 0; r < part.length; r++) {
-          const values = params.slice(r * names.length, (r + 1) * names.length).map((v) => mysqlLiteral(v, timezone));
-          rowsSql.push(r === 0 ? `SELECT ${values.map((v, i) => `${v} AS ${names[i]}`).join(', ')}` : `SELECT ${values.join(', ')}`);
-        }
+        const rowsSql = part.map((s, r) => {
+          const values = rowValues(s).map((v) => mysqlLiteral(v, timezone));
+          return r === 0 ? `SELECT ${values.map((v, i) => `${v} AS ${names[i]}`).join(', ')}` : `SELECT ${values.join(', ')}`;
+        });
         const sql =
           `UPDATE ${table} JOIN (${rowsSql.join(' UNION ALL ')}) v ON ${table}.${q(id.databaseName)} = v.v0 ` +
           `SET ${assignments.map((a) => `${table}.${a}`).join(', ')}`;
@@ -942,10 +943,11 @@ export class IngestRepository {
         continue;
       }
       // SQLite names the columns of a VALUES table column1, column2, …: renamed by a CTE.
+      const tuple = `(${names.map(() => '?').join(', ')})`;
       const sql =
         `WITH v(${names.join(', ')}) AS (VALUES ${new Array(part.length).fill(tuple).join(', ')}) ` +
         `UPDATE ${table} SET ${assignments.join(', ')} FROM v WHERE ${table}.${q(id.databaseName)} = v.v0`;
-      statements.push(statement(sql, params));
+      statements.push(statement(sql, part.flatMap(rowValues)));
     }
     return statements;
   }
@@ -977,7 +979,7 @@ export class IngestRepository {
     // instead of a new statement for every group's odd remainder.
     const sized = this.db.dialect === 'sqlite';
     // MySQL: values written in place (see `mysqlLiteral`), each row's tuple one flat string.
-    const timezone = this.mysqlTimezone;
+    const timezone = this.inPlaceTimezone;
     const statements: Statement[] = [];
     let left = rows.length;
     let take = sized ? statementRows(left, maxRows) : maxRows;
@@ -1003,7 +1005,7 @@ export class IngestRepository {
         let v = row[c.propertyName];
         if (v === undefined) v = c.default !== undefined && typeof c.default !== 'function' ? c.default : null;
         v = driver.preparePersistentValue(v, c);
-        size += typeof v === 'string' ? v.length * 3 : Buffer.isBuffer(v) ? v.length * 2 + 3 : 24;
+        size += valueBytes(v);
         values.push(v);
       }
       if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) close();
@@ -1017,10 +1019,15 @@ export class IngestRepository {
   }
 }
 
-/** A statement and a rough size for splitting requests (UTF-8 at most 3 bytes per character). */
+/** About how many bytes a value takes in a statement, at its most (UTF-8: up to 3 per character; bytes as hex). */
+function valueBytes(v: unknown): number {
+  return typeof v === 'string' ? v.length * 3 : Buffer.isBuffer(v) ? v.length * 2 + 3 : 24;
+}
+
+/** A statement and a rough size for splitting requests. */
 function statement(sql: string, params: unknown[]): Statement {
   let bytes = sql.length;
-  for (const p of params) bytes += typeof p === 'string' ? p.length * 3 : Buffer.isBuffer(p) ? p.length * 2 + 3 : 24;
+  for (const p of params) bytes += valueBytes(p);
   return { sql, params, bytes };
 }
 
