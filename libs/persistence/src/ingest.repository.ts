@@ -13,6 +13,7 @@ import {
 import type { PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
 import { GroupSession, Statement, mysqlLiteral } from './group-session';
+import { persistentValue } from './persistent-value';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
 import { EncryptionWorker } from './encryption-worker';
 import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
@@ -898,6 +899,7 @@ export class IngestRepository {
   private updateCaseStatements(changed: CaseState[]): Statement[] {
     if (!changed.length) return [];
     const driver = this.db.dataSource.driver;
+    const dialect = this.db.dialect;
     const meta = this.db.dataSource.getMetadata(CaseEntity);
     const col = (property: keyof CaseEntity) => meta.findColumnWithPropertyName(property as string)!;
     const set = (['currentStage', 'closed', 'closedAt', 'lastStageTime', 'openedAt', 'partiesEnc', 'applicantIdHash', 'warnings', 'updatedAt'] as const).map(col);
@@ -916,12 +918,12 @@ export class IngestRepository {
     const rowValues = (s: CaseState): unknown[] => {
       const k = s.kase;
       return [
-        driver.preparePersistentValue(k.id, id),
-        ...set.map((c) => driver.preparePersistentValue(c.getEntityValue(k), c)),
+        persistentValue(driver, dialect, k.id, id),
+        ...set.map((c) => persistentValue(driver, dialect, c.getEntityValue(k), c)),
         s.projectNoSet ? 1 : 0,
-        driver.preparePersistentValue(k.platformProjectNo, projectNo),
+        persistentValue(driver, dialect, k.platformProjectNo, projectNo),
         s.locationSet ? 1 : 0,
-        driver.preparePersistentValue(k.location, location),
+        persistentValue(driver, dialect, k.location, location),
       ];
     };
     const timezone = this.inPlaceTimezone;
@@ -1004,7 +1006,7 @@ export class IngestRepository {
       for (const c of columns) {
         let v = row[c.propertyName];
         if (v === undefined) v = c.default !== undefined && typeof c.default !== 'function' ? c.default : null;
-        v = driver.preparePersistentValue(v, c);
+        v = persistentValue(driver, this.db.dialect, v, c);
         size += valueBytes(v);
         values.push(v);
       }

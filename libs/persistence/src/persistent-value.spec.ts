@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, openDatabase } from './database';
+import { CaseEntity, CaseEventEntity, InboundMessageEntity, OutboxEntity } from './entities';
+import { persistentValue } from './persistent-value';
+
+/** The fast path for SQLite dates must write exactly what TypeORM's own SQLite driver writes. */
+describe('persistentValue', () => {
+  let dir: string;
+  let db: Database;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-persistent-value-'));
+    db = await openDatabase({ kind: 'sqlite', path: join(dir, 'gateway.sqlite'), busyTimeoutMs: 5000 });
+  });
+  afterAll(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const columns = () =>
+    [CaseEntity, CaseEventEntity, OutboxEntity, InboundMessageEntity].flatMap((e) => db.dataSource.getMetadata(e).columns);
+
+  it('has datetime columns to check (the fast path is taken for them)', () => {
+    expect(columns().filter((c) => c.type === 'datetime').length).toBeGreaterThan(5);
+  });
+
+  it('writes any date of any column as the SQLite driver does', () => {
+    const driver = db.dataSource.driver;
+    const all = columns();
+    const date = fc.oneof(
+      fc.date({ min: new Date('-000100-01-01T00:00:00Z'), max: new Date('+010100-01-01T00:00:00Z') }),
+      fc.constantFrom(
+        new Date('0000-01-01T00:00:00.000Z'),
+        new Date('9999-12-31T23:59:59.999Z'),
+        new Date('+010000-01-01T00:00:00.000Z'),
+        new Date('-000001-12-31T23:59:59.999Z'),
+        new Date('1970-01-01T00:00:00.000Z'),
+        new Date(Number.NaN),
+      ),
+    );
+    fc.assert(
+      fc.property(date, fc.integer({ min: 0, max: all.length - 1 }), (d, i) => {
+        const column = all[i];
+        const expected = (() => {
+          try {
+            return { value: driver.preparePersistentValue(d, column) };
+          } catch (e) {
+            return { error: (e as Error).constructor };
+          }
+        })();
+        if ('error' in expected) expect(() => persistentValue(driver, 'sqlite', d, column)).toThrow(expected.error as never);
+        else expect(persistentValue(driver, 'sqlite', d, column)).toEqual(expected.value);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('leaves other values to the driver', () => {
+    const driver = db.dataSource.driver;
+    for (const column of columns()) {
+      for (const v of [null, undefined, 'text', 42, true, Buffer.from('x')]) {
+        expect(persistentValue(driver, 'sqlite', v, column)).toEqual(driver.preparePersistentValue(v, column));
+      }
+    }
+  });
+});
