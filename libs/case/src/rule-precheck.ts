@@ -111,16 +111,26 @@ function planFor(target: unknown, schema: string | undefined): ClassPlan {
 
 const isCollection = (v: unknown): v is unknown[] | Set<unknown> | Map<unknown, unknown> => Array.isArray(v) || v instanceof Set || v instanceof Map;
 
-function passesCustom(object: object, value: unknown, rule: CustomRule): boolean {
+/**
+ * The arguments class-validator passes a constraint (`ValidationArguments`). One object per checked
+ * object, refilled for each rule: the constraints read it while they run and keep nothing (async
+ * ones are not run here). A new one per rule, with a closure per property, was two thirds of what
+ * this precheck allocated.
+ */
+interface RuleArguments {
+  targetName: string | undefined;
+  property: string;
+  object: object;
+  value: unknown;
+  constraints: unknown[];
+}
+
+function passesCustom(object: object, value: unknown, rule: CustomRule, args: RuleArguments): boolean {
   const m = rule.metadata;
   if (m.validateIf && !m.validateIf(object, value)) return true;
-  const args = {
-    targetName: object.constructor ? object.constructor.name : undefined,
-    property: m.propertyName,
-    object,
-    value,
-    constraints: m.constraints,
-  };
+  args.property = m.propertyName;
+  args.value = value;
+  args.constraints = m.constraints;
   for (const validator of rule.validators) {
     if (!m.each || !isCollection(value)) {
       if (validator.validate(value, args) !== true) return false;
@@ -148,13 +158,20 @@ function passesObject(object: object, schema: string | undefined): boolean {
   if (plan.unknown || plan.unsupported) return false;
   // whitelist: properties without rules are removed (forbidNonWhitelisted is off).
   for (const key of Object.keys(object)) if (!plan.allowed.has(key)) delete (object as Record<string, unknown>)[key];
+  const args: RuleArguments = { targetName: object.constructor ? object.constructor.name : undefined, property: '', object, value: undefined, constraints: [] };
   for (const p of plan.properties) {
     const value = (object as Record<string, unknown>)[p.name];
     if (value instanceof Promise) return false;
-    if (!p.conditions.every((c) => (c.constraints[0] as (o: object, v: unknown) => boolean)(object, value))) continue;
-    for (const rule of p.customs) if (!passesCustom(object, value, rule)) return false;
+    if (!meetsConditions(object, value, p.conditions)) continue;
+    for (const rule of p.customs) if (!passesCustom(object, value, rule, args)) return false;
     if (p.nested && !passesNested(value, p.nested)) return false;
   }
+  return true;
+}
+
+/** Whether every `ValidateIf` of a property holds (a loop: a closure per property added up). */
+function meetsConditions(object: object, value: unknown, conditions: RuleMetadata[]): boolean {
+  for (const c of conditions) if (!(c.constraints[0] as (o: object, v: unknown) => boolean)(object, value)) return false;
   return true;
 }
 
