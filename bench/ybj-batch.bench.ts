@@ -20,7 +20,10 @@
  * Measured: wall time from the first byte sent to the last byte of the answer (every row answered
  * and durably stored), the gateway's peak RSS (VmHWM of /proc/<pid>/status, polled every 50 ms,
  * and its RSS before the post), the answer's counts, and the time of the same file sent again
- * (answered from the stored result). The file: 12,500 cases × 4 stages (申报 受理 审核 办结) over
+ * (answered from the stored result). Beside the time, for reading it on a shared machine: the CPU
+ * the gateway and (for MariaDB, when it runs here) the database server used meanwhile, and the
+ * share of the run during which some task waited for a CPU (Linux PSI; the gateway and the
+ * database compete for the two cores, so this is never zero). The file: 12,500 cases × 4 stages (申报 受理 审核 办结) over
  * one day, valid people (ID numbers with correct check digits), sorted by 流水号; in 5% of the cases
  * two neighbouring rows are out of time order, and in 1% the 办结 row comes before the 申报 row (so
  * the batch's retry of deferred rows runs too).
@@ -228,6 +231,28 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** The local database server's process (MariaDB or MySQL), if it runs on this machine: its CPU time is part of the cost. */
+function dbServerPid(): number | undefined {
+  for (const name of ['mariadbd', 'mysqld']) {
+    const pid = sh('pgrep', ['-x', '-o', name]);
+    if (/^\d+$/.test(pid)) return Number(pid);
+  }
+  return undefined;
+}
+
+/**
+ * Microseconds during which some runnable task on this machine waited for a CPU (Linux pressure
+ * stall information), or undefined without it. Over a run, divided by its length: how crowded
+ * the two cores were (by the gateway and the database themselves, and by whatever else runs).
+ */
+function cpuStallMicros(): number | undefined {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** VmHWM / VmRSS of a process, in MiB. */
 function memory(pid: number): { hwm: number; rss: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -271,6 +296,10 @@ interface RunResult {
   seconds: number;
   /** CPU the gateway used (all its threads) while the file was posted and answered. */
   gatewayCpuSeconds: number;
+  /** CPU the local MariaDB/MySQL server used meanwhile (MariaDB runs only; undefined if it is not local). */
+  dbServerCpuSeconds?: number;
+  /** Share of the run during which some task waited for a CPU (Linux PSI "some"; undefined elsewhere). */
+  cpuPressurePercent?: number;
   rowsPerSecond: number;
   rssBeforeMiB: number;
   peakRssMiB: number;
@@ -340,11 +369,17 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
     }, 50);
     const headers: Record<string, string> = { Authorization: `Bearer ${YBJ_TOKEN}`, 'Content-Type': 'text/csv', 'X-Batch-Id': `YBJ-BENCH-${encoding}-${round}` };
     if (encoding === 'gbk') headers['X-Charset'] = 'GBK';
+    const dbPid = db === 'mysql' ? dbServerPid() : undefined;
     const cpu0 = cpuSeconds(gateway.pid!);
+    const db0 = dbPid ? cpuSeconds(dbPid) : undefined;
+    const stall0 = cpuStallMicros();
     const t0 = process.hrtime.bigint();
     const reply = await postFile(port, file, headers);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const gatewayCpuSeconds = cpuSeconds(gateway.pid!) - cpu0;
+    const dbServerCpuSeconds = dbPid && db0 !== undefined ? cpuSeconds(dbPid) - db0 : undefined;
+    const stall1 = cpuStallMicros();
+    const cpuPressurePercent = stall0 !== undefined && stall1 !== undefined ? (100 * (stall1 - stall0)) / 1e6 / seconds : undefined;
     clearInterval(poll);
     peak = Math.max(peak, memory(gateway.pid!).hwm);
     if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 2000)}`);
@@ -368,6 +403,8 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
       counts: { rows: body.rows, accepted: body.accepted, duplicate: body.duplicate, rejected: body.rejected },
       seconds,
       gatewayCpuSeconds,
+      dbServerCpuSeconds,
+      cpuPressurePercent,
       rowsPerSecond: rows / seconds,
       rssBeforeMiB: before.rss,
       peakRssMiB: peak,
@@ -380,6 +417,19 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
     if (simulator) await stop(simulator);
     await mysql?.drop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The MariaDB server's version, asked with the benchmark's own credentials. */
+async function serverVersion(): Promise<string> {
+  const { createConnection } = await import('mysql2/promise');
+  try {
+    const c = await createConnection(MYSQL_URL);
+    const [rows] = await c.query('SELECT VERSION() AS v');
+    await c.end();
+    return String((rows as { v: string }[])[0].v);
+  } catch (e) {
+    return `? (${(e as Error).message})`;
   }
 }
 
@@ -408,7 +458,7 @@ async function main(): Promise<void> {
     memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
     loadavgAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
     node: process.version,
-    mariadb: sh('mysql', ['-ugw_test', '-pgw_test', '-h127.0.0.1', '-N', '-e', 'select version()']),
+    mariadb: opts.dbs.includes('mysql') ? await serverVersion() : undefined,
     cpuReferenceMs: cpuReferenceMs(),
     command: `node dist/bench/ybj-batch.bench.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
@@ -421,7 +471,8 @@ async function main(): Promise<void> {
         const r = await run(db, encoding, files[encoding], opts.rows, round, opts, logDir);
         results.push(r);
         process.stdout.write(
-          `${db.padEnd(6)} ${encoding.padEnd(4)} round ${round}: ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s), gateway CPU ${r.gatewayCpuSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (before ${r.rssBeforeMiB.toFixed(0)}), ` +
+          `${db.padEnd(6)} ${encoding.padEnd(4)} round ${round}: ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s), gateway CPU ${r.gatewayCpuSeconds.toFixed(1)} s` +
+            `${r.dbServerCpuSeconds !== undefined ? `, database server CPU ${r.dbServerCpuSeconds.toFixed(1)} s` : ''}${r.cpuPressurePercent !== undefined ? `, CPU pressure ${r.cpuPressurePercent.toFixed(0)} %` : ''}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (before ${r.rssBeforeMiB.toFixed(0)}), ` +
             `answer ${JSON.stringify(r.counts)}, repeat ${r.repeatSeconds.toFixed(2)} s repeated=${r.repeated}\n`,
         );
       }
@@ -432,9 +483,15 @@ async function main(): Promise<void> {
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   const out = join(REPO_ROOT, 'bench', 'results', `ybj-batch-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify({ machine, options: opts, results }, null, 2));
-  process.stdout.write(`\n| database | file | rows | time (s) | rows/s | peak RSS (MiB) | accepted | repeat (s) |\n|---|---|---|---|---|---|---|---|\n`);
+  process.stdout.write(
+    `\n| database | file | rows | time (s) | rows/s | peak RSS (MiB) | accepted | repeat (s) | gateway CPU (s) | database CPU (s) | CPU pressure |\n|---|---|---|---|---|---|---|---|---|---|---|\n`,
+  );
+  const opt = (v: number | undefined, digits: number, unit = '') => (v === undefined ? '–' : `${v.toFixed(digits)}${unit}`);
   for (const r of results) {
-    process.stdout.write(`| ${r.db === 'sqlite' ? 'SQLite' : 'MariaDB'} | ${r.encoding === 'utf8' ? 'UTF-8 + BOM' : 'GBK'} | ${r.rows} | ${r.seconds.toFixed(2)} | ${Math.round(r.rowsPerSecond)} | ${r.peakRssMiB.toFixed(0)} | ${r.counts.accepted} | ${r.repeatSeconds.toFixed(2)} |\n`);
+    process.stdout.write(
+      `| ${r.db === 'sqlite' ? 'SQLite' : 'MariaDB'} | ${r.encoding === 'utf8' ? 'UTF-8 + BOM' : 'GBK'} | ${r.rows} | ${r.seconds.toFixed(2)} | ${Math.round(r.rowsPerSecond)} | ${r.peakRssMiB.toFixed(0)} | ${r.counts.accepted} | ${r.repeatSeconds.toFixed(2)} | ` +
+        `${r.gatewayCpuSeconds.toFixed(1)} | ${opt(r.dbServerCpuSeconds, 1)} | ${opt(r.cpuPressurePercent, 0, ' %')} |\n`,
+    );
   }
   process.stdout.write(`\nwritten ${out}\n`);
 }
