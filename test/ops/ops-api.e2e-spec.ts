@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity } from '#gw/persistence';
+import { AuditLogEntity, LoginThrottleEntity, OperatorAccountEntity, OperatorSessionEntity } from '#gw/persistence';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
@@ -107,6 +107,33 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
       .send({ username: name, password: 'bad-password-x' })
       .expect(429);
     expect(locked.body.code).toBe('LOGIN_LOCKED');
+    // Counted in the database (shared by every instance), under a hash: neither the name nor the address is kept.
+    const rows = await gw.db.manager.find(LoginThrottleEntity);
+    const row = rows.find((r) => r.failures === 5);
+    expect(row?.lockedUntil?.getTime()).toBeGreaterThan(Date.now() + 4 * 60_000);
+    expect(row?.keyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows)).not.toContain(name);
+  });
+
+  it('forgets counts whose window and lock are over as new failures come in', async () => {
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    const stale = 'a'.repeat(64);
+    const stillLocked = 'b'.repeat(64);
+    await gw.db.manager.insert(LoginThrottleEntity, [
+      { keyHash: stale, failures: 3, firstAt: hourAgo, lockedUntil: null },
+      { keyHash: stillLocked, failures: 5, firstAt: hourAgo, lockedUntil: new Date(Date.now() + 60_000) },
+    ]);
+    await request(gw.url).post('/api/v1/auth/login').send({ username: 'someone-else', password: 'bad-password-1' }).expect(401);
+    const keys = (await gw.db.manager.find(LoginThrottleEntity)).map((r) => r.keyHash);
+    expect(keys).not.toContain(stale);
+    expect(keys).toContain(stillLocked);
+  });
+
+  it('forgets the failures of a name once it signs in', async () => {
+    await request(gw.url).post('/api/v1/auth/login').send({ username: ADMIN.username, password: 'wrong-password-456' }).expect(401);
+    const before = await gw.db.manager.count(LoginThrottleEntity);
+    await signIn(gw.url, ADMIN.username, ADMIN.password);
+    expect(await gw.db.manager.count(LoginThrottleEntity)).toBe(before - 1);
   });
 
   it('expires sessions, and slides the expiry forward while the dashboard is used', async () => {

@@ -128,6 +128,28 @@ if (!usingMysql()) {
       }
     });
 
+    it('counts failed dashboard sign-ins across ingress processes: five spread over both lock the name on both', async () => {
+      const login = (username: string, base: string, i: number) =>
+        fetch(`${base}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username, password: `bad-password-${i}` }),
+        });
+      const expectLocked = async (username: string) => {
+        for (const app of ingress) {
+          const r = await login(username, app.base, 9);
+          expect(r.status).toBe(429);
+          expect(((await r.json()) as { code: string }).code).toBe('LOGIN_LOCKED');
+        }
+      };
+      for (let i = 0; i < 5; i++) expect((await login('split-lock', ingress[i % 2].base, i)).status).toBe(401);
+      await expectLocked('split-lock');
+      // Five at the same moment, on both processes: each is counted (the first ones race to create the count).
+      const statuses = await Promise.all(Array.from({ length: 5 }, (_, i) => login('split-burst', ingress[i % 2].base, i).then((r) => r.status)));
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      await expectLocked('split-burst');
+    });
+
     it('delivers every case posted to both ingress processes with seq 1..n exactly once each, in stage order, sharing the work', async () => {
       const cases: DrivenEvent[][] = Array.from({ length: CASES }, (_, i) => scjgLifecycle(`SCJG-SPLIT-${String(i).padStart(6, '0')}`, i));
       const { report, done } = driveCases(cases, { targets: ingress.map((a) => a.base), token: tokens.SCJG, concurrency: 16, giveUpAfterMs: 30_000 });

@@ -1,5 +1,12 @@
 import { LessThan } from 'typeorm';
-import { Database, OperatorAccountEntity, OperatorRole, OperatorSessionEntity } from '#gw/persistence';
+import { Database, LoginThrottleEntity, OperatorAccountEntity, OperatorRole, OperatorSessionEntity } from '#gw/persistence';
+
+/** When failed sign-ins lock a key: `limit` failures within `windowMs` lock it for `lockMs`. */
+export interface ThrottleRule {
+  limit: number;
+  windowMs: number;
+  lockMs: number;
+}
 
 export interface SessionWithAccount {
   session: OperatorSessionEntity;
@@ -64,5 +71,66 @@ export class OperatorAccountRepository {
 
   async deleteSessionsOf(username: string): Promise<void> {
     await this.db.transaction((em) => em.delete(OperatorSessionEntity, { username }));
+  }
+
+  /** The failed sign-ins counted for a key (user name and address, hashed), if any. */
+  findThrottle(keyHash: string): Promise<LoginThrottleEntity | null> {
+    return this.db.manager.findOne(LoginThrottleEntity, { where: { keyHash } });
+  }
+
+  /**
+   * Counts one failed sign-in of a key and locks it when the count reaches the rule's limit. The
+   * row is read locked inside the transaction, so instances counting at the same moment add up;
+   * two first failures of a key race on its primary key (or deadlock on MySQL), and the loser
+   * counts again.
+   */
+  async recordLoginFailure(keyHash: string, now: Date, rule: ThrottleRule): Promise<LoginThrottleEntity> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const counted = await this.db.transaction(async (em) => {
+          // MySQL: locked until commit. SQLite: one process, whose transactions already run one at a time.
+          const lock = this.db.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+          const found = await em.findOne(LoginThrottleEntity, { where: { keyHash }, ...lock });
+          const fresh = !found || now.getTime() - found.firstAt.getTime() >= rule.windowMs;
+          const next: LoginThrottleEntity = Object.assign(new LoginThrottleEntity(), {
+            keyHash,
+            failures: fresh ? 1 : found.failures + 1,
+            firstAt: fresh ? now : found.firstAt,
+            lockedUntil: fresh ? null : found.lockedUntil,
+          });
+          if (next.failures >= rule.limit) next.lockedUntil = new Date(now.getTime() + rule.lockMs);
+          if (found) await em.update(LoginThrottleEntity, { keyHash }, { failures: next.failures, firstAt: next.firstAt, lockedUntil: next.lockedUntil });
+          else await em.insert(LoginThrottleEntity, next);
+          return next;
+        });
+        // Keys whose window and lock are both over are forgotten as new failures come in.
+        await this.db
+          .transaction((em) =>
+            em
+              .createQueryBuilder()
+              .delete()
+              .from(LoginThrottleEntity)
+              .where('first_at < :windowStart AND (locked_until IS NULL OR locked_until < :now)', {
+                windowStart: new Date(now.getTime() - rule.windowMs),
+                now,
+              })
+              .execute(),
+          )
+          .catch(() => undefined);
+        return counted;
+      } catch (e) {
+        // A lost race on the new row's key, or InnoDB's deadlock victim between two first failures.
+        if (attempt < 5 && Database.isRetryableConflict(e)) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** A successful sign-in forgets the key's failures. */
+  async clearLoginFailures(keyHash: string): Promise<void> {
+    await this.db.transaction((em) => em.delete(LoginThrottleEntity, { keyHash }));
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '#gw/common';
 import { AuditRepository, OperatorAccountEntity, OperatorRole } from '#gw/persistence';
 import { OpsConfig, passwordProblem, usernameProblem } from './ops-config';
-import { OperatorAccountRepository } from './operator-account.repository';
+import { OperatorAccountRepository, ThrottleRule } from './operator-account.repository';
 import { dummyHash, hashPassword, verifyPassword } from './password-hash';
 
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'operator', 'admin'];
@@ -30,6 +30,12 @@ export interface RequestFacts {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/**
+ * Failed sign-ins per user name and address: five in 15 minutes lock that pair for 5 minutes.
+ * Counted in the database, so every gateway instance behind a load balancer sees the same count.
+ */
+const LOGIN_THROTTLE: ThrottleRule = { limit: 5, windowMs: 15 * 60_000, lockMs: 5 * 60_000 };
+
 /** What may be shown of a user name that does not exist (it may be a password typed in the wrong box). */
 const hintOf = (name: string) => (name.length <= 2 ? '*'.repeat(name.length) : `${name.slice(0, 2)}***`);
 
@@ -47,8 +53,6 @@ const view = (a: OperatorAccountEntity): OperatorView => ({
  * (success or failure, never the password) goes to the audit log.
  */
 export class OperatorAccountService {
-  /** Failed sign-ins per user name and address: five in 15 minutes lock that pair for 5 minutes. */
-  private readonly failures = new Map<string, { count: number; first: number; lockedUntil: number }>();
 
   constructor(
     private readonly repo: OperatorAccountRepository,
@@ -177,10 +181,10 @@ export class OperatorAccountService {
       .trim()
       .toLowerCase()
       .slice(0, 64);
-    const key = `${username}|${facts.ip ?? ''}`;
+    const key = sha256(`${username}|${facts.ip ?? ''}`);
     const now = this.now();
-    const f = this.failures.get(key);
-    if (f && f.lockedUntil > now) {
+    const lockedUntil = (await this.repo.findThrottle(key))?.lockedUntil?.getTime() ?? 0;
+    if (lockedUntil > now) {
       await this.audit.append({
         actor: 'anonymous',
         action: 'LOGIN_FAILED',
@@ -192,7 +196,7 @@ export class OperatorAccountService {
       throw new GatewayError(
         'LOGIN_LOCKED',
         429,
-        `尝试次数过多，请 ${Math.ceil((f.lockedUntil - now) / 60000)} 分钟后再试 too many attempts; try again in a few minutes`,
+        `尝试次数过多，请 ${Math.ceil((lockedUntil - now) / 60000)} 分钟后再试 too many attempts; try again in a few minutes`,
       );
     }
     const account = usernameProblem(username) ? null : await this.repo.find(username);
@@ -200,10 +204,7 @@ export class OperatorAccountService {
       ? await verifyPassword(password, account.passwordHash)
       : (await verifyPassword(password, await dummyHash()), false);
     if (!account || !ok || account.disabled) {
-      const entry = f && now - f.first < 15 * 60_000 ? f : { count: 0, first: now, lockedUntil: 0 };
-      entry.count++;
-      if (entry.count >= 5) entry.lockedUntil = now + 5 * 60_000;
-      this.failures.set(key, entry);
+      await this.repo.recordLoginFailure(key, new Date(now), LOGIN_THROTTLE);
       const reason = !account ? 'UNKNOWN_USER' : account.disabled ? 'DISABLED' : 'WRONG_PASSWORD';
       await this.audit.append({
         actor: account ? `operator:${account.username}` : 'anonymous',
@@ -219,7 +220,7 @@ export class OperatorAccountService {
         '用户名或密码错误，或账号已停用 wrong user name or password, or the account is disabled',
       );
     }
-    this.failures.delete(key);
+    await this.repo.clearLoginFailures(key);
     const sessionId = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + this.sessionMs);
     await this.repo.createSession(sha256(sessionId), account.username, expiresAt);

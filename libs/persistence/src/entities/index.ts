@@ -9,12 +9,13 @@ import { InboundMessageEntity } from './inbound-message.entity';
 import { OutboxEntity, orderKey } from './outbox.entity';
 import { OperatorAccountEntity } from './operator-account.entity';
 import { OperatorSessionEntity } from './operator-session.entity';
+import { LoginThrottleEntity } from './login-throttle.entity';
 
 export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
-export { OperatorAccountEntity, OperatorSessionEntity };
+export { OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity };
 export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity];
