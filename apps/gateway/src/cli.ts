@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const ctx = createGatewayContext(io.env);
     const opsConfig = loadOpsConfig(io.env);
     db = await openDatabase(ctx.config.database);
-    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), new AuditRepository(db), opsConfig);
+    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), new AuditRepository(db), opsConfig, (s) => ctx.cipher.lookupHash(s));
     if (command === 'list-operators') {
       for (const a of await accounts.list()) {
         io.stdout.write(`${a.username}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${a.lastLoginAt ?? '-'}\n`);

@@ -53,11 +53,16 @@ const view = (a: OperatorAccountEntity): OperatorView => ({
  * (success or failure, never the password) goes to the audit log.
  */
 export class OperatorAccountService {
-
   constructor(
     private readonly repo: OperatorAccountRepository,
     private readonly audit: AuditRepository,
     private readonly config: OpsConfig,
+    /**
+     * The key failed sign-ins are counted under, from `user name|address`: a keyed hash (the
+     * gateway's lookup key), so a password typed into the name box cannot be guessed back from a
+     * copy of the database.
+     */
+    private readonly throttleKey: (nameAndAddress: string) => string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -181,7 +186,7 @@ export class OperatorAccountService {
       .trim()
       .toLowerCase()
       .slice(0, 64);
-    const key = sha256(`${username}|${facts.ip ?? ''}`);
+    const key = this.throttleKey(`${username}|${facts.ip ?? ''}`);
     const now = this.now();
     const lockedUntil = (await this.repo.findThrottle(key))?.lockedUntil?.getTime() ?? 0;
     if (lockedUntil > now) {

@@ -66,9 +66,9 @@ export class OpsModule implements NestModule {
         },
         {
           provide: OperatorAccountService,
-          useFactory: (repo: OperatorAccountRepository, audit: AuditRepository, c: OpsConfig) =>
-            new OperatorAccountService(repo, audit, c),
-          inject: [OperatorAccountRepository, AuditRepository, OPS_CONFIG],
+          useFactory: (repo: OperatorAccountRepository, audit: AuditRepository, c: OpsConfig, cipher: PersonalDataCipher) =>
+            new OperatorAccountService(repo, audit, c, (s) => cipher.lookupHash(s)),
+          inject: [OperatorAccountRepository, AuditRepository, OPS_CONFIG, PersonalDataCipher],
         },
         {
           provide: OpsService,
