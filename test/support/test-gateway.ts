@@ -47,55 +47,84 @@ export const PLATFORM_SECRET = 'test-platform-secret-0123456789';
 export const CALLBACK_APP_ID = 'city-platform';
 export const CALLBACK_SECRET = 'test-callback-secret-0123456789';
 
-/** Starts the embedded gateway on a random port over a throw-away database. */
+/**
+ * Starts the embedded gateway and its platform simulator over a throw-away database. Their ports are chosen before they are bound
+ * (the simulator must know where to call back before the gateway listens), so another process
+ * can take one in between: then everything started so far is closed and it starts again on new
+ * ports. Whatever fails, nothing is left open (an open server would keep jest from exiting).
+ */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (e) {
+      if (attempt < 3 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+      throw e;
+    }
+  }
+}
+
+async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
   const testDb = options.testDb ?? (await createTestDatabase());
-  const env: Record<string, string> = {
-    GATEWAY_MODE: 'embedded',
-    CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'),
-    LOG_LEVEL: 'silent',
-    GATEWAY_DATA_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-    GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
-    CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
-    CITY_PLATFORM_SECRET: PLATFORM_SECRET,
-    PLATFORM_CALLBACK_APP_ID: CALLBACK_APP_ID,
-    PLATFORM_CALLBACK_SECRET: CALLBACK_SECRET,
-    WAKE_URL: `tcp://127.0.0.1:${await freePort()}`,
-    DISPATCH_POLL_MS: '200',
-    DISPATCH_RETRY_BASE_MS: '100',
-    ...Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [`GATEWAY_DEPT_TOKEN_${k}`, v])),
-    ...testDb.env,
-    ...options.env,
+  const opened: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    if (!options.testDb) await testDb.drop();
   };
-  const ctx = createGatewayContext(env);
-  // A known port, so the simulator can be told where to call back before the gateway listens.
-  const gatewayPort = await freePort();
-  const platform = await startPlatformSimulator({
-    port: 0,
-    apps: { [PLATFORM_APP_ID]: PLATFORM_SECRET },
-    rateLimitPerSecond: Number(env.SIMULATOR_RATE_LIMIT ?? 1000),
-    callbackUrl: `http://127.0.0.1:${gatewayPort}/api/v1/platform/callbacks`,
-    callbackAppId: CALLBACK_APP_ID,
-    callbackSecret: CALLBACK_SECRET,
-    callbackBackoffMs: 100,
-  });
-  const db = await openDatabase(ctx.config.database);
-  const app = await buildGatewayApp(ctx, { database: db, logs: options.logs ?? false, platformUrl: options.platformUrl ?? platform.url });
-  await app.startAllMicroservices();
-  await app.listen(gatewayPort, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
-  return {
-    app,
-    url: `http://127.0.0.1:${port}`,
-    ctx,
-    db,
-    testDb,
-    platform,
-    async close() {
-      await app.close();
-      await platform.close();
-      await db.close();
-      if (!options.testDb) await testDb.drop();
-    },
-  };
+  try {
+    const env: Record<string, string> = {
+      GATEWAY_MODE: 'embedded',
+      CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'),
+      LOG_LEVEL: 'silent',
+      GATEWAY_DATA_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
+      CITY_PLATFORM_SECRET: PLATFORM_SECRET,
+      PLATFORM_CALLBACK_APP_ID: CALLBACK_APP_ID,
+      PLATFORM_CALLBACK_SECRET: CALLBACK_SECRET,
+      WAKE_URL: `tcp://127.0.0.1:${await freePort()}`,
+      DISPATCH_POLL_MS: '200',
+      DISPATCH_RETRY_BASE_MS: '100',
+      ...Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [`GATEWAY_DEPT_TOKEN_${k}`, v])),
+      ...testDb.env,
+      ...options.env,
+    };
+    const ctx = createGatewayContext(env);
+    // A known port, so the simulator can be told where to call back before the gateway listens.
+    const gatewayPort = await freePort();
+    const platform = await startPlatformSimulator({
+      port: 0,
+      apps: { [PLATFORM_APP_ID]: PLATFORM_SECRET },
+      rateLimitPerSecond: Number(env.SIMULATOR_RATE_LIMIT ?? 1000),
+      callbackUrl: `http://127.0.0.1:${gatewayPort}/api/v1/platform/callbacks`,
+      callbackAppId: CALLBACK_APP_ID,
+      callbackSecret: CALLBACK_SECRET,
+      callbackBackoffMs: 100,
+    });
+    opened.push(() => platform.close());
+    const db = await openDatabase(ctx.config.database);
+    opened.push(() => db.close());
+    const app = await buildGatewayApp(ctx, { database: db, logs: options.logs ?? false, platformUrl: options.platformUrl ?? platform.url });
+    opened.push(() => app.close());
+    await app.startAllMicroservices();
+    await app.listen(gatewayPort, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      ctx,
+      db,
+      testDb,
+      platform,
+      async close() {
+        await app.close();
+        await platform.close();
+        await db.close();
+        if (!options.testDb) await testDb.drop();
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
 }
