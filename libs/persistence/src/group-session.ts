@@ -1,5 +1,6 @@
 import { escape as mysqlEscape, format as mysqlFormat } from 'mysql2';
 import type { EntityManager, ObjectLiteral, QueryRunner } from 'typeorm';
+import { utcDatetimeText } from './persistent-value';
 
 /**
  * A value as a MySQL literal, exactly as the driver would write it for a `?` (`mysql2`'s own
@@ -14,7 +15,7 @@ export function mysqlLiteral(value: unknown, timezone: string): string {
   if (value instanceof Date && timezone === 'Z') {
     const year = value.getUTCFullYear();
     // toISOString is YYYY-MM-DDTHH:mm:ss.sssZ for these years; the driver writes the same digits.
-    if (year >= 1000 && year <= 9999) return `'${value.toISOString().slice(0, 23).replace('T', ' ')}'`;
+    if (year >= 1000 && year <= 9999) return `'${utcDatetimeText(value)}'`;
   }
   return mysqlEscape(value as Parameters<typeof mysqlEscape>[0], false, timezone);
 }

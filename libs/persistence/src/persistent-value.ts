@@ -6,6 +6,14 @@ const FIRST_FOUR_DIGIT_YEAR = Date.parse('0000-01-01T00:00:00.000Z');
 const LAST_FOUR_DIGIT_YEAR = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
+ * `YYYY-MM-DD HH:mm:ss.SSS` in UTC, from the ISO form (for years 0000–9999 it has the same digits
+ * as the drivers' own formats; each caller checks the years its driver writes this way).
+ */
+export function utcDatetimeText(value: Date): string {
+  return value.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/**
  * A value as the driver prepares it for a column (`driver.preparePersistentValue`), with one fast
  * path: SQLite's `datetime` columns. TypeORM writes their dates as `YYYY-MM-DD HH:mm:ss.SSS` in UTC,
  * built from a dozen padded pieces per date — a tenth of everything a batch row allocated on
@@ -15,7 +23,7 @@ const LAST_FOUR_DIGIT_YEAR = Date.parse('9999-12-31T23:59:59.999Z');
 export function persistentValue(driver: Driver, dialect: 'sqlite' | 'mysql', value: unknown, column: ColumnMetadata): unknown {
   if (dialect === 'sqlite' && value instanceof Date && !column.transformer && (column.type === 'datetime' || column.type === Date)) {
     const t = value.getTime();
-    if (t >= FIRST_FOUR_DIGIT_YEAR && t <= LAST_FOUR_DIGIT_YEAR) return value.toISOString().slice(0, 23).replace('T', ' ');
+    if (t >= FIRST_FOUR_DIGIT_YEAR && t <= LAST_FOUR_DIGIT_YEAR) return utcDatetimeText(value);
   }
   return driver.preparePersistentValue(value, column);
 }
