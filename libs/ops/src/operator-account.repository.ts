@@ -1,4 +1,4 @@
-import { LessThan } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import { Database, LoginThrottleEntity, OperatorAccountEntity, OperatorRole, OperatorSessionEntity } from '#gw/persistence';
 
 /** When failed sign-ins lock a key: `limit` failures within `windowMs` lock it for `lockMs`. */
@@ -103,18 +103,15 @@ export class OperatorAccountRepository {
           else await em.insert(LoginThrottleEntity, next);
           return next;
         });
-        // Keys whose window and lock are both over are forgotten as new failures come in.
+        // Keys whose window and lock are both over are forgotten as new failures come in (as
+        // expired sessions are when new ones are made).
+        const stale = LessThan(new Date(now.getTime() - rule.windowMs));
         await this.db
           .transaction((em) =>
-            em
-              .createQueryBuilder()
-              .delete()
-              .from(LoginThrottleEntity)
-              .where('first_at < :windowStart AND (locked_until IS NULL OR locked_until < :now)', {
-                windowStart: new Date(now.getTime() - rule.windowMs),
-                now,
-              })
-              .execute(),
+            em.delete(LoginThrottleEntity, [
+              { firstAt: stale, lockedUntil: IsNull() },
+              { firstAt: stale, lockedUntil: LessThan(now) },
+            ]),
           )
           .catch(() => undefined);
         return counted;
