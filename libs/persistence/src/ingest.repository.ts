@@ -929,7 +929,7 @@ export class IngestRepository {
     const timezone = this.inPlaceTimezone;
     const statements: Statement[] = [];
     for (let at = 0, n = 0; at < changed.length; at += n) {
-      n = this.db.dialect === 'sqlite' ? statementRows(changed.length - at, 500) : 500;
+      n = dialect === 'sqlite' ? statementRows(changed.length - at, 500) : 500;
       const part = changed.slice(at, at + n);
       if (timezone !== undefined) {
         // The derived table with its values written in place (see `mysqlLiteral`).
