@@ -33,7 +33,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -231,6 +231,31 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/**
+ * CPU seconds so far per thread of a process: `main` (the event loop), then the others by thread
+ * id (Node names them all `node`: V8's garbage-collection and compiler helpers, the libuv pool,
+ * worker threads such as the encryption worker). Where the gateway's CPU goes.
+ */
+function threadCpuSeconds(pid: number): Record<string, number> {
+  const byThread: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      byThread[tid === String(pid) ? 'main' : tid] = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the thread ended
+    }
+  }
+  return byThread;
+}
+
+function threadCpuDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [name, s] of Object.entries(after)) delta[name] = Math.round((s - (before[name] ?? 0)) * 100) / 100;
+  return delta;
+}
+
 /** The local database server's process (MariaDB or MySQL), if it runs on this machine: its CPU time is part of the cost. */
 function dbServerPid(): number | undefined {
   for (const name of ['mariadbd', 'mysqld']) {
@@ -296,6 +321,8 @@ interface RunResult {
   seconds: number;
   /** CPU the gateway used (all its threads) while the file was posted and answered. */
   gatewayCpuSeconds: number;
+  /** The same, per thread (see `threadCpuSeconds`). */
+  gatewayThreadCpuSeconds: Record<string, number>;
   /** CPU the local MariaDB/MySQL server used meanwhile (MariaDB runs only; undefined if it is not local). */
   dbServerCpuSeconds?: number;
   /** Share of the run during which some task waited for a CPU (Linux PSI "some"; undefined elsewhere). */
@@ -371,12 +398,14 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
     if (encoding === 'gbk') headers['X-Charset'] = 'GBK';
     const dbPid = db === 'mysql' ? dbServerPid() : undefined;
     const cpu0 = cpuSeconds(gateway.pid!);
+    const threads0 = threadCpuSeconds(gateway.pid!);
     const db0 = dbPid ? cpuSeconds(dbPid) : undefined;
     const stall0 = cpuStallMicros();
     const t0 = process.hrtime.bigint();
     const reply = await postFile(port, file, headers);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const gatewayCpuSeconds = cpuSeconds(gateway.pid!) - cpu0;
+    const gatewayThreadCpuSeconds = threadCpuDelta(threadCpuSeconds(gateway.pid!), threads0);
     const dbServerCpuSeconds = dbPid && db0 !== undefined ? cpuSeconds(dbPid) - db0 : undefined;
     const stall1 = cpuStallMicros();
     const cpuPressurePercent = stall0 !== undefined && stall1 !== undefined ? (100 * (stall1 - stall0)) / 1e6 / seconds : undefined;
@@ -403,6 +432,7 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
       counts: { rows: body.rows, accepted: body.accepted, duplicate: body.duplicate, rejected: body.rejected },
       seconds,
       gatewayCpuSeconds,
+      gatewayThreadCpuSeconds,
       dbServerCpuSeconds,
       cpuPressurePercent,
       rowsPerSecond: rows / seconds,
@@ -473,7 +503,8 @@ async function main(): Promise<void> {
         process.stdout.write(
           `${db.padEnd(6)} ${encoding.padEnd(4)} round ${round}: ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s), gateway CPU ${r.gatewayCpuSeconds.toFixed(1)} s` +
             `${r.dbServerCpuSeconds !== undefined ? `, database server CPU ${r.dbServerCpuSeconds.toFixed(1)} s` : ''}${r.cpuPressurePercent !== undefined ? `, CPU pressure ${r.cpuPressurePercent.toFixed(0)} %` : ''}, peak RSS ${r.peakRssMiB.toFixed(0)} MiB (before ${r.rssBeforeMiB.toFixed(0)}), ` +
-            `answer ${JSON.stringify(r.counts)}, repeat ${r.repeatSeconds.toFixed(2)} s repeated=${r.repeated}\n`,
+            `answer ${JSON.stringify(r.counts)}, repeat ${r.repeatSeconds.toFixed(2)} s repeated=${r.repeated}\n` +
+            `  gateway CPU by thread: ${Object.entries(r.gatewayThreadCpuSeconds).filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${s.toFixed(2)} s`).join(', ')}\n`,
         );
       }
     }
