@@ -1,5 +1,5 @@
 import { CaseEventEntity, CaseEntity, InboundMessageEntity } from '#gw/persistence';
-import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { example, expectCanonicalShape, getCase, id15To18, postEvent, scjgReferenceCase, waitDelivered } from './department-support';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -77,7 +77,9 @@ describe('RSJ department end to end (form posts, 15-digit IDs)', () => {
     expect(reply.text).not.toMatch(/[\r\n]/);
     const row = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { sourceEventId: 'RSJ-BAD-1' });
     expect(row).toMatchObject({ outcome: 'REJECTED', httpStatus: 422 });
-    expect(row.body!.toString()).toBe(form);
+    expect(keptBody(row).toString()).toBe(form);
+    // Kept sealed: the ID number is not in the stored bytes.
+    expect(row.body!.includes(Buffer.from('430626851332004'))).toBe(false);
   });
 
   it('answers a wrong content type with ERR: and 415, and another department\'s token with 403', async () => {

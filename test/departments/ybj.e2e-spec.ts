@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, OutboxEntity } from '#gw/persistence';
 import { onlineApplication } from '../support/callbacks';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { REPO_ROOT, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 import { YBJ_HEADER, example, expectCanonicalShape, gbk, getCase, getJson, postBatch, postRaw, scjgReferenceCase, waitDelivered } from './department-support';
 
@@ -183,7 +183,13 @@ describe('YBJ department end to end (CSV batches)', () => {
     expect(JSON.stringify(listed)).not.toContain('430626196003050017');
     // Kept as self-contained one-row UTF-8 files, replayable through the batch reader.
     const row3 = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { batchId: 'id:YBJ-20261024-GBK', rowNo: 3 });
-    expect(row3.body!.toString('utf8')).toBe(`\uFEFF${YBJ_HEADER}\r\nYB20261024000303,YB-2026-0501,,${m},申报,2026/10/24 9:00,孙七,430626196003050017,13900000000,,,,430626\r\n`);
+    expect(row3.body!.includes(Buffer.from('430626196003050017'))).toBe(false);
+    expect(keptBody(row3).toString('utf8')).toBe(`\uFEFF${YBJ_HEADER}\r\nYB20261024000303,YB-2026-0501,,${m},申报,2026/10/24 9:00,孙七,430626196003050017,13900000000,,,,430626\r\n`);
+    // Replayed, a row of the GBK file is read as the UTF-8 it was kept in, and judged as before.
+    const op = { Authorization: `Bearer ${'test-operator-token-0123456789'}` };
+    const again = await postRaw(`${gw.url}/api/v1/quarantine/${row3.id}/replay`, '', op);
+    expect(again.json).toMatchObject({ httpStatus: 422, code: 'VALIDATION_FAILED' });
+    expect(reasons(again.json)).toEqual({ 证件号码: 'ID_CHECK_DIGIT' });
   });
 
   it('answers a GBK file sent without X-Charset with 400 (its header is not UTF-8) and keeps the whole file', async () => {
@@ -193,7 +199,7 @@ describe('YBJ department end to end (CSV batches)', () => {
     expect(reply.json).toMatchObject({ code: 'PAYLOAD_ENCODING', inboundId: expect.any(String) });
     const kept = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { id: reply.json.inboundId });
     expect(kept).toMatchObject({ channel: 'batch', outcome: 'UNREADABLE', httpStatus: 400 });
-    expect(kept.body!.equals(file)).toBe(true);
+    expect(keptBody(kept).equals(file)).toBe(true);
     // The id is not used up: the same file, now declared GBK, goes through.
     const fixed = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-NO-CHARSET', 'X-Charset': 'GBK' });
     expect(fixed.status).toBe(200);

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AuditLogEntity, CaseEventEntity } from '#gw/persistence';
+import { AuditLogEntity, CaseEventEntity, InboundMessageEntity } from '#gw/persistence';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { scjgEvent } from '../support/scjg-events';
 
 const CHANGE_REGISTRATION = '11430626MB123456250000120002000';
@@ -71,5 +71,20 @@ describe('quarantine and replay', () => {
 
     const audit = await gw.db.manager.find(AuditLogEntity, { where: { action: 'QUARANTINE_REPLAY' } });
     expect(audit.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps payloads sealed, and still replays one kept in clear before they were', async () => {
+    const bad = scjgEvent({ bizNo: 'SCJG-2026-Q-3', agent: { name: '钱七', idNo: '430626200107081239' } });
+    await post(bad).expect(422);
+    const row = await gw.db.manager.findOneByOrFail(InboundMessageEntity, { sourceEventId: String(bad.eventId) });
+    expect(row.bodyEncrypted).toBe(true);
+    expect(row.body!.includes(Buffer.from('430626200107081239'))).toBe(false);
+    expect(JSON.parse(keptBody(row).toString('utf8'))).toEqual(bad);
+
+    // As a gateway before 2026-11-28 kept it: in clear (here with the ID number corrected).
+    const fixed = { ...bad, agent: { name: '钱七', idNo: '430626200107081238' } };
+    await gw.db.manager.update(InboundMessageEntity, { id: row.id }, { body: Buffer.from(JSON.stringify(fixed)), bodyEncrypted: false });
+    const replayed = (await request(gw.url).post(`/api/v1/quarantine/${row.id}/replay`).set(op).expect(200)).body;
+    expect(replayed).toMatchObject({ httpStatus: 202, code: 'ACCEPTED' });
   });
 });

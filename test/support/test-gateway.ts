@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildGatewayApp } from '../../apps/gateway/src/gateway.app';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
+import { PersonalDataCipher } from '#gw/common';
 import { Database, openDatabase } from '#gw/persistence';
 import { RunningSimulator, startPlatformSimulator } from '#gw/simulator';
 import { TestDatabase, createTestDatabase } from './test-database';
@@ -18,6 +19,17 @@ export const TOKENS: Record<string, string> = {
 };
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+export const DATA_KEY = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+
+/**
+ * A kept message's bytes, opened with the test gateways' key. Fails if they were stored in clear:
+ * raw messages carry ID numbers, which are stored encrypted (canonical-case.md, personal data).
+ */
+export function keptBody(row: { body: Buffer | null; bodyEncrypted: boolean }): Buffer {
+  if (!row.body) throw new Error('no body was kept');
+  if (!row.bodyEncrypted) throw new Error('the body was kept in clear');
+  return new PersonalDataCipher(DATA_KEY).open(row.body);
+}
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -76,7 +88,7 @@ async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
       GATEWAY_MODE: 'embedded',
       CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'),
       LOG_LEVEL: 'silent',
-      GATEWAY_DATA_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      GATEWAY_DATA_KEY: DATA_KEY,
       GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
       CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
       CITY_PLATFORM_SECRET: PLATFORM_SECRET,

@@ -25,6 +25,22 @@ describe('PersonalDataCipher', () => {
     expect(() => cipher.decrypt('sm4.' + raw.toString('base64'))).toThrow('altered');
   });
 
+  it('seals bytes that are not text (GBK) and opens them again; refuses altered, cut or foreign ones', () => {
+    const gbk = Buffer.from([0xc6, 0xbd, 0xbd, 0xad, 0x34, 0x33, 0x30, 0x36, 0x32, 0x36, 0x00, 0xff]);
+    const sealed = cipher.seal(gbk);
+    expect(sealed.includes(Buffer.from('430626'))).toBe(false);
+    expect(cipher.open(sealed).equals(gbk)).toBe(true);
+    expect(cipher.open(cipher.seal(Buffer.alloc(0))).length).toBe(0);
+    // The same format as inside a text token.
+    expect(cipher.decrypt('sm4.' + cipher.seal(Buffer.from('钱七')).toString('base64'))).toBe('钱七');
+    const altered = Buffer.from(sealed);
+    altered[18] ^= 1;
+    expect(() => cipher.open(altered)).toThrow('altered');
+    expect(() => cipher.open(sealed.subarray(0, 40))).toThrow('too short');
+    const other = new PersonalDataCipher('f'.repeat(64));
+    expect(() => other.open(sealed)).toThrow('altered');
+  });
+
   it('hashes ID numbers for lookup the same way whatever their case and spacing', () => {
     expect(cipher.lookupHash(' 43062619900101123x ')).toBe(cipher.lookupHash('43062619900101123X'));
     expect(cipher.lookupHash('43062619900101123X')).not.toBe(cipher.lookupHash('430626199001011234'));

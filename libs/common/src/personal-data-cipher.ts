@@ -43,23 +43,37 @@ export class PersonalDataCipher {
   }
 
   encrypt(plaintext: string): string {
-    const iv = freshIv();
-    const cipher = createCipheriv('sm4-cbc', this.encKey, iv);
-    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const tag = createHmac('sm3', this.macKey).update(iv).update(ct).digest();
-    return 'sm4.' + Buffer.concat([iv, ct, tag]).toString('base64');
+    return 'sm4.' + this.seal(Buffer.from(plaintext, 'utf8')).toString('base64');
   }
 
   decrypt(token: string): string {
     if (!token.startsWith('sm4.')) throw new Error('not an encrypted value');
-    const raw = Buffer.from(token.slice(4), 'base64');
+    return this.open(Buffer.from(token.slice(4), 'base64')).toString('utf8');
+  }
+
+  /**
+   * Bytes encrypted as `IV ‖ ciphertext ‖ tag` (the format inside an `encrypt` token, without its
+   * base64): for payloads kept as binary, such as the raw messages departments send.
+   */
+  seal(plain: Uint8Array): Buffer {
+    const iv = freshIv();
+    const cipher = createCipheriv('sm4-cbc', this.encKey, iv);
+    const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const tag = createHmac('sm3', this.macKey).update(iv).update(ct).digest();
+    return Buffer.concat([iv, ct, tag]);
+  }
+
+  /** The bytes `seal` encrypted; throws if they were altered or sealed with another key. */
+  open(sealed: Uint8Array): Buffer {
+    const raw = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    if (raw.length < 16 + 16 + 32) throw new Error('encrypted value is too short');
     const iv = raw.subarray(0, 16);
     const tag = raw.subarray(raw.length - 32);
     const ct = raw.subarray(16, raw.length - 32);
     const expected = createHmac('sm3', this.macKey).update(iv).update(ct).digest();
-    if (tag.length !== 32 || !timingSafeEqual(tag, expected)) throw new Error('encrypted value was altered');
+    if (!timingSafeEqual(tag, expected)) throw new Error('encrypted value was altered');
     const decipher = createDecipheriv('sm4-cbc', this.encKey, iv);
-    return Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(ct), decipher.final()]);
   }
 
   encryptJson(value: unknown): string {

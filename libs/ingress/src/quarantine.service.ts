@@ -80,7 +80,7 @@ export class QuarantineService {
   private async replay(entry: InboundMessageEntity, correlationId?: string): Promise<ReplayResult> {
     const adapter = this.adapters.get(entry.department);
     if (!adapter) return { id: entry.id, httpStatus: 404, code: ErrorCodes.DEPARTMENT_DISABLED, message: `部门未启用 department ${entry.department} is not enabled` };
-    const body = entry.body ?? Buffer.alloc(0);
+    const body = this.quarantine.bodyOf(entry);
     const headers: Record<string, string> = entry.headers ? JSON.parse(entry.headers) : {};
     const { mediaType, charset } = parseContentType(entry.mediaType ?? headers['content-type']);
     const record: InboundRecord = {

@@ -18,6 +18,19 @@ describe('EncryptionWorker (batch rows encrypted off the event loop)', () => {
     expect(new Set(tokens).size).toBe(50); // a fresh IV each
   });
 
+  it('seals bytes as the cipher does, beside texts', async () => {
+    const worker = new EncryptionWorker(cipher, keys);
+    // Small Buffers share Node's 8 KB pool: only the row's own bytes are sealed.
+    const rows = Array.from({ length: 30 }, (_, i) => Buffer.from(`YB${i},孙七,430626196003050017,13900000000\r\n`));
+    const answers = await Promise.all(rows.map((r, i) => worker.encrypt([`{"i":${i}}`, r])));
+    answers.forEach(([token, sealed], i) => {
+      expect(cipher.decrypt(token)).toBe(`{"i":${i}}`);
+      expect(Buffer.isBuffer(sealed)).toBe(true);
+      expect(Buffer.from(sealed).includes(Buffer.from('430626196003050017'))).toBe(false);
+      expect(cipher.open(sealed).equals(rows[i])).toBe(true);
+    });
+  });
+
   it('falls back to encrypting on the calling thread when the worker does not match the cipher', async () => {
     const wrongKeys = () => ({ encKey: Buffer.alloc(16, 1), macKey: Buffer.alloc(32, 2) });
     const worker = new EncryptionWorker(cipher, wrongKeys);

@@ -28,6 +28,11 @@ export interface InboundRecord {
   headers?: Record<string, string>;
   /** Null when the payload must not be kept (classified matters). */
   body: Buffer | null;
+  /**
+   * The body as it is stored (`PersonalDataCipher.seal`), set by the store when it seals it ahead
+   * of the transaction (on the batch writer's encryption thread for accepted rows).
+   */
+  sealedBody?: Uint8Array;
   bodySha256?: string | null;
   sourceEventId?: string | null;
   correlationId?: string | null;
@@ -280,6 +285,7 @@ export class IngestRepository {
 
   /** Keeps a request that was not accepted (unreadable, invalid, refused, duplicate). */
   async saveInbound(record: InboundRecord, result: InboundResult): Promise<string> {
+    this.sealBody(record);
     const [id] = await new Promise<string[]>((resolve, reject) =>
       this.enqueue({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }),
     );
@@ -307,6 +313,7 @@ export class IngestRepository {
   ): Promise<AcceptResult> {
     const partiesEnc = this.cipher.encryptJson({ applicants: event.applicants, agent: event.agent ?? null });
     const payloadEnc = this.cipher.encryptJson(event);
+    this.sealBody(record);
     return new Promise<AcceptResult>((resolve, reject) =>
       this.enqueue({
         kind: 'accept',
@@ -383,20 +390,24 @@ export class IngestRepository {
     return {
       findAcceptedEvent: (department, sourceEventId) => this.lookup.find(department, sourceEventId),
       saveInbound: (record, result) =>
-        new Promise<string[]>((resolve, reject) =>
-          submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }),
-        ).then(([id]) => id),
+        new Promise<string[]>((resolve, reject) => {
+          this.sealBody(record);
+          submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } });
+        }).then(([id]) => id),
       acceptEvent: (record, event, warnings, applicantIdHash) =>
         new Promise<AcceptResult>((resolve, reject) => {
           // What `acceptEvent` encrypts (`encryptJson` of the same values), on the worker thread;
           // the group waits for it before it is planned.
-          const plain = [JSON.stringify({ applicants: event.applicants, agent: event.agent ?? null }), JSON.stringify(event)];
+          // The raw row is sealed there too.
+          const parties = JSON.stringify({ applicants: event.applicants, agent: event.agent ?? null });
           const job: AcceptJob = { kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc: '', payloadEnc: '', done: { resolve, reject } };
+          const body = record.sealedBody ? null : record.body;
           encrypting.set(
             job,
-            this.encryptor.encrypt(plain).then(([partiesEnc, payloadEnc]) => {
+            (body ? this.encryptor.encrypt([parties, JSON.stringify(event), body]) : this.encryptor.encrypt([parties, JSON.stringify(event)])).then(([partiesEnc, payloadEnc, sealed]) => {
               job.partiesEnc = partiesEnc;
               job.payloadEnc = payloadEnc;
+              if (sealed) record.sealedBody = sealed;
             }),
           );
           submit(job);
@@ -807,8 +818,15 @@ export class IngestRepository {
     return { kind: 'ACCEPTED', inboundId, eventId, caseId, stage: event.stage };
   }
 
+  /** Seals a record's body for storage, once (personal data at rest: see `InboundMessageEntity.body`). */
+  private sealBody(r: InboundRecord): void {
+    if (r.body && !r.sealedBody) r.sealedBody = this.cipher.seal(r.body);
+  }
+
   private planInbound(writes: GroupWrites, r: InboundRecord, result: InboundResult): string {
     const id = r.id ?? timeOrderedId();
+    this.sealBody(r);
+    const sealed = r.sealedBody;
     const headers = r.headers ? { ...r.headers } : null;
     if (headers) delete headers.authorization;
     writes.inbound.push({
@@ -818,7 +836,8 @@ export class IngestRepository {
       receivedAt: r.receivedAt,
       mediaType: r.mediaType ?? null,
       headers: json(headers),
-      body: r.body,
+      body: sealed ? Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength) : null,
+      bodyEncrypted: !!sealed,
       bodySha256: r.bodySha256 ?? null,
       sourceEventId: r.sourceEventId ? r.sourceEventId.slice(0, 128) : null,
       outcome: result.outcome,

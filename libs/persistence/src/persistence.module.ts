@@ -37,7 +37,7 @@ export class PersistenceModule {
         { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
-        { provide: QuarantineRepository, useFactory: (db: Database) => new QuarantineRepository(db), inject: [Database] },
+        { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: BatchRepository, useFactory: (db: Database) => new BatchRepository(db), inject: [Database] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         DatabaseCloser,

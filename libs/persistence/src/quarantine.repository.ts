@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import { textSlices } from '#gw/common';
+import { PersonalDataCipher, textSlices } from '#gw/common';
 import { IsNull, Not } from 'typeorm';
 import { Database } from './database';
 import { InboundBatchEntity, InboundMessageEntity } from './entities';
@@ -24,7 +24,10 @@ export interface QuarantineFilter {
  * a replay. Replays themselves are not listed again: they point back at the entry they replay.
  */
 export class QuarantineRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: PersonalDataCipher,
+  ) {}
 
   private query(filter: QuarantineFilter) {
     const q = this.db.manager
@@ -61,6 +64,12 @@ export class QuarantineRepository {
 
   get(id: string): Promise<InboundMessageEntity | null> {
     return this.db.manager.findOne(InboundMessageEntity, { where: { id } });
+  }
+
+  /** A kept message's bytes as the department sent them (opened if sealed; empty if none were kept). */
+  bodyOf(entry: InboundMessageEntity): Buffer {
+    if (!entry.body) return Buffer.alloc(0);
+    return entry.bodyEncrypted ? this.cipher.open(entry.body) : entry.body;
   }
 
   async count(): Promise<number> {

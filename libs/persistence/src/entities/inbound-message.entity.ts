@@ -31,8 +31,16 @@ export class InboundMessageEntity {
   @Column({ type: 'text', nullable: true })
   headers!: string | null;
 
+  /**
+   * The message as received, byte for byte — sealed (`PersonalDataCipher.seal`: SM4 with an
+   * HMAC-SM3 tag) when `bodyEncrypted`, since departments' payloads carry ID numbers. Rows
+   * stored before 2026-11-28 hold it in clear.
+   */
   @Column({ type: 'blob', nullable: true })
   body!: Buffer | null;
+
+  @Column({ name: 'body_encrypted', type: 'boolean', default: false })
+  bodyEncrypted!: boolean;
 
   @Column({ name: 'body_sha256', type: 'varchar', length: 64, nullable: true })
   bodySha256!: string | null;

@@ -4,6 +4,7 @@ import { PlatformCallbacks1764310000000 } from './1764310000000-platform-callbac
 import { OperatorAccounts1764300000000 } from './1764300000000-operator-accounts';
 import { BatchAnswerGzip1764320000000 } from './1764320000000-batch-answer-gzip';
 import { LoginThrottle1764330000000 } from './1764330000000-login-throttle';
+import { InboundBodyEncrypted1764340000000 } from './1764340000000-inbound-body-encrypted';
 
 /** SQLite migrations in the order they run. Listed explicitly: a glob would not match under jest. */
-export const SQLITE_MIGRATIONS = [InitialSchema1764288000000, InboundBatch1764290000000, OperatorAccounts1764300000000, PlatformCallbacks1764310000000, BatchAnswerGzip1764320000000, LoginThrottle1764330000000];
+export const SQLITE_MIGRATIONS = [InitialSchema1764288000000, InboundBatch1764290000000, OperatorAccounts1764300000000, PlatformCallbacks1764310000000, BatchAnswerGzip1764320000000, LoginThrottle1764330000000, InboundBodyEncrypted1764340000000];
