@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CanonicalEventDto, PartyDto } from './canonical-event';
-import { toCanonicalEventDto } from './validate-event';
+import { jsonCopy, toCanonicalEventDto } from './validate-event';
 
 /**
  * `toCanonicalEventDto` stands in for class-transformer's `plainToInstance` on the validation
@@ -54,5 +54,35 @@ describe('toCanonicalEventDto agrees with plainToInstance', () => {
     expect(shape(fast)).toEqual(shape(plainToInstance(CanonicalEventDto, plain)));
     expect(fast.agent).toBeInstanceOf(PartyDto);
     expect(fast.applicants[0]).toBeInstanceOf(PartyDto);
+  });
+});
+
+describe('jsonCopy agrees with a JSON round trip', () => {
+  it('copies anything JSON can write — DTO instances, holes, -0, NaN, undefined, dates — to the same plain value', () => {
+    const anything = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ maxLength: 6 }),
+        fc.double(),
+        fc.constantFrom(NaN, -0, Infinity, -Infinity),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.date({ noInvalidDate: true }),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.sparseArray(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie('value'), { maxKeys: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie('value'), { maxKeys: 4 }).map((o) => Object.assign(Object.create(PartyDto.prototype), o)),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 4 }), anything, { maxKeys: 6 }), (input) => {
+        const copy = jsonCopy(input);
+        expect(copy).toStrictEqual(JSON.parse(JSON.stringify(input)));
+        expect(JSON.stringify(copy)).toBe(JSON.stringify(input));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

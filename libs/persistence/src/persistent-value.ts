@@ -10,8 +10,22 @@ const LAST_FOUR_DIGIT_YEAR = Date.parse('9999-12-31T23:59:59.999Z');
  * as the drivers' own formats; each caller checks the years its driver writes this way).
  */
 export function utcDatetimeText(value: Date): string {
-  return value.toISOString().slice(0, 23).replace('T', ' ');
+  const t = value.getTime();
+  // A group's rows share most of their dates (received, created, updated): the last few texts are
+  // kept rather than built again (three strings each; ~500,000 dates for a 50,000-row file).
+  for (let i = 0; i < RECENT; i++) if (recentTimes[i] === t) return recentTexts[i];
+  const iso = value.toISOString();
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  recentTimes[nextRecent] = t;
+  recentTexts[nextRecent] = text;
+  nextRecent = (nextRecent + 1) % RECENT;
+  return text;
 }
+
+const RECENT = 4;
+const recentTimes: number[] = new Array(RECENT).fill(NaN);
+const recentTexts: string[] = new Array(RECENT).fill('');
+let nextRecent = 0;
 
 /**
  * A value as the driver prepares it for a column (`driver.preparePersistentValue`), with one fast
