@@ -162,13 +162,21 @@ export class Database {
     return (this.dataSource.options as { timezone?: string }).timezone ?? 'local';
   }
 
-  /** Runs fn in one transaction. On SQLite transactions are serialised (one connection). */
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') {
+  /**
+   * Runs fn in one transaction; resolves once it is committed and on disk. On SQLite transactions
+   * are serialised (one connection) and their commits are flushed off the event loop, as the
+   * ingest path's are (`transactionFlushedLater`): a delivery's seq, claim and finish each held
+   * the event loop for a whole disk flush, and the rows of a batch file waited behind them.
+   */
+  async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect !== 'sqlite') return this.dataSource.transaction(fn);
+    if (!this.wal) {
       this.checkpointer?.noteWrite();
       return this.writeLock.run(() => this.dataSource.transaction(fn));
     }
-    return this.dataSource.transaction(fn);
+    const { value, durable } = await this.transactionFlushedLater(fn);
+    await durable;
+    return value;
   }
 
   private get sqlite(): { pragma(s: string): unknown } {

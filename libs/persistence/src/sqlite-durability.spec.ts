@@ -54,6 +54,33 @@ describe('SQLite: flushes and checkpoints off the event loop', () => {
     expect(await db.manager.count(AuditLogEntity)).toBe(0);
   });
 
+  it('every other transaction too: commits without the flush, and answers only once it is flushed', async () => {
+    const wal = (db as any).wal as WalSync;
+    const flushes: (() => void)[] = [];
+    const sync = jest.spyOn(wal, 'sync').mockImplementation(() => new Promise<void>((resolve) => flushes.push(resolve)));
+    let answered = false;
+    const done = db
+      .transaction(async (em) => {
+        expect(pragma('synchronous')).toBe(1); // NORMAL inside: COMMIT does not fsync on the event loop
+        await em.insert(AuditLogEntity, row(1));
+        return 'stored';
+      })
+      .then((v) => {
+        answered = true;
+        return v;
+      });
+    for (let i = 0; i < 200 && !flushes.length; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(flushes).toHaveLength(1);
+    // Committed (a reader sees the row) but not answered before the flush.
+    expect(await db.manager.count(AuditLogEntity)).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    flushes[0]();
+    await expect(done).resolves.toBe('stored');
+    sync.mockRestore();
+    expect(pragma('synchronous')).toBe(2);
+  });
+
   it('checkpoints on the worker: the automatic checkpoint is off, yet the data reaches the database file', async () => {
     expect(pragma('wal_autocheckpoint')).toBe(0);
     const before = statSync(path()).size;
