@@ -220,6 +220,23 @@ describe('YBJ department end to end (CSV batches)', () => {
     expect(other.json.code).toBe('TOKEN_WRONG_DEPARTMENT');
   });
 
+  it('keeps each case with the parties of its latest row, each case with a ciphertext of its own', async () => {
+    const m = '11430626MB456789960000150001000,异地就医备案';
+    const file = `\uFEFF${csv(
+      `YB20261026000601,YB-2026-0801,,${m},申报,2026/10/26 8:30,赵六,430626197511200011,13800000000,,,,汉昌街道`,
+      `YB20261026000602,YB-2026-0801,,${m},受理,2026/10/26 8:40,赵六,430626197511200011,13800000000,周十,材料齐全,,汉昌街道`,
+      `YB20261026000603,YB-2026-0801,,${m},审核,2026/10/26 8:50,赵六,430626197511200011,13900000001,周十,同意,,汉昌街道`,
+      `YB20261026000604,YB-2026-0802,,${m},申报,2026/10/26 9:00,赵六,430626197511200011,13900000001,,,,汉昌街道`,
+    )}`;
+    const reply = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-20261026-PARTIES' });
+    expect(reply.json).toMatchObject({ rows: 4, accepted: 4 });
+    const [first, second] = await Promise.all(['YB-2026-0801', 'YB-2026-0802'].map((no) => gw.db.manager.findOneByOrFail(CaseEntity, { department: 'YBJ', sourceCaseNo: no })));
+    const phone = (k: CaseEntity) => gw.ctx.cipher.decryptJson<{ applicants: { phone: string }[] }>(k.partiesEnc).applicants[0].phone;
+    expect(phone(first)).toBe('13900000001');
+    expect(phone(second)).toBe('13900000001');
+    expect(first.partiesEnc).not.toBe(second.partiesEnc);
+  });
+
   it('a row rejected for a matter missing from the catalogue is replayed from the quarantine after the catalogue is fixed', async () => {
     const file = `\uFEFF${csv(
       `YB20261025000501,YB-2026-0700,,${CHRONIC},门诊慢特病待遇认定,申报,2026/10/25 8:30,赵六,430626197511200011,13800000000,,,,汉昌街道`,
