@@ -85,45 +85,37 @@ export class OperatorAccountRepository {
    * counts again.
    */
   async recordLoginFailure(keyHash: string, now: Date, rule: ThrottleRule): Promise<LoginThrottleEntity> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const counted = await this.db.transaction(async (em) => {
-          // MySQL: locked until commit. SQLite: one process, whose transactions already run one at a time.
-          const lock = this.db.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-          const found = await em.findOne(LoginThrottleEntity, { where: { keyHash }, ...lock });
-          const fresh = !found || now.getTime() - found.firstAt.getTime() >= rule.windowMs;
-          const next: LoginThrottleEntity = Object.assign(new LoginThrottleEntity(), {
-            keyHash,
-            failures: fresh ? 1 : found.failures + 1,
-            firstAt: fresh ? now : found.firstAt,
-            lockedUntil: fresh ? null : found.lockedUntil,
-          });
-          if (next.failures >= rule.limit) next.lockedUntil = new Date(now.getTime() + rule.lockMs);
-          if (found) await em.update(LoginThrottleEntity, { keyHash }, { failures: next.failures, firstAt: next.firstAt, lockedUntil: next.lockedUntil });
-          else await em.insert(LoginThrottleEntity, next);
-          return next;
+    // A lost race on the new row's key, or InnoDB's deadlock victim between two first failures, counts again.
+    const counted = await Database.retryingConflicts(() =>
+      this.db.transaction(async (em) => {
+        // MySQL: locked until commit. SQLite: one process, whose transactions already run one at a time.
+        const lock = this.db.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+        const found = await em.findOne(LoginThrottleEntity, { where: { keyHash }, ...lock });
+        const fresh = !found || now.getTime() - found.firstAt.getTime() >= rule.windowMs;
+        const next: LoginThrottleEntity = Object.assign(new LoginThrottleEntity(), {
+          keyHash,
+          failures: fresh ? 1 : found.failures + 1,
+          firstAt: fresh ? now : found.firstAt,
+          lockedUntil: fresh ? null : found.lockedUntil,
         });
-        // Keys whose window and lock are both over are forgotten as new failures come in (as
-        // expired sessions are when new ones are made).
-        const stale = LessThan(new Date(now.getTime() - rule.windowMs));
-        await this.db
-          .transaction((em) =>
-            em.delete(LoginThrottleEntity, [
-              { firstAt: stale, lockedUntil: IsNull() },
-              { firstAt: stale, lockedUntil: LessThan(now) },
-            ]),
-          )
-          .catch(() => undefined);
-        return counted;
-      } catch (e) {
-        // A lost race on the new row's key, or InnoDB's deadlock victim between two first failures.
-        if (attempt < 5 && Database.isRetryableConflict(e)) {
-          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
-          continue;
-        }
-        throw e;
-      }
-    }
+        if (next.failures >= rule.limit) next.lockedUntil = new Date(now.getTime() + rule.lockMs);
+        if (found) await em.update(LoginThrottleEntity, { keyHash }, { failures: next.failures, firstAt: next.firstAt, lockedUntil: next.lockedUntil });
+        else await em.insert(LoginThrottleEntity, next);
+        return next;
+      }),
+    );
+    // Keys whose window and lock are both over are forgotten as new failures come in (as
+    // expired sessions are when new ones are made).
+    const stale = LessThan(new Date(now.getTime() - rule.windowMs));
+    await this.db
+      .transaction((em) =>
+        em.delete(LoginThrottleEntity, [
+          { firstAt: stale, lockedUntil: IsNull() },
+          { firstAt: stale, lockedUntil: LessThan(now) },
+        ]),
+      )
+      .catch(() => undefined);
+    return counted;
   }
 
   /** A successful sign-in forgets the key's failures. */

@@ -292,6 +292,22 @@ export class Database {
     return code === 'ER_LOCK_DEADLOCK' || Database.isUniqueViolation(err);
   }
 
+  /**
+   * Runs `attempt` again (up to five more times, after a short random pause) while it fails with a
+   * lost race (`isRetryableConflict`): the next run sees the winner's rows. Any other error, or the
+   * sixth conflict, is thrown.
+   */
+  static async retryingConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (tries >= 5 || !Database.isRetryableConflict(e)) throw e;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (tries + 1)));
+      }
+    }
+  }
+
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }

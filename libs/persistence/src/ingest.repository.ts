@@ -32,7 +32,7 @@ export interface InboundRecord {
    * The body as it is stored (`PersonalDataCipher.seal`), set by the store when it seals it ahead
    * of the transaction (on the batch writer's encryption thread for accepted rows).
    */
-  sealedBody?: Uint8Array;
+  sealedBody?: Buffer;
   bodySha256?: string | null;
   sourceEventId?: string | null;
   correlationId?: string | null;
@@ -558,23 +558,20 @@ export class IngestRepository {
 
   /** One write in its own transaction, retried after a lost race; returns its error, if any. */
   private async commitAlone(job: Job): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const { value, durable } = await this.transaction((session) => this.writeGroup(session, [job]));
+    try {
+      // Two first events of one case race on its unique key (or InnoDB picks a deadlock victim):
+      // run again; the second run sees the winner's rows and answers duplicate or appends.
+      const value = await Database.retryingConflicts(async () => {
+        const committed = await this.transaction((session) => this.writeGroup(session, [job]));
         // The fallback path is rare: wait for the disk here, so a failed flush is reported like a failed commit.
-        await durable;
-        settle(job, value[0]);
-        return value[0].ok ? undefined : value[0].error;
-      } catch (e) {
-        // Two first events of one case race on its unique key (or InnoDB picks a deadlock victim):
-        // run again; the second run sees the winner's rows and answers duplicate or appends.
-        if (attempt < 5 && Database.isRetryableConflict(e)) {
-          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
-          continue;
-        }
-        job.done.reject(e);
-        return e;
-      }
+        await committed.durable;
+        return committed.value;
+      });
+      settle(job, value[0]);
+      return value[0].ok ? undefined : value[0].error;
+    } catch (e) {
+      job.done.reject(e);
+      return e;
     }
   }
 
@@ -836,7 +833,7 @@ export class IngestRepository {
       receivedAt: r.receivedAt,
       mediaType: r.mediaType ?? null,
       headers: json(headers),
-      body: sealed ? Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength) : null,
+      body: sealed ?? null,
       bodyEncrypted: !!sealed,
       bodySha256: r.bodySha256 ?? null,
       sourceEventId: r.sourceEventId ? r.sourceEventId.slice(0, 128) : null,
