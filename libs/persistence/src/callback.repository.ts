@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, LessThan, Not, Like } from 'typeorm';
+import { LessThan, Not } from 'typeorm';
 import { Database } from './database';
 import { CallbackNonceEntity, CaseEntity, OutboxEntity, PlatformCallbackEntity } from './entities';
 import type { CallbackStatus } from './entities';
@@ -129,7 +129,11 @@ export class CallbackRepository {
       const now = new Date();
       const q = em
         .createQueryBuilder(OutboxEntity, 'o')
-        .where("o.target LIKE 'DEPT:%' AND o.status = :s AND o.next_attempt_at <= :now", { s: 'PENDING', now })
+        // A range of targets, not LIKE 'DEPT:%', and status out of index selection: the
+        // (target, status, next_attempt_at) index then yields department rows only. Before, SQLite
+        // took the (status, next_attempt_at) index, so each poll read every due platform row of a
+        // backlog (50,000 after one YBJ file) and sorted them.
+        .where(`o.target >= 'DEPT:' AND o.target < 'DEPT;' AND ${this.db.unindexed('o.status')} = :s AND o.next_attempt_at <= :now`, { s: 'PENDING', now })
         .orderBy('o.id', 'ASC')
         .limit(limit * 3);
       if (excludeTargets.length) q.andWhere('o.target NOT IN (:...ex)', { ex: excludeTargets });
@@ -138,14 +142,27 @@ export class CallbackRepository {
       if (!due.length) return [];
       const groups = [...new Set(due.map((d) => d.groupKey).filter((g): g is string => !!g))];
       const open = groups.length
-        ? await em.find(OutboxEntity, { where: { groupKey: In(groups), status: In(['PENDING', 'IN_FLIGHT', 'PARKED']), target: Like('DEPT:%') }, order: { id: 'ASC' } })
+        ? await em
+            .createQueryBuilder(OutboxEntity, 'o')
+            .where("o.target >= 'DEPT:' AND o.target < 'DEPT;'")
+            .andWhere('o.group_key IN (:...groups)', { groups })
+            // Not by status: SQLite would take the (status, …) index over the platform's backlog.
+            .andWhere(`${this.db.unindexed('o.status')} IN (:...open)`, { open: ['PENDING', 'IN_FLIGHT', 'PARKED'] })
+            .orderBy('o.id', 'ASC')
+            .getMany()
         : [];
       const headOf = new Map<string, string>();
       for (const r of open) if (!headOf.has(r.groupKey!)) headOf.set(r.groupKey!, r.id);
       const claimable = due.filter((d) => !d.groupKey || headOf.get(d.groupKey) === d.id).slice(0, limit);
       if (!claimable.length) return [];
       const leaseUntil = new Date(now.getTime() + leaseMs);
-      await em.update(OutboxEntity, { id: In(claimable.map((c) => c.id)), status: 'PENDING' }, { status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now });
+      await em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now })
+        .where('id IN (:...ids)', { ids: claimable.map((c) => c.id) })
+        .andWhere(`${this.db.unindexed('status')} = :pending`, { pending: 'PENDING' })
+        .execute();
       return claimable.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
     });
   }

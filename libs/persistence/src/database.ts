@@ -157,6 +157,17 @@ export class Database {
     return this.dataSource.manager;
   }
 
+  /**
+   * A column term that must not choose the index of a query. SQLite keeps no statistics (no
+   * ANALYZE), so it may pick an index on an equality over a column most rows share (`status =
+   * 'PENDING'` over a backlog) instead of the primary key or a narrow index, and read the whole
+   * backlog per call. A unary `+` is SQLite's documented way to take a term out of index
+   * selection; MySQL chooses by statistics and gets the column as it is.
+   */
+  unindexed(column: string): string {
+    return this.dialect === 'sqlite' ? `+${column}` : column;
+  }
+
   /** MySQL: the connections' time zone, in which the driver writes dates (`Z` as configured here). */
   get mysqlTimezone(): string {
     return (this.dataSource.options as { timezone?: string }).timezone ?? 'local';
