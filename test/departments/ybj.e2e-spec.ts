@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ForegroundWork } from '#gw/common';
 import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, OutboxEntity } from '#gw/persistence';
 import { onlineApplication } from '../support/callbacks';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -68,8 +69,14 @@ describe('YBJ department end to end (CSV batches)', () => {
   });
 
   it('accepts the example file (UTF-8 with BOM) row by row; rows out of time order give stages in stage order, delivered in order', async () => {
+    const foreground = gw.app.get(ForegroundWork);
+    const begin = jest.spyOn(foreground, 'begin');
     const reply = await postBatch(gw, 'ybj', exampleCsv, { 'X-Batch-Id': 'YBJ-20261023' });
     expect(reply.status).toBe(200);
+    // The rows were stored as foreground work (this process's dispatcher waited), ended by the answer.
+    expect(begin).toHaveBeenCalledTimes(1);
+    expect(foreground.shouldYield).toBe(false);
+    begin.mockRestore();
     first = reply.json;
     expect(first).toMatchObject({ batchId: 'YBJ-20261023', rows: 5, accepted: 5, duplicate: 0, rejected: 0, repeated: false });
     expect(first.results.map((r: any) => [r.row, r.sourceEventId, r.outcome])).toEqual([

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ForegroundWork } from '#gw/common';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
 import { scjgEvent } from '../support/scjg-events';
@@ -62,6 +63,25 @@ describe('delivery to the city platform', () => {
       expect(seqCalls.map((x) => [x.body.seq, x.code])).toEqual([[1, '0'], [2, '0'], [3, '0'], [4, '0']]);
       expect(c.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE', 'DONE', 'DONE']);
     }
+  });
+
+  it('claims nothing new while this process stores a batch file, and delivers as soon as the file is stored', async () => {
+    const bizNo = 'SCJG-YIELD-000001';
+    const status = async () => (await request(gw.url).get('/api/v1/delivery/status').set(op()).expect(200)).body.dispatcher;
+    // What BatchIngestService does while a file's rows are stored.
+    const endBatch = gw.app.get(ForegroundWork).begin();
+    try {
+      await post(lifecycle(bizNo)[0]).expect(202);
+      expect((await status()).yielding).toBe(true);
+      // Longer than a poll (1 s) after the wake-up the stored event sent: still nothing claimed.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await admin.received({ source_case_id: bizNo })).toEqual([]);
+      expect((await caseOf(bizNo)).delivery.state).not.toBe('DELIVERED');
+    } finally {
+      endBatch();
+    }
+    await delivered(bizNo);
+    expect((await status()).yielding).toBe(false);
   });
 
   it('recovers from a 3001 sequence gap', async () => {

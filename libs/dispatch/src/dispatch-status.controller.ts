@@ -25,6 +25,8 @@ export class DispatchStatusController {
       dispatcher: {
         owner: this.dispatcher.owner,
         draining: this.dispatcher.isDraining,
+        /** Claiming nothing new while this process stores a batch file (at most 30 s in a row). */
+        yielding: this.dispatcher.isYielding,
         activeDeliveries: this.dispatcher.activeDeliveries,
         blocked: this.platform.isBlocked(),
         /** Since this instance started. */

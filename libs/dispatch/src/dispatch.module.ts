@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Catalogue } from '#gw/catalogue';
-import { PersonalDataCipher } from '#gw/common';
+import { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { GatewayContext, OutboxSignal } from '#gw/ingress';
 import { OutboxRepository } from '#gw/persistence';
 import { CityPlatformPort, NationalPlatformAdapter } from '#gw/platform';
@@ -83,13 +83,22 @@ export class DispatchModule {
         },
         {
           provide: Dispatcher,
-          useFactory: (outbox: OutboxRepository, platform: CityPlatformPort, catalogue: Catalogue, cipher: PersonalDataCipher, observer?: DeliveryObserver) =>
-            new Dispatcher(outbox, platform, catalogue, cipher, dispatcherSettings, {
-              log: (m) => logger.log(m),
-              warn: (m) => logger.warn(m),
-              error: (m, e) => logger.error({ err: e }, m),
-            }, observer),
-          inject: [OutboxRepository, CityPlatformPort, Catalogue, PersonalDataCipher, { token: DELIVERY_OBSERVER, optional: true }],
+          useFactory: (outbox: OutboxRepository, platform: CityPlatformPort, catalogue: Catalogue, cipher: PersonalDataCipher, observer?: DeliveryObserver, foreground?: ForegroundWork) =>
+            new Dispatcher(
+              outbox,
+              platform,
+              catalogue,
+              cipher,
+              dispatcherSettings,
+              {
+                log: (m) => logger.log(m),
+                warn: (m) => logger.warn(m),
+                error: (m, e) => logger.error({ err: e }, m),
+              },
+              observer,
+              foreground,
+            ),
+          inject: [OutboxRepository, CityPlatformPort, Catalogue, PersonalDataCipher, { token: DELIVERY_OBSERVER, optional: true }, { token: ForegroundWork, optional: true }],
         },
         DispatcherLifecycle,
       ],

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { CanonicalEvent } from '#gw/case';
 import type { Catalogue } from '#gw/catalogue';
-import type { PersonalDataCipher } from '#gw/common';
+import type { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { CityPlatformPort, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES } from '#gw/platform';
 import { AttemptRecord, CaseEntity, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
 import { backoffDelay } from '#gw/resilience';
@@ -58,6 +58,7 @@ export class Dispatcher {
   private wakeUp?: () => void;
   private loopDone?: Promise<void>;
   private lastLeaseSweep = 0;
+  private unsubscribeIdle?: () => void;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -67,17 +68,21 @@ export class Dispatcher {
     private readonly settings: DispatcherSettings = DEFAULT_DISPATCHER_SETTINGS,
     private readonly logger: DispatcherLogger = console,
     private readonly observer: DeliveryObserver = {},
+    /** Work of this process that goes first (a batch file being stored): no new claims meanwhile. */
+    private readonly foreground?: ForegroundWork,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribeIdle = this.foreground?.onIdle(() => this.wake());
     this.loopDone = this.loop();
   }
 
   /** Stops claiming and waits for calls under way to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribeIdle?.();
     this.wake();
     await this.loopDone;
     await Promise.allSettled([...this.inFlight]);
@@ -95,6 +100,11 @@ export class Dispatcher {
 
   get activeDeliveries(): number {
     return this.inFlight.size;
+  }
+
+  /** Waiting for this process's foreground work (a batch file) before claiming more. */
+  get isYielding(): boolean {
+    return !!this.foreground?.shouldYield;
   }
 
   /** New work was committed: start a round now instead of at the next poll. */
@@ -124,7 +134,7 @@ export class Dispatcher {
           const returned = await this.outbox.returnExpiredLeases();
           if (returned) this.logger.warn(`${returned} message(s) returned from expired leases`);
         }
-        if (this.draining || this.platform.isBlocked()) {
+        if (this.draining || this.platform.isBlocked() || this.isYielding) {
           await this.sleep(this.settings.pollIntervalMs);
           continue;
         }

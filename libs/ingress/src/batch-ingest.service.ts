@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
 import { BatchRepository, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, parseContentType } from './ingest.service';
 
@@ -88,6 +88,8 @@ export class BatchIngestService {
     private readonly batches: BatchRepository,
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
+    /** Marked busy while a file's rows are stored: the platform dispatcher of this process waits. */
+    private readonly foreground: ForegroundWork = new ForegroundWork(),
     private readonly rowsUnderWay = 4000,
     /** Heap growth during a file after which garbage is collected (see `HeapPacer`). */
     private readonly heapAllowanceBytes = 24 * 1024 * 1024,
@@ -114,6 +116,7 @@ export class BatchIngestService {
     };
     let spool: string | undefined;
     let batchRowId: string | undefined;
+    let endForeground: (() => void) | undefined;
     try {
       const admitted = await this.ingest.admit(req.department, req.authorization, base);
       if ('refusal' in admitted) return refuse(admitted.refusal);
@@ -143,6 +146,8 @@ export class BatchIngestService {
 
       let results: RowResults;
       const pacer = new HeapPacer(this.heapAllowanceBytes);
+      // From here until the answer, the department waits: deliveries of this process wait too.
+      endForeground = this.foreground.begin();
       try {
         results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers, pacer);
       } catch (e) {
@@ -175,6 +180,7 @@ export class BatchIngestService {
       if (e instanceof TooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
       throw new StorageUnavailableError(e);
     } finally {
+      endForeground?.();
       if (spool) rmSync(spool, { force: true });
     }
   }

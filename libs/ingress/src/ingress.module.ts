@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
-import { PersonalDataCipher } from '#gw/common';
+import { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository } from '#gw/persistence';
 import { join } from 'node:path';
 import { BatchIngestService } from './batch-ingest.service';
@@ -43,8 +43,8 @@ export class IngressModule {
         },
         {
           provide: BatchIngestService,
-          useFactory: (ing: IngestService, b: BatchRepository) => new BatchIngestService(ing, b, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes),
-          inject: [IngestService, BatchRepository],
+          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes, f),
+          inject: [IngestService, BatchRepository, ForegroundWork],
         },
         {
           provide: CaseViewService,
