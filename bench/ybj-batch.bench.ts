@@ -8,8 +8,9 @@
  *        [--rows 50000] [--rounds 1] [--platform embedded|external] [--no-build]
  *        [--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
- * The gateway runs exactly as `npm start` runs it — `node dist/apps/gateway/src/main.js`, built
- * with `npx tsc -p tsconfig.build.json` (unless --no-build) — in its own process with a fresh
+ * The gateway runs exactly as `npm start` runs it — `node dist/apps/gateway/src/main.js` with
+ * MALLOC_ARENA_MAX=2, built with `npx tsc -p tsconfig.build.json` (unless --no-build) — in its
+ * own process with a fresh
  * DATA_DIR (and, for MariaDB, a fresh gw_t_* database), WAKE_URL=none, a free PORT and, with
  * --platform embedded (the default, as `npm start`), the city platform simulator in the same
  * process on a free SIMULATOR_PORT; with --platform external the simulator is a process of its own
@@ -355,6 +356,8 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
   const log = join(logDir, `gateway-${db}-${encoding}-${round}.log`);
   let simulator: ChildProcess | undefined;
   const env: Record<string, string> = {
+    // As `npm start` (and the image) run the gateway: two malloc arenas, not up to eight per core.
+    MALLOC_ARENA_MAX: '2',
     GATEWAY_MODE: 'embedded',
     NODE_ENV: 'development',
     CATALOGUE_FILE: join(REPO_ROOT, 'config/catalogue.yaml'),
