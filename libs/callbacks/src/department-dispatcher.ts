@@ -5,7 +5,7 @@ import type { AdapterRegistry, DeliveryReply, DeliveryType, DepartmentDelivery }
 import type { Catalogue } from '#gw/catalogue';
 import type { PersonalDataCipher } from '#gw/common';
 import { CallbackRepository, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
-import { BreakerRegistry, NonTrippingError, backoffDelay } from '#gw/resilience';
+import { BreakerRegistry, ClaimLoop, NonTrippingError, backoffDelay } from '#gw/resilience';
 
 export interface DepartmentDispatcherSettings {
   concurrency: number;
@@ -27,10 +27,7 @@ class Refused extends NonTrippingError {
  */
 export class DepartmentDispatcher {
   readonly owner = `${hostname()}-${process.pid}-dept-${randomBytes(3).toString('hex')}`;
-  private running = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private wakeUp?: () => void;
-  private loopDone?: Promise<void>;
+  private readonly loop: ClaimLoop<OutboxEntity>;
 
   constructor(
     private readonly callbacks: CallbackRepository,
@@ -42,23 +39,30 @@ export class DepartmentDispatcher {
     private readonly urlOf: (department: string) => string | undefined,
     private readonly settings: DepartmentDispatcherSettings,
     private readonly logger: { warn(m: string): void; error(m: string, e?: unknown): void } = console,
-  ) {}
+  ) {
+    this.loop = new ClaimLoop<OutboxEntity>({
+      concurrency: settings.concurrency,
+      pollIntervalMs: settings.pollIntervalMs,
+      // Deliveries to a department whose breaker is open wait; the others are claimed.
+      claim: (free) => {
+        const open = this.catalogue.departments.filter((d) => this.breakers.state(d.code) === 'OPEN').map((d) => `DEPT:${d.code}`);
+        return this.callbacks.claimDeliveries(this.owner, free, this.settings.leaseMs, open);
+      },
+      deliver: (row) => this.deliver(row),
+      onError: (e) => this.logger.error(`department delivery round failed: ${(e as Error).message}`, e),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loopDone;
-    await Promise.allSettled([...this.inFlight]);
+    await this.loop.stop();
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Department breakers, for health and the dashboard. */
@@ -67,46 +71,6 @@ export class DepartmentDispatcher {
     return this.catalogue.departments
       .filter((d) => this.adapters.get(d.code)?.formatDelivery && this.adapters.get(d.code)?.deliveryMode !== 'inbox')
       .map((d) => ({ department: d.code, state: this.breakers.state(d.code), opens: snapshot.find((s) => s.name === d.code)?.opens ?? 0 }));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wakeUp = undefined;
-        resolve();
-      }, ms);
-      t.unref?.();
-      this.wakeUp = () => {
-        clearTimeout(t);
-        this.wakeUp = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const free = this.settings.concurrency - this.inFlight.size;
-        if (free <= 0) {
-          await Promise.race(this.inFlight);
-          continue;
-        }
-        const open = this.catalogue.departments.filter((d) => this.breakers.state(d.code) === 'OPEN').map((d) => `DEPT:${d.code}`);
-        const rows = await this.callbacks.claimDeliveries(this.owner, free, this.settings.leaseMs, open);
-        for (const row of rows) {
-          const p: Promise<void> = this.deliver(row).finally(() => {
-            this.inFlight.delete(p);
-            this.wake();
-          });
-          this.inFlight.add(p);
-        }
-        if (!rows.length) await this.sleep(this.settings.pollIntervalMs);
-      } catch (e) {
-        this.logger.error(`department delivery round failed: ${(e as Error).message}`, e);
-        await this.sleep(Math.max(1000, this.settings.pollIntervalMs));
-      }
-    }
   }
 
   private async deliver(row: OutboxEntity): Promise<void> {

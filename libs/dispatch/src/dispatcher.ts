@@ -5,7 +5,7 @@ import type { Catalogue } from '#gw/catalogue';
 import type { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { CityPlatformPort, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES } from '#gw/platform';
 import { AttemptRecord, CaseEntity, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
-import { backoffDelay } from '#gw/resilience';
+import { ClaimLoop, backoffDelay } from '#gw/resilience';
 
 export interface DispatcherSettings {
   /** Cases delivered in parallel (one message of a case at a time). */
@@ -52,13 +52,10 @@ export class Dispatcher {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   /** What this instance did since it started: for the delivery status, and to see several instances share the work. */
   readonly counters = { claimed: 0, done: 0, skipped: 0, retried: 0, parked: 0, leaseLost: 0 };
-  private running = false;
   private draining = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private wakeUp?: () => void;
-  private loopDone?: Promise<void>;
   private lastLeaseSweep = 0;
   private unsubscribeIdle?: () => void;
+  private readonly loop: ClaimLoop<OutboxEntity>;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -70,22 +67,35 @@ export class Dispatcher {
     private readonly observer: DeliveryObserver = {},
     /** Work of this process that goes first (a batch file being stored): no new claims meanwhile. */
     private readonly foreground?: ForegroundWork,
-  ) {}
+  ) {
+    this.loop = new ClaimLoop<OutboxEntity>({
+      concurrency: settings.concurrency,
+      pollIntervalMs: settings.pollIntervalMs,
+      // Claim in batches: a claim is a write transaction (a disk flush on SQLite). Wait for a quarter
+      // of the slots (or for nothing to be in flight); the rows claimed and their order are unchanged.
+      minFreeSlots: Math.ceil(settings.concurrency / 4),
+      paused: () => this.beforeRound(),
+      claim: async (free) => {
+        const rows = await this.outbox.claim(this.owner, free, this.settings.leaseMs);
+        this.counters.claimed += rows.length;
+        return rows;
+      },
+      deliver: (row) => this.deliver(row),
+      // The database may be away: keep trying, nothing is lost (rows stay in the outbox).
+      onError: (e) => this.logger.error(`dispatch round failed: ${(e as Error).message}`, e),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribeIdle = this.foreground?.onIdle(() => this.wake());
-    this.loopDone = this.loop();
+    this.unsubscribeIdle ??= this.foreground?.onIdle(() => this.wake());
+    this.loop.start();
   }
 
   /** Stops claiming and waits for calls under way to finish. */
   async stop(): Promise<void> {
-    this.running = false;
     this.unsubscribeIdle?.();
-    this.wake();
-    await this.loopDone;
-    await Promise.allSettled([...this.inFlight]);
+    this.unsubscribeIdle = undefined;
+    await this.loop.stop();
   }
 
   /** Maintenance: finish what is in flight, claim nothing new, until resumed. */
@@ -99,7 +109,7 @@ export class Dispatcher {
   }
 
   get activeDeliveries(): number {
-    return this.inFlight.size;
+    return this.loop.activeDeliveries;
   }
 
   /** Waiting for this process's foreground work (a batch file) before claiming more. */
@@ -109,59 +119,18 @@ export class Dispatcher {
 
   /** New work was committed: start a round now instead of at the next poll. */
   wake(): void {
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        if (this.wakeUp === done) this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref?.();
-      this.wakeUp = done;
-    });
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const now = Date.now();
-        if (now - this.lastLeaseSweep > Math.min(this.settings.leaseMs / 2, 10_000)) {
-          this.lastLeaseSweep = now;
-          const returned = await this.outbox.returnExpiredLeases();
-          if (returned) this.logger.warn(`${returned} message(s) returned from expired leases`);
-        }
-        if (this.draining || this.platform.isBlocked() || this.isYielding) {
-          await this.sleep(this.settings.pollIntervalMs);
-          continue;
-        }
-        const free = this.settings.concurrency - this.inFlight.size;
-        // Claim in batches: a claim is a write transaction (a disk flush on SQLite), so claiming one
-        // row each time one delivery ends costs a flush per message. Wait for a quarter of the
-        // slots (or for nothing to be in flight); the rows claimed and their order are unchanged.
-        if (free <= 0 || (free < Math.ceil(this.settings.concurrency / 4) && this.inFlight.size > 0)) {
-          await Promise.race(this.inFlight);
-          continue;
-        }
-        const rows = await this.outbox.claim(this.owner, free, this.settings.leaseMs);
-        this.counters.claimed += rows.length;
-        for (const row of rows) {
-          const p: Promise<void> = this.deliver(row).finally(() => {
-            this.inFlight.delete(p);
-            this.wake();
-          });
-          this.inFlight.add(p);
-        }
-        if (!rows.length) await this.sleep(this.settings.pollIntervalMs);
-      } catch (e) {
-        // The database may be away: keep trying, nothing is lost (rows stay in the outbox).
-        this.logger.error(`dispatch round failed: ${(e as Error).message}`, e);
-        await this.sleep(Math.max(this.settings.pollIntervalMs, 1000));
-      }
+  /** Returns expired leases now and then; true while nothing may be claimed. */
+  private async beforeRound(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.lastLeaseSweep > Math.min(this.settings.leaseMs / 2, 10_000)) {
+      this.lastLeaseSweep = now;
+      const returned = await this.outbox.returnExpiredLeases();
+      if (returned) this.logger.warn(`${returned} message(s) returned from expired leases`);
     }
+    return this.draining || this.platform.isBlocked() || this.isYielding;
   }
 
   private async deliver(row: OutboxEntity): Promise<void> {
