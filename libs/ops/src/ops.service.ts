@@ -129,6 +129,7 @@ export class OpsService {
         present: !!dispatcher,
         draining: dispatcher?.isDraining ?? false,
         blocked: platform?.isBlocked() ?? false,
+        yielding: dispatcher?.isYielding ?? false,
         activeDeliveries: dispatcher?.activeDeliveries ?? 0,
       },
       outbox: backlog?.outbox ?? null,

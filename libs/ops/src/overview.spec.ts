@@ -85,7 +85,7 @@ describe('overview lights and hints', () => {
       now,
       startedAt: ago(3600),
       database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
-      dispatcher: { present: true, draining: false, blocked: true, activeDeliveries: 0 },
+      dispatcher: { present: true, draining: false, blocked: true, yielding: false, activeDeliveries: 0 },
       outbox: { pending: 3, inFlight: 0, parked: 0, oldestPendingAt: ago(1000) },
       quarantine: {},
       departments: [
@@ -127,6 +127,26 @@ describe('overview lights and hints', () => {
     ).toMatchObject({
       key: 'database',
       level: 'red',
+    });
+  });
+
+  it('dispatcher: says it waits for a batch file being stored, as normal work', () => {
+    const o = buildOverview({
+      now,
+      startedAt: ago(3600),
+      database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
+      dispatcher: { present: true, draining: false, blocked: false, yielding: true, activeDeliveries: 2 },
+      outbox: { pending: 40000, inFlight: 2, parked: 0, oldestPendingAt: ago(5) },
+      quarantine: {},
+      departments: [],
+      endpoints: [],
+      endpointActivity: [],
+      settings: { readyMaxOutboxAgeSeconds: 900, deptSilentHours: 24 },
+    });
+    expect(o.services.find((s) => s.key === 'dispatcher')).toMatchObject({
+      level: 'green',
+      summary: '正在接收批量文件，报送稍后继续（进行中 2 条）',
+      facts: { yielding: true, activeDeliveries: 2 },
     });
   });
 });

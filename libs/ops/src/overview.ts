@@ -22,7 +22,8 @@ export interface OverviewInput {
   now: Date;
   startedAt: Date;
   database: { ok: boolean; latencyMs: number; dialect: string; error?: string };
-  dispatcher: { present: boolean; draining: boolean; blocked: boolean; activeDeliveries: number };
+  /** `yielding`: claiming nothing new while this process stores a department's batch file (see ForegroundWork). */
+  dispatcher: { present: boolean; draining: boolean; blocked: boolean; yielding: boolean; activeDeliveries: number };
   outbox: { pending: number; inFlight: number; parked: number; oldestPendingAt: Date | null } | null;
   quarantine: Record<string, number> | null;
   departments: {
@@ -357,6 +358,17 @@ export function buildOverview(i: OverviewInput): Overview {
       hint: '等待市平台恢复，网关会自动继续；见下方「市平台」',
       hintEn: 'waiting for the city platform; resumes by itself',
       facts: { blocked: true },
+    });
+  } else if (i.dispatcher.yielding) {
+    services.push({
+      key: 'dispatcher',
+      name: '报送调度',
+      nameEn: 'dispatcher',
+      level: 'green',
+      summary: `正在接收批量文件，报送稍后继续（进行中 ${i.dispatcher.activeDeliveries} 条）`,
+      hint: '部门批量文件入库并应答后自动继续报送（最长连续等待 30 秒）',
+      hintEn: "a department's batch file is being stored; deliveries resume with its answer (at most 30 s)",
+      facts: { yielding: true, activeDeliveries: i.dispatcher.activeDeliveries },
     });
   } else {
     services.push({
