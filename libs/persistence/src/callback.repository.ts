@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LessThan, Not } from 'typeorm';
 import { Database } from './database';
+import { leasePendingRows } from './outbox.repository';
 import { CallbackNonceEntity, CaseEntity, OutboxEntity, PlatformCallbackEntity } from './entities';
 import type { CallbackStatus } from './entities';
 
@@ -24,6 +25,13 @@ export interface DeliveryTarget {
   kind: string;
   groupKey: string | null;
 }
+
+/**
+ * Department deliveries (targets `DEPT:<code>`) as a range of targets, not LIKE 'DEPT:%': the
+ * (target, status, next_attempt_at) index then yields department rows only (SQLite's LIKE is
+ * case-insensitive and uses no index here).
+ */
+const DEPARTMENT_TARGETS = "o.target >= 'DEPT:' AND o.target < 'DEPT;'";
 
 /** Platform callbacks, their nonces, and their deliveries to department systems. */
 export class CallbackRepository {
@@ -129,11 +137,9 @@ export class CallbackRepository {
       const now = new Date();
       const q = em
         .createQueryBuilder(OutboxEntity, 'o')
-        // A range of targets, not LIKE 'DEPT:%', and status out of index selection: the
-        // (target, status, next_attempt_at) index then yields department rows only. Before, SQLite
-        // took the (status, next_attempt_at) index, so each poll read every due platform row of a
-        // backlog (50,000 after one YBJ file) and sorted them.
-        .where(`o.target >= 'DEPT:' AND o.target < 'DEPT;' AND ${this.db.unindexed('o.status')} = :s AND o.next_attempt_at <= :now`, { s: 'PENDING', now })
+        // Status out of index selection: SQLite took the (status, next_attempt_at) index, so each
+        // poll read every due platform row of a backlog (50,000 after one YBJ file) and sorted them.
+        .where(`${DEPARTMENT_TARGETS} AND ${this.db.unindexed('o.status')} = :s AND o.next_attempt_at <= :now`, { s: 'PENDING', now })
         .orderBy('o.id', 'ASC')
         .limit(limit * 3);
       if (excludeTargets.length) q.andWhere('o.target NOT IN (:...ex)', { ex: excludeTargets });
@@ -144,7 +150,7 @@ export class CallbackRepository {
       const open = groups.length
         ? await em
             .createQueryBuilder(OutboxEntity, 'o')
-            .where("o.target >= 'DEPT:' AND o.target < 'DEPT;'")
+            .where(DEPARTMENT_TARGETS)
             .andWhere('o.group_key IN (:...groups)', { groups })
             // Not by status: SQLite would take the (status, …) index over the platform's backlog.
             .andWhere(`${this.db.unindexed('o.status')} IN (:...open)`, { open: ['PENDING', 'IN_FLIGHT', 'PARKED'] })
@@ -156,13 +162,7 @@ export class CallbackRepository {
       const claimable = due.filter((d) => !d.groupKey || headOf.get(d.groupKey) === d.id).slice(0, limit);
       if (!claimable.length) return [];
       const leaseUntil = new Date(now.getTime() + leaseMs);
-      await em
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({ status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now })
-        .where('id IN (:...ids)', { ids: claimable.map((c) => c.id) })
-        .andWhere(`${this.db.unindexed('status')} = :pending`, { pending: 'PENDING' })
-        .execute();
+      await leasePendingRows(this.db, em, claimable.map((c) => c.id), owner, leaseUntil, now);
       return claimable.map((c) => Object.assign(c, { status: 'IN_FLIGHT' as const, leaseOwner: owner, leaseUntil }));
     });
   }

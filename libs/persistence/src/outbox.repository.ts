@@ -3,6 +3,22 @@ import { Database } from './database';
 import { isSystemicDatabaseError } from './ingest.repository';
 import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, OutboxEntity, OutboxStatus } from './entities';
 
+/**
+ * Leases these rows to `owner` until `leaseUntil`, those still PENDING; returns how many it took.
+ * By primary key: on SQLite an equality on status chose the (status, next_attempt_at) index and
+ * read every pending row of the backlog for each claim (3 ms a claim at 50,000 rows).
+ */
+export async function leasePendingRows(db: Database, em: EntityManager, ids: string[], owner: string, leaseUntil: Date, now: Date): Promise<number | undefined> {
+  const updated = await em
+    .createQueryBuilder()
+    .update(OutboxEntity)
+    .set({ status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now })
+    .where('id IN (:...ids)', { ids })
+    .andWhere(`${db.unindexed('status')} = :pending`, { pending: 'PENDING' })
+    .execute();
+  return updated.affected;
+}
+
 /** The lease was taken over (it expired and another dispatcher claimed the row): stop quietly. */
 export class LeaseLostError extends Error {
   constructor(id: string) {
@@ -130,17 +146,9 @@ export class OutboxRepository {
       if (!claimable.length) return [];
       const leaseUntil = new Date(now.getTime() + leaseMs);
       const ids = claimable.map((c) => c.id);
-      // By primary key: on SQLite an equality on status chose the (status, next_attempt_at) index
-      // and read every pending row of the backlog for each claim (3 ms a claim at 50,000 rows).
-      const updated = await em
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({ status: 'IN_FLIGHT', leaseOwner: owner, leaseUntil, updatedAt: now })
-        .where('id IN (:...ids)', { ids })
-        .andWhere(`${this.db.unindexed('status')} = :pending`, { pending: 'PENDING' })
-        .execute();
+      const affected = await leasePendingRows(this.db, em, ids, owner, leaseUntil, now);
       let held = claimable;
-      if (updated.affected !== undefined && updated.affected !== ids.length) {
+      if (affected !== undefined && affected !== ids.length) {
         // Not expected under the case locks; but never deliver a row whose lease another holds.
         const mine = await em.find(OutboxEntity, { where: { id: In(ids), status: 'IN_FLIGHT', leaseOwner: owner }, select: { id: true, leaseUntil: true } });
         const ok = new Set(mine.filter((m) => m.leaseUntil?.getTime() === leaseUntil.getTime()).map((m) => m.id));
