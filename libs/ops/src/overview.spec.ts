@@ -12,6 +12,21 @@ const dept = (
   activity: { lastSeenAt: lastSeen, lastAcceptedAt: lastSeen, lastHour },
 });
 
+/** A healthy process's overview input, with `overrides`. */
+const input = (overrides: Partial<OverviewInput> = {}): OverviewInput => ({
+  now,
+  startedAt: ago(3600),
+  database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
+  dispatcher: { present: true, draining: false, blocked: false, yielding: false, activeDeliveries: 0 },
+  outbox: { pending: 0, inFlight: 0, parked: 0, oldestPendingAt: null },
+  quarantine: {},
+  departments: [],
+  endpoints: [],
+  endpointActivity: [],
+  settings: { readyMaxOutboxAgeSeconds: 900, deptSilentHours: 24 },
+  ...overrides,
+});
+
 describe('overview lights and hints', () => {
   it('departments: green when sending cleanly, amber when silent or never seen, red when most requests fail', () => {
     expect(departmentItem(dept([{ outcome: 'ACCEPTED', errorCode: null, n: 10 }]), 0, now, 24).level).toBe('green');
@@ -81,13 +96,9 @@ describe('overview lights and hints', () => {
   });
 
   it('puts the worst first, groups the same advice on one line, and warns about a late backlog', () => {
-    const input: OverviewInput = {
-      now,
-      startedAt: ago(3600),
-      database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
+    const late = input({
       dispatcher: { present: true, draining: false, blocked: true, yielding: false, activeDeliveries: 0 },
       outbox: { pending: 3, inFlight: 0, parked: 0, oldestPendingAt: ago(1000) },
-      quarantine: {},
       departments: [
         {
           code: 'BDC',
@@ -103,10 +114,8 @@ describe('overview lights and hints', () => {
         },
       ],
       endpoints: [{ endpoint: 'accept', state: 'OPEN', opens: 1 }],
-      endpointActivity: [],
-      settings: { readyMaxOutboxAgeSeconds: 900, deptSilentHours: 24 },
-    };
-    const o = buildOverview(input);
+    });
+    const o = buildOverview(late);
     expect(o.level).toBe('red');
     expect(o.actions[0]).toMatchObject({ key: 'platform:accept', level: 'red' });
     expect(o.actions.find((a) => a.keys.includes('dept:BDC'))).toMatchObject({
@@ -119,7 +128,7 @@ describe('overview lights and hints', () => {
     });
     expect(
       buildOverview({
-        ...input,
+        ...late,
         database: { ok: false, latencyMs: 1000, dialect: 'mysql', error: 'timeout' },
         outbox: null,
         quarantine: null,
@@ -131,18 +140,12 @@ describe('overview lights and hints', () => {
   });
 
   it('dispatcher: says it waits for a batch file being stored, as normal work', () => {
-    const o = buildOverview({
-      now,
-      startedAt: ago(3600),
-      database: { ok: true, latencyMs: 2, dialect: 'sqlite' },
-      dispatcher: { present: true, draining: false, blocked: false, yielding: true, activeDeliveries: 2 },
-      outbox: { pending: 40000, inFlight: 2, parked: 0, oldestPendingAt: ago(5) },
-      quarantine: {},
-      departments: [],
-      endpoints: [],
-      endpointActivity: [],
-      settings: { readyMaxOutboxAgeSeconds: 900, deptSilentHours: 24 },
-    });
+    const o = buildOverview(
+      input({
+        dispatcher: { present: true, draining: false, blocked: false, yielding: true, activeDeliveries: 2 },
+        outbox: { pending: 40000, inFlight: 2, parked: 0, oldestPendingAt: ago(5) },
+      }),
+    );
     expect(o.services.find((s) => s.key === 'dispatcher')).toMatchObject({
       level: 'green',
       summary: '正在接收批量文件，报送稍后继续（进行中 2 条）',
