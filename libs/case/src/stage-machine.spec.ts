@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   compareStageEntries,
   currentStage,
@@ -196,6 +197,30 @@ describe('out-of-order arrival', () => {
     expect(orderStageEntries([...entries].reverse()).map((e) => e.ref)).toEqual(['s', 'a', 'c', 'bad']);
     expect(compareStageEntries(bad, entries[0])).toBeGreaterThan(0);
     expect(compareStageEntries(entries[0], bad)).toBeLessThan(0);
+  });
+
+  it('orders any history as a stable sort by compareStageEntries would, without changing its input', () => {
+    const entry = fc.record({
+      stage: fc.constantFrom<Stage>('SUBMITTED', 'ACCEPTED', 'UNDERTAKEN', 'COMPLETED', 'DELIVERED'),
+      stageTime: fc.oneof(
+        fc.constantFrom('2026-10-23T09:00:00+08:00', '2026-10-23T01:00:00Z', '2026-10-23T09:00:00.500+08:00', 'not a time'),
+        fc.integer({ min: 0, max: 5 }).map((m) => `2026-10-23T09:0${m}:00+08:00`),
+      ),
+      sourceSeq: fc.option(fc.integer({ min: 0, max: 3 })),
+      arrival: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      ref: fc.string({ maxLength: 3 }),
+    });
+    // Up to 40 entries: both the insertion path (≤ 16) and the long-history path.
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 40 }), (entries) => {
+        const before = [...entries];
+        const tagged = entries.map((e, i) => ({ ...e, ref: `${i}` }));
+        expect(orderStageEntries(tagged)).toEqual([...tagged].sort(compareStageEntries));
+        expect(orderStageEntries(entries)).toHaveLength(entries.length);
+        expect(entries).toEqual(before);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -49,8 +49,25 @@ export function compareStageEntries(a: StageEntry, b: StageEntry): number {
   return (a.arrival ?? 0) - (b.arrival ?? 0);
 }
 
+/** Histories up to this long are ordered by insertion; longer ones by `Array.prototype.sort`. */
+const INSERTION_SORT_MAX = 16;
+
 export function orderStageEntries<T extends StageEntry>(entries: readonly T[]): T[] {
-  return [...entries].sort(compareStageEntries);
+  const ordered = entries.slice();
+  if (ordered.length > INSERTION_SORT_MAX) return ordered.sort(compareStageEntries);
+  // A case's history is a handful of entries, nearly always in order already: insertion (stable,
+  // like `sort`) then makes n - 1 comparisons, where `sort` also builds a work array on every
+  // call (twice per batch row, ~1 KB each on a 50,000-row file).
+  for (let i = 1; i < ordered.length; i++) {
+    const entry = ordered[i];
+    let j = i - 1;
+    while (j >= 0 && compareStageEntries(ordered[j], entry) > 0) {
+      ordered[j + 1] = ordered[j];
+      j--;
+    }
+    ordered[j + 1] = entry;
+  }
+  return ordered;
 }
 
 const NEEDS_ACCEPTANCE: ReadonlySet<Stage> = new Set<Stage>([
@@ -70,7 +87,11 @@ const OPENING: ReadonlySet<Stage> = new Set<Stage>(['SUBMITTED', 'ACCEPTED', 'NO
  * without acceptance, or close a supplement / special procedure that was never opened.
  */
 export function findTransitionIssue(entries: readonly StageEntry[]): TransitionIssue | null {
-  const ordered = orderStageEntries(entries);
+  return findTransitionIssueInOrder(orderStageEntries(entries));
+}
+
+/** `findTransitionIssue` for a history already in stage order (`orderStageEntries`). */
+export function findTransitionIssueInOrder(ordered: readonly StageEntry[]): TransitionIssue | null {
   let previous: Stage | null = null;
   let submitted = false;
   let accepted = false;

@@ -7,7 +7,7 @@ import {
   FieldIssue,
   StageEntry,
   TransitionIssue,
-  findTransitionIssue,
+  findTransitionIssueInOrder,
   orderStageEntries,
 } from '#gw/case';
 import type { PersonalDataCipher } from '#gw/common';
@@ -696,7 +696,9 @@ export class IngestRepository {
       arrival,
       ref: event.sourceEventId,
     };
-    const issue = findTransitionIssue([...history, incoming]);
+    // Ordered once, for the check and for what the case becomes.
+    const ordered = orderStageEntries([...history, incoming]);
+    const issue = findTransitionIssueInOrder(ordered);
     if (issue) {
       const inboundId = this.planInbound(writes, record, {
         outcome: 'REJECTED',
@@ -708,7 +710,6 @@ export class IngestRepository {
       return { kind: 'INVALID_TRANSITION', inboundId, issue };
     }
 
-    const ordered = orderStageEntries([...history, incoming]);
     const latest = ordered[ordered.length - 1];
     const stageTime = new Date(event.stageTime);
     const closing = ordered.find((e) => CLOSING_STAGES.has(e.stage));
