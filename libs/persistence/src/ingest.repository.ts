@@ -13,7 +13,7 @@ import {
 import type { PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
 import { GroupSession, Statement, mysqlLiteral } from './group-session';
-import { persistentValue } from './persistent-value';
+import { hydratedValue, persistentValue } from './persistent-value';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
 import { EncryptionWorker } from './encryption-worker';
 import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
@@ -891,10 +891,11 @@ export class IngestRepository {
   private hydrate<T extends object>(target: new () => T, rows: ObjectLiteral[]): T[] {
     if (!rows.length) return [];
     const driver = this.db.dataSource.driver;
+    const dialect = this.db.dialect;
     const columns = this.db.dataSource.getMetadata(target).columns.filter((c) => c.databaseName in rows[0]);
     return rows.map((raw) => {
       const entity = new target() as ObjectLiteral;
-      for (const c of columns) entity[c.propertyName] = driver.prepareHydratedValue(raw[c.databaseName], c);
+      for (const c of columns) entity[c.propertyName] = hydratedValue(driver, dialect, raw[c.databaseName], c);
       return entity as T;
     });
   }
