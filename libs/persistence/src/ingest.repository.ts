@@ -101,7 +101,6 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   maxStatementBytes: 4 * 1024 * 1024,
 };
 
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 const key = (a: string, b: string) => `${a}\u0000${b}`;
 
 interface Deferred<T> {
@@ -825,15 +824,13 @@ export class IngestRepository {
     const id = r.id ?? timeOrderedId();
     this.sealBody(r);
     const sealed = r.sealedBody;
-    const headers = r.headers ? { ...r.headers } : null;
-    if (headers) delete headers.authorization;
     writes.inbound.push({
       id,
       department: r.department,
       channel: r.channel,
       receivedAt: r.receivedAt,
       mediaType: r.mediaType ?? null,
-      headers: json(headers),
+      headers: storedHeaders(r.headers),
       body: sealed ?? null,
       bodyEncrypted: !!sealed,
       bodySha256: r.bodySha256 ?? null,
@@ -1060,6 +1057,21 @@ function pairsWhere(alias: string, first: string, second: string, pairs: [string
     params.push(a, ...bs);
   }
   return { sql: parts.join(' OR '), params };
+}
+
+/** Headers as kept with a request, by the request's headers object (a batch's rows all share theirs). */
+const storedHeaderTexts = new WeakMap<Record<string, string>, string>();
+
+/** A request's headers as stored: JSON, without the credentials (`authorization`). */
+function storedHeaders(headers: Record<string, string> | undefined): string | null {
+  if (!headers) return null;
+  let text = storedHeaderTexts.get(headers);
+  if (text === undefined) {
+    const { authorization: _credentials, ...kept } = headers;
+    text = JSON.stringify(kept);
+    storedHeaderTexts.set(headers, text);
+  }
+  return text;
 }
 
 /** Rows for the next multi-row statement: `max`, or for a remainder one of a few fixed counts. */
