@@ -1015,18 +1015,21 @@ export class IngestRepository {
       count = 0;
       bytes = 0;
     };
+    // One row's values at a time, in one array used for every row (a new one per row and table was
+    // ~200,000 arrays for a 50,000-row file).
+    const values: unknown[] = new Array(columns.length);
     for (const row of rows) {
-      const values: unknown[] = [];
       let size = tuple.length;
-      for (const c of columns) {
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i];
         let v = row[c.propertyName];
         if (v === undefined) v = c.default !== undefined && typeof c.default !== 'function' ? c.default : null;
         v = persistentValue(driver, this.db.dialect, v, c);
         size += valueBytes(v);
-        values.push(v);
+        values[i] = v;
       }
       if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) close();
-      if (timezone === undefined) for (const v of values) params.push(v);
+      if (timezone === undefined) for (let i = 0; i < values.length; i++) params.push(values[i]);
       else tuples.push(`(${values.map((v) => mysqlLiteral(v, timezone)).join(', ')})`);
       count++;
       bytes += size;
