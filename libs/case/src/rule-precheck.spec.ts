@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { IsInt, IsOptional, IsString, ValidateNested, validateSync } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, MaxLength, MinLength, ValidateNested, validateSync } from 'class-validator';
 import { passesAllRules } from './rule-precheck';
 import { toCanonicalEventDto } from './validate-event';
 
@@ -125,6 +125,36 @@ describe('passesAllRules agrees with validateSync', () => {
         expect([value, n, passesAllRules(make())]).toEqual([value, n, errors.length === 0]);
       }
     }
+  });
+
+  it('judges string lengths as validator.js counts them (surrogate pairs, presentation selectors)', () => {
+    class Lengths {
+      @Length(2, 5)
+      between?: unknown;
+
+      @MaxLength(4)
+      atMost?: unknown;
+
+      @MinLength(3)
+      atLeast?: unknown;
+
+      @IsOptional()
+      @Length(0, 3, { each: true })
+      each?: unknown;
+    }
+    // Characters counted one for one, and the ones validator.js counts otherwise (a pair, a lone
+    // half, the emoji and text selectors after a character or at the start).
+    const char = fc.constantFrom('a', '平', '𠀀', '\uD800', '\uDC00', '\uFE0F', '\uFE0E', '👍\uFE0F');
+    const text = fc.array(char, { maxLength: 8 }).map((cs) => cs.join(''));
+    const value = fc.oneof({ weight: 6, arbitrary: text }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, 3, ['ab'], {}) });
+    fc.assert(
+      fc.property(value, value, value, fc.option(fc.array(text, { maxLength: 2 }), { nil: undefined }), (between, atMost, atLeast, each) => {
+        const make = () => Object.assign(new Lengths(), { between, atMost, atLeast, each });
+        const errors = validateSync(make(), { whitelist: true, forbidNonWhitelisted: false });
+        expect(passesAllRules(make())).toBe(errors.length === 0);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('defers on an object with no rules (class-validator reports an unknown value)', () => {
