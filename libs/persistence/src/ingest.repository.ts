@@ -1104,9 +1104,19 @@ export function timeOrderedId(now = Date.now()): string {
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | (b[6] & 0x0f);
   b[8] = 0x80 | (b[8] & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // Written as text into one buffer and read once: hex then five slices and a template was six
+  // strings per id (four ids per batch row).
+  for (let i = 0, at = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) at++;
+    idText[at++] = HEX_DIGITS[b[i] >> 4];
+    idText[at++] = HEX_DIGITS[b[i] & 15];
+  }
+  return idText.toString('latin1');
 }
+
+/** The text of the id being made, dashes in place. */
+const idText = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 function settle(job: Job, result: JobResult): void {
   if (!result.ok) job.done.reject(result.error);
