@@ -246,20 +246,24 @@ export class BatchIngestService {
       return new Promise<void>((resolve) => (slotFree = resolve));
     };
 
-    const run = async (row: BatchRow, record: InboundRecord) => {
-      const outcome = await this.ingest.processParsed(adapter, record, row.result, writer);
+    const settled = (outcome: EventOutcome, row: BatchRow, record: InboundRecord) => {
       results.set(row, outcome);
       if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID && outcome.errors?.some((e) => DEFERRABLE.has(e.code))) {
         deferred.push({ row, record, inboundId: outcome.inboundId });
       }
     };
+    const failed = (e: unknown) => {
+      failure ??= e;
+      release();
+    };
+    // Two reactions per row (`async` plus catch and finally made several promises more, each also
+    // tracked by the request's async context).
     const start = (row: BatchRow, record: InboundRecord, after?: (outcome: EventOutcome) => void) => {
       active++;
-      (after ? this.ingest.processParsed(adapter, record, row.result, writer).then(after) : run(row, record))
-        .catch((e) => {
-          failure ??= e;
-        })
-        .finally(release);
+      this.ingest
+        .processParsed(adapter, record, row.result, writer)
+        .then((outcome) => (after ? after(outcome) : settled(outcome, row, record)))
+        .then(release, failed);
     };
 
     const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
