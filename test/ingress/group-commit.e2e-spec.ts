@@ -253,6 +253,54 @@ describe('group commit of ingested events', () => {
     ).toBe(0);
   });
 
+  describe('batch writer (the rows of one file)', () => {
+    it("starts the next group as soon as one has ended, before that group's rows are answered", async () => {
+      // Answering a group's rows takes the event loop a while on a large file: the next group's
+      // reads go to the database first. (On SQLite the answers also wait for the log flush.)
+      const order: string[] = [];
+      const original = gw.db.groupTransaction.bind(gw.db);
+      const spy = jest.spyOn(gw.db, 'groupTransaction').mockImplementation((fn, maxRequestBytes) => {
+        order.push('transaction');
+        return original(fn, maxRequestBytes);
+      });
+      try {
+        const writer = repo.batchWriter({ maxRows: 2 });
+        const events = ['W1', 'W2', 'W3', 'W4'].map((c) => canonical(`SCJG-GC-${c}`, 'ACCEPTED', at(9)));
+        const answers = events.map((e) =>
+          writer.acceptEvent(recordOf(e), e, [], null).then((r) => {
+            order.push('answered');
+            return r;
+          }),
+        );
+        writer.flush();
+        expect((await Promise.all(answers)).map((r) => r.kind)).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+        expect(order.filter((o) => o === 'transaction')).toHaveLength(2);
+        expect(order.indexOf('answered')).toBeGreaterThan(order.lastIndexOf('transaction'));
+      } finally {
+        spy.mockRestore();
+      }
+      for (const c of ['W1', 'W2', 'W3', 'W4']) expect(await caseRow(`SCJG-GC-${c}`)).not.toBeNull();
+    });
+
+    it("keeps a refused group's rows ahead of the next group: each row answered as if sent one by one", async () => {
+      const before = repo.stats;
+      const writer = repo.batchWriter({ maxRows: 2 });
+      const accepted = canonical('SCJG-GC-WX', 'ACCEPTED', at(9));
+      const bad = canonical('SCJG-GC-WBAD', 'ACCEPTED', at(9), { matterName: null as unknown as string }); // NOT NULL column
+      const reviewed = canonical('SCJG-GC-WX', 'REVIEWED', at(10)); // needs the acceptance of the refused group
+      const other = canonical('SCJG-GC-WY', 'ACCEPTED', at(9));
+      const calls = [accepted, bad, reviewed, other].map((e) => writer.acceptEvent(recordOf(e), e, [], null));
+      writer.flush();
+      const results = await settled(calls);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.kind] : []))).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+      // The writer's group, then the queue's group of the same two rows, fell back.
+      expect(repo.stats.fallbacks - before.fallbacks).toBe(2);
+      expect((await caseRow('SCJG-GC-WX'))?.currentStage).toBe('REVIEWED');
+      expect(await caseRow('SCJG-GC-WBAD')).toBeNull();
+    });
+  });
+
   it('keeps two instances writing the same events at once correct: each event stored once, answers agree', async () => {
     // A second repository over the same database stands for a second gateway instance.
     const other = new IngestRepository(gw.db, gw.ctx.cipher);

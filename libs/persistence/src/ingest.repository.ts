@@ -335,8 +335,8 @@ export class IngestRepository {
    * answered once it is on disk. Duplicate lookups made in one turn go to the database as one
    * query (`AcceptedEventLookup`, shared with single events). Commits of one writer run one after another, so rows are planned in the order they were
    * submitted. A group that fails on a lost race or a refused row goes through the queue instead
-   * (which commits one by one if needed, so only the culprit fails); a database that is unusable
-   * fails every caller of the group.
+   * (which commits one by one if needed, so only the culprit fails), and the next group waits for
+   * its rows; a database that is unusable fails every caller of the group.
    */
   batchWriter(options: Partial<BatchWriterOptions> = {}): IngestBatchWriter {
     const maxRows = options.maxRows ?? 2000;
@@ -367,18 +367,28 @@ export class IngestRepository {
       jobs = jobs.slice(n);
       rows -= taken;
       committing = true;
-      const encrypted = group.flatMap((job) => {
+      const start = () => void this.commitBatchGroup(group, committed);
+      const encrypted: Promise<void>[] = [];
+      for (const job of group) {
         const done = encrypting.get(job);
-        encrypting.delete(job);
-        return done ? [done] : [];
-      });
-      void Promise.all(encrypted)
-        .then(() => this.commitBatchGroup(group))
-        .finally(() => {
-          committing = false;
-          if (eager || rows >= maxRows) scheduleFlush();
+        if (done) encrypted.push(done);
+      }
+      if (!encrypted.length) start();
+      else
+        Promise.all(encrypted).then(start, (error) => {
+          for (const job of group) job.done.reject(error);
+          committed();
         });
     };
+
+    // Called as soon as a group's transaction has ended, before its callers are answered: the next
+    // group starts at once. Answering a group's 2,000 rows (their continuations, their results)
+    // takes ~50 ms of the event loop, which the next group's reads now overlap instead of waiting
+    // behind (on MariaDB, where each group waits for the one before it, ~10 % of a large file).
+    function committed(): void {
+      committing = false;
+      if (eager || rows >= maxRows) commitNext();
+    }
 
     const submit = (job: Job) => {
       jobs.push(job);
@@ -407,6 +417,8 @@ export class IngestRepository {
               job.partiesEnc = partiesEnc;
               job.payloadEnc = payloadEnc;
               if (sealed) record.sealedBody = sealed;
+              // Encrypted: a group taking this row need not wait for it.
+              encrypting.delete(job);
             }),
           );
           submit(job);
@@ -429,22 +441,52 @@ export class IngestRepository {
     return this.encryptionWorker;
   }
 
-  /** One batch writer group: one transaction; on a lost race or a refused row, the queue's way. */
-  private async commitBatchGroup(jobs: Job[]): Promise<void> {
+  /**
+   * One batch writer group: one transaction; on a lost race or a refused row, the queue's way.
+   * `ended` is called once the transaction has ended (committed or not), before anyone is answered.
+   */
+  private async commitBatchGroup(jobs: Job[], ended: () => void): Promise<void> {
     this.counters.groups++;
     this.counters.writes += jobs.length;
     this.counters.largestGroup = Math.max(this.counters.largestGroup, jobs.length);
     this.batchCommits++;
+    let endedCalled = false;
+    const end = () => {
+      if (endedCalled) return;
+      endedCalled = true;
+      ended();
+    };
     try {
       const committed = await this.transaction((session) => this.writeGroup(session, jobs));
+      end();
       this.settleWhenDurable(jobs, committed.value, committed.durable);
     } catch (e) {
       if (isSystemicDatabaseError(e)) {
         for (const job of jobs) job.done.reject(e);
-        return;
+        end();
+      } else {
+        // Through the queue, which commits them one by one if it must. The next group waits until
+        // every one of them is answered: its rows may be later stages of the same cases.
+        this.counters.fallbacks++;
+        let left = jobs.length;
+        const answered = () => {
+          if (--left === 0) end();
+        };
+        for (const job of jobs) {
+          const { resolve, reject } = job.done as Deferred<unknown>;
+          job.done = {
+            resolve: (value: unknown) => {
+              resolve(value);
+              answered();
+            },
+            reject: (error: unknown) => {
+              reject(error);
+              answered();
+            },
+          };
+          this.enqueue(job);
+        }
       }
-      this.counters.fallbacks++;
-      for (const job of jobs) this.enqueue(job);
     } finally {
       this.batchCommits--;
       this.notifyIdle();
