@@ -293,7 +293,7 @@ describe('group commit of ingested events', () => {
       writer.flush();
       const results = await settled(calls);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-      expect(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.kind] : []))).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+      expect(results.flatMap((r) => (r.status === 'fulfilled' ? [(r.value as AcceptResult).kind] : []))).toEqual(['ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
       // The writer's group, then the queue's group of the same two rows, fell back.
       expect(repo.stats.fallbacks - before.fallbacks).toBe(2);
       expect((await caseRow('SCJG-GC-WX'))?.currentStage).toBe('REVIEWED');
