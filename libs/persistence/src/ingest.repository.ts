@@ -382,13 +382,12 @@ export class IngestRepository {
     };
 
     // Called as soon as a group's transaction has ended, before its callers are answered: the next
-    // group starts at once. Answering a group's 2,000 rows (their continuations, their results)
-    // takes ~50 ms of the event loop, which the next group's reads now overlap instead of waiting
-    // behind (on MariaDB, where each group waits for the one before it, ~10 % of a large file).
-    function committed(): void {
+    // group starts at once, instead of after the 2,000 rows' answers (65–85 ms of the event loop
+    // between two groups on MariaDB, where each group waits for the one before it).
+    const committed = (): void => {
       committing = false;
       if (eager || rows >= maxRows) commitNext();
-    }
+    };
 
     const submit = (job: Job) => {
       jobs.push(job);

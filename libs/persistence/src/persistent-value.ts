@@ -27,6 +27,11 @@ const recentTimes: number[] = new Array(RECENT).fill(NaN);
 const recentTexts: string[] = new Array(RECENT).fill('');
 let nextRecent = 0;
 
+/** A SQLite `datetime` column without a transformer: the one both fast paths below take. */
+function isSqliteDatetime(dialect: 'sqlite' | 'mysql', column: ColumnMetadata): boolean {
+  return dialect === 'sqlite' && !column.transformer && (column.type === 'datetime' || column.type === Date);
+}
+
 /**
  * A value as the driver prepares it for a column (`driver.preparePersistentValue`), with one fast
  * path: SQLite's `datetime` columns. TypeORM writes their dates as `YYYY-MM-DD HH:mm:ss.SSS` in UTC,
@@ -35,7 +40,7 @@ let nextRecent = 0;
  * checks both agree on any date.
  */
 export function persistentValue(driver: Driver, dialect: 'sqlite' | 'mysql', value: unknown, column: ColumnMetadata): unknown {
-  if (dialect === 'sqlite' && value instanceof Date && !column.transformer && (column.type === 'datetime' || column.type === Date)) {
+  if (value instanceof Date && isSqliteDatetime(dialect, column)) {
     const t = value.getTime();
     if (t >= FIRST_FOUR_DIGIT_YEAR && t <= LAST_FOUR_DIGIT_YEAR) return utcDatetimeText(value);
   }
@@ -61,7 +66,7 @@ function digitsAt(text: string, at: number, d: number): number {
  * its cases). Anything else, or a text whose digits are not a real date, goes to the driver.
  */
 export function hydratedValue(driver: Driver, dialect: 'sqlite' | 'mysql', value: unknown, column: ColumnMetadata): unknown {
-  if (dialect === 'sqlite' && typeof value === 'string' && value.length === 23 && !column.transformer && (column.type === 'datetime' || column.type === Date)) {
+  if (typeof value === 'string' && value.length === 23 && isSqliteDatetime(dialect, column)) {
     const t = sqliteDatetimeMs(value);
     if (!Number.isNaN(t)) return new Date(t);
   }
