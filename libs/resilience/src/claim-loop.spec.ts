@@ -105,4 +105,20 @@ describe('ClaimLoop', () => {
     expect(h.claims).toEqual([4]);
     expect(h.queue).toHaveLength(16);
   });
+
+  it('stop() during a claim round returns once that round ends, without sleeping a poll interval first', async () => {
+    // A round that finds nothing sleeps for the poll interval (a minute here); a stop that came
+    // while it was claiming must not wait for that sleep (it did: a test gateway stopped its
+    // dispatcher a minute late).
+    let release!: (items: number[]) => void;
+    const h = harness({ claim: () => new Promise<number[]>((resolve) => (release = resolve)) });
+    h.loop.start();
+    await tick();
+    let stopped = false;
+    const stopping = h.loop.stop().then(() => (stopped = true));
+    release([]);
+    await tick(50);
+    expect(stopped).toBe(true);
+    await stopping;
+  });
 });

@@ -55,6 +55,8 @@ export class ClaimLoop<T> {
   }
 
   private sleep(ms: number): Promise<void> {
+    // Stopped while a round was under way (no sleep to cut short then): do not start one.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
