@@ -11,7 +11,7 @@ import {
   OutboxEntity,
 } from '#gw/persistence';
 import { Dispatcher } from '#gw/dispatch';
-import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 
 /**
@@ -299,6 +299,81 @@ describe('group commit of ingested events', () => {
       expect((await caseRow('SCJG-GC-WX'))?.currentStage).toBe('REVIEWED');
       expect(await caseRow('SCJG-GC-WBAD')).toBeNull();
     });
+
+    it('stores a full group of 2,000 rows exactly as given: texts, bytes, dates, flags', async () => {
+      // 2,100 new cases: a group of 2,000 (several multi-row statements per table, their values
+      // written in place on MySQL) and one of 100. Every row must read back as given, including
+      // quotes, backslashes, characters beyond the BMP, NUL bytes and milliseconds.
+      const base = Date.parse('2026-10-23T01:00:00.001Z');
+      const n = 2100;
+      const events = Array.from({ length: n }, (_, i) =>
+        canonical(`SCJG-GC-FULL-${i}`, 'ACCEPTED', new Date(base + i * 1001).toISOString(), {
+          matterName: `企业设立登记 O'Brien \\ "q" 𠀀 ?; -- ${i}`,
+          sourceSeq: i,
+        }),
+      );
+      const records = events.map((e, i) => ({
+        ...recordOf(e),
+        receivedAt: new Date(base + 7 + i),
+        headers: { 'content-type': "text/csv; x='受理'\\", 'x-batch-id': `FULL-${i}` },
+        body: Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, b) => b)), Buffer.from(`'\\\0${i}`, 'latin1')]),
+        rowNo: i + 1,
+      }));
+      const writer = repo.batchWriter();
+      const answers = events.map((e, i) => writer.acceptEvent(records[i], e, [], null));
+      writer.flush();
+      expect(new Set((await Promise.all(answers)).map((r) => r.kind))).toEqual(new Set(['ACCEPTED']));
+
+      const ids = events.map((e) => e.sourceEventId);
+      const stored = await gw.db.manager.find(CaseEventEntity, { where: { department: 'SCJG', sourceEventId: In(ids) } });
+      const cases = await gw.db.manager.find(CaseEntity, { where: { department: 'SCJG', sourceCaseNo: In(events.map((e) => e.sourceCaseNo)) } });
+      const inbound = await gw.db.manager.find(InboundMessageEntity, { where: { id: In(stored.map((e) => e.inboundId)) } });
+      const outbox = await gw.db.manager.find(OutboxEntity, { where: { eventId: In(stored.map((e) => e.id)) } });
+      expect([stored.length, cases.length, inbound.length, outbox.length]).toEqual([n, n, n, n]);
+      const eventBy = new Map(stored.map((e) => [e.sourceEventId, e]));
+      const caseBy = new Map(cases.map((c) => [c.sourceCaseNo, c]));
+      const inboundBy = new Map(inbound.map((m) => [m.id, m]));
+      const outboxBy = new Map(outbox.map((o) => [o.eventId, o]));
+      const mismatches: string[] = [];
+      events.forEach((e, i) => {
+        const ev = eventBy.get(e.sourceEventId)!;
+        const kase = caseBy.get(e.sourceCaseNo)!;
+        const msg = inboundBy.get(ev.inboundId)!;
+        const out = outboxBy.get(ev.id)!;
+        const got = {
+          stage: ev.stage,
+          stageTime: ev.stageTime.toISOString(),
+          sourceSeq: ev.sourceSeq,
+          caseId: ev.caseId,
+          matterName: kase.matterName,
+          closed: kase.closed,
+          openedAt: kase.openedAt.toISOString(),
+          receivedAt: msg.receivedAt.toISOString(),
+          body: keptBody(msg).toString('hex'),
+          headers: msg.headers,
+          rowNo: msg.rowNo,
+          errorCode: msg.errorCode,
+          outbox: [out.caseId, out.status, out.orderTime.toISOString(), Number(out.orderSeq)],
+        };
+        const want = {
+          stage: 'ACCEPTED',
+          stageTime: new Date(base + i * 1001).toISOString(),
+          sourceSeq: i,
+          caseId: kase.id,
+          matterName: e.matterName,
+          closed: false,
+          openedAt: new Date(base + i * 1001).toISOString(),
+          receivedAt: new Date(base + 7 + i).toISOString(),
+          body: records[i].body.toString('hex'),
+          headers: JSON.stringify(records[i].headers),
+          rowNo: i + 1,
+          errorCode: null,
+          outbox: [kase.id, 'PENDING', new Date(base + i * 1001).toISOString(), i],
+        };
+        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`row ${i}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+      });
+      expect(mismatches.slice(0, 3)).toEqual([]);
+    }, 60_000);
   });
 
   it('keeps two instances writing the same events at once correct: each event stored once, answers agree', async () => {
