@@ -6,7 +6,7 @@
  *   npx tsc -p tsconfig.build.json && npx tsc -p bench/tsconfig.json
  *   node dist/bench/ybj-batch.bench.js [--db sqlite|mysql|both] [--encoding utf8|gbk|both]
  *        [--rows 50000] [--rounds 1] [--platform embedded|external] [--no-build]
- *        [--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *        [--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--rows-under-way 8000]
  *
  * The gateway runs exactly as `npm start` runs it — `node dist/apps/gateway/src/main.js` with
  * MALLOC_ARENA_MAX=2, built with `npx tsc -p tsconfig.build.json` (unless --no-build) — in its
@@ -61,6 +61,8 @@ interface Options {
   build: boolean;
   /** Extra node options for the gateway process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   nodeArgs: string[];
+  /** The gateway's BATCH_ROWS_UNDER_WAY, when set (its own default otherwise). */
+  rowsUnderWay?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -78,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     platform: get('platform', 'embedded') as Options['platform'],
     build: !argv.includes('--no-build'),
     nodeArgs: get('node-args', '').split(' ').filter(Boolean),
+    rowsUnderWay: get('rows-under-way', '') || undefined,
   };
 }
 
@@ -370,6 +373,7 @@ async function run(db: Db, encoding: Encoding, file: string, rows: number, round
     GATEWAY_DEPT_TOKEN_YBJ: YBJ_TOKEN,
     WAKE_URL: 'none',
     ...(mysql ? { DATABASE_URL: mysql.url } : {}),
+    ...(opts.rowsUnderWay ? { BATCH_ROWS_UNDER_WAY: opts.rowsUnderWay } : {}),
   };
   if (opts.platform === 'embedded') {
     env.SIMULATOR_PORT = String(await freePort());

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForegroundWork } from '#gw/common';
-import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, OutboxEntity } from '#gw/persistence';
+import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, IngestRepository, OutboxEntity } from '#gw/persistence';
 import { onlineApplication } from '../support/callbacks';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { REPO_ROOT, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
@@ -43,7 +43,9 @@ describe('YBJ department end to end (CSV batches)', () => {
     // The catalogue lacks one YBJ matter until the replay test "fixes" it.
     const partial = join(testDb.dataDir, 'catalogue-without-chronic.yaml');
     writeFileSync(partial, readFileSync(join(REPO_ROOT, 'config/catalogue.yaml'), 'utf8').split('\n').filter((l) => !l.includes(CHRONIC)).join('\n'));
-    gw = await startTestGateway({ testDb, env: { CATALOGUE_FILE: partial } });
+    // Two rows per transaction group (BATCH_ROWS_UNDER_WAY=4): every file here spans several groups,
+    // so rows out of time order meet their case's earlier stages across group boundaries.
+    gw = await startTestGateway({ testDb, env: { CATALOGUE_FILE: partial, BATCH_ROWS_UNDER_WAY: '4' } });
     reference = await scjgReferenceCase(gw);
   });
   afterAll(async () => {
@@ -71,8 +73,11 @@ describe('YBJ department end to end (CSV batches)', () => {
   it('accepts the example file (UTF-8 with BOM) row by row; rows out of time order give stages in stage order, delivered in order', async () => {
     const foreground = gw.app.get(ForegroundWork);
     const begin = jest.spyOn(foreground, 'begin');
+    const groupsBefore = gw.app.get(IngestRepository).stats.groups;
     const reply = await postBatch(gw, 'ybj', exampleCsv, { 'X-Batch-Id': 'YBJ-20261023' });
     expect(reply.status).toBe(200);
+    // Five rows in groups of two (the configured rows under way): at least three transactions.
+    expect(gw.app.get(IngestRepository).stats.groups - groupsBefore).toBeGreaterThanOrEqual(3);
     // The rows were stored as foreground work (this process's dispatcher waited), ended by the answer.
     expect(begin).toHaveBeenCalledTimes(1);
     expect(foreground.shouldYield).toBe(false);

@@ -38,6 +38,9 @@ class GatewayEnv {
   @IsOptional() @IsInt() @Min(1024) @Max(512 * 1024 * 1024)
   MAX_BATCH_BYTES?: number;
 
+  @IsOptional() @IsInt() @Min(2) @Max(20000)
+  BATCH_ROWS_UNDER_WAY?: number;
+
   @IsOptional() @IsInt() @Min(0) @Max(60000)
   SQLITE_BUSY_TIMEOUT_MS?: number;
 
@@ -96,6 +99,7 @@ const NUMERIC = [
   'PORT',
   'MAX_EVENT_BYTES',
   'MAX_BATCH_BYTES',
+  'BATCH_ROWS_UNDER_WAY',
   'SQLITE_BUSY_TIMEOUT_MS',
   'DATABASE_POOL_SIZE',
   'CITY_PLATFORM_RATE_LIMIT',
@@ -124,6 +128,12 @@ export interface GatewayConfig {
   logLevel: string;
   maxEventBytes: number;
   maxBatchBytes: number;
+  /**
+   * Rows of a batch file read ahead while earlier ones are stored (two groups' worth; a group is
+   * one transaction). More is faster on MariaDB, where each group costs a chain of requests, and
+   * costs memory: about 12 MiB per 1,000 rows (`bench/RESULTS.md`, session 9).
+   */
+  batchRowsUnderWay: number;
   /** 64 hex chars; absent in embedded mode until the secrets file provides it. */
   personalDataKey?: string;
   platform: {
@@ -155,9 +165,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined || v === '') continue;
     if ((NUMERIC as readonly string[]).includes(k)) {
-      const n = Number(v);
+      // Reported once here; not checked again below (as NaN it would fail every rule of its own).
       if (!/^-?\d+$/.test(v.trim())) problems.push(`${k}="${v}": 必须是整数 must be a whole number`);
-      plain[k] = n;
+      else plain[k] = Number(v);
     } else {
       plain[k] = v;
     }
@@ -197,6 +207,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     logLevel: parsed.LOG_LEVEL ?? 'info',
     maxEventBytes: parsed.MAX_EVENT_BYTES ?? 1024 * 1024,
     maxBatchBytes: parsed.MAX_BATCH_BYTES ?? 64 * 1024 * 1024,
+    batchRowsUnderWay: parsed.BATCH_ROWS_UNDER_WAY ?? 4000,
     personalDataKey: parsed.GATEWAY_DATA_KEY?.toLowerCase(),
     platform: {
       url: parsed.CITY_PLATFORM_URL?.replace(/\/+$/, ''),
