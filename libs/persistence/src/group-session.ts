@@ -2,6 +2,9 @@ import { escape as mysqlEscape, format as mysqlFormat } from 'mysql2';
 import type { EntityManager, ObjectLiteral, QueryRunner } from 'typeorm';
 import { utcDatetimeText } from './persistent-value';
 
+/** The characters the driver escapes in a text (`sql-escaper`'s escapeString, backslash mode). */
+const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+
 /**
  * A value as a MySQL literal, exactly as the driver would write it for a `?` (`mysql2`'s own
  * `escape`, with the connection's time zone) — only faster for dates in UTC, which the driver
@@ -11,6 +14,11 @@ import { utcDatetimeText } from './persistent-value';
  */
 export function mysqlLiteral(value: unknown, timezone: string): string {
   if (value === null || value === undefined) return 'NULL';
+  // Texts with nothing to escape and bytes (hex never needs escaping): the same characters, built
+  // by concatenation (V8 joins the pieces later without copying them first) instead of the
+  // driver's two to three copies; a 50,000-row file's statements are ~150 million characters.
+  if (typeof value === 'string' && !NEEDS_ESCAPE.test(value)) return "'" + value + "'";
+  if (Buffer.isBuffer(value)) return "X'" + value.toString('hex') + "'";
   if (typeof value === 'number' || typeof value === 'bigint') return `${value}`;
   if (value instanceof Date && timezone === 'Z') {
     const year = value.getUTCFullYear();
@@ -25,6 +33,12 @@ export interface Statement {
   sql: string;
   params: unknown[];
   bytes: number;
+  /**
+   * MySQL, values written in place: the rest of the statement after `sql` (one text per row of a
+   * multi-row INSERT), joined only into the request's text. Building each statement's text first
+   * copied every character of a batch file's ~150 million once more (`MysqlPipelinedSession.send`).
+   */
+  pieces?: string[];
 }
 
 /**
@@ -128,7 +142,19 @@ export class MysqlPipelinedSession implements GroupSession {
   private async send(statements: Statement[]): Promise<unknown[]> {
     // Each statement formatted on its own (as the driver would), so a `?` inside one statement's
     // written-in values is never taken for a placeholder of the next; the request then goes as is.
-    const text = statements.map((s) => (s.params.length ? mysqlFormat(s.sql, s.params as Parameters<typeof mysqlFormat>[1], false, this.timezone) : s.sql)).join(';\n');
+    let size = statements.length - 1;
+    for (const s of statements) size += 1 + (s.pieces?.length ?? 0);
+    const parts: string[] = new Array(size);
+    let at = 0;
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i];
+      if (i) parts[at++] = ';\n';
+      if (s.pieces) {
+        parts[at++] = s.sql;
+        for (const piece of s.pieces) parts[at++] = piece;
+      } else parts[at++] = s.params.length ? mysqlFormat(s.sql, s.params as Parameters<typeof mysqlFormat>[1], false, this.timezone) : s.sql;
+    }
+    const text = parts.join('');
     const raw = await this.runner.query(text);
     // One statement is answered with its result; several with one result each.
     return statements.length === 1 ? [raw] : (raw as unknown[]);

@@ -1036,29 +1036,30 @@ export class IngestRepository {
     // SQLite prepares (and caches) each statement text: a few fixed row counts are prepared once,
     // instead of a new statement for every group's odd remainder.
     const sized = this.db.dialect === 'sqlite';
-    // MySQL: values written in place (see `mysqlLiteral`), each row's tuple one flat string.
+    // MySQL: values written in place (see `mysqlLiteral` and `Statement.pieces`).
     const timezone = this.inPlaceTimezone;
     const statements: Statement[] = [];
     let left = rows.length;
     let take = sized ? statementRows(left, maxRows) : maxRows;
     let params: unknown[] = [];
-    let tuples: string[] = [];
+    let pieces: string[] = [];
     let count = 0;
     let bytes = 0;
     const close = () => {
       if (!count) return;
-      const sql = timezone === undefined ? head + new Array(count).fill(tuple).join(', ') : head + tuples.join(', ');
-      statements.push({ sql, params, bytes: bytes + head.length });
+      if (timezone === undefined) statements.push({ sql: head + new Array(count).fill(tuple).join(', '), params, bytes: bytes + head.length });
+      else statements.push({ sql: head, params, bytes: bytes + head.length, pieces });
       left -= count;
       if (sized) take = statementRows(left, maxRows);
       params = [];
-      tuples = [];
+      pieces = [];
       count = 0;
       bytes = 0;
     };
     // One row's values at a time, in one array used for every row (a new one per row and table was
     // ~200,000 arrays for a 50,000-row file).
     const values: unknown[] = new Array(columns.length);
+    const literals: string[] = new Array(columns.length);
     for (const row of rows) {
       let size = tuple.length;
       for (let i = 0; i < columns.length; i++) {
@@ -1071,7 +1072,11 @@ export class IngestRepository {
       }
       if (count && (bytes + size > this.options.maxStatementBytes || count >= take)) close();
       if (timezone === undefined) for (let i = 0; i < values.length; i++) params.push(values[i]);
-      else tuples.push(`(${values.map((v) => mysqlLiteral(v, timezone)).join(', ')})`);
+      else {
+        // One text per row, joined only into the request's text (see `Statement.pieces`).
+        for (let i = 0; i < values.length; i++) literals[i] = mysqlLiteral(values[i], timezone);
+        pieces.push((count ? ', (' : '(') + literals.join(', ') + ')');
+      }
       count++;
       bytes += size;
     }
