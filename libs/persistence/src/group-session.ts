@@ -47,7 +47,11 @@ export interface Statement {
  */
 export interface GroupSession {
   read(statements: Statement[]): Promise<ObjectLiteral[][]>;
-  write(statements: Statement[]): Promise<void>;
+  /**
+   * Writes, in order. They may be produced lazily (a generator): MySQL builds each statement only
+   * when the request it goes in is next, so a group's text is never all in memory at once.
+   */
+  write(statements: Iterable<Statement>): Promise<void>;
 }
 
 /** SQLite: each statement as it comes, inside the transaction `em` belongs to. */
@@ -60,12 +64,13 @@ export class StatementByStatement implements GroupSession {
     return results;
   }
 
-  async write(statements: Statement[]): Promise<void> {
+  async write(statements: Iterable<Statement>): Promise<void> {
     for (const s of statements) await this.em.query(s.sql, s.params);
   }
 }
 
 const BEGIN = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'];
+const COMMIT: Statement = { sql: 'COMMIT', params: [], bytes: 6 };
 
 /**
  * MySQL: a group's statements in as few requests as possible, on a connection that accepts several
@@ -81,7 +86,8 @@ const BEGIN = ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACT
  */
 export class MysqlPipelinedSession implements GroupSession {
   private started = false;
-  private held: Statement[] = [];
+  /** Writes not sent yet, as given (built only as they are sent). */
+  private held: Iterable<Statement>[] = [];
 
   constructor(
     private readonly runner: QueryRunner,
@@ -91,32 +97,47 @@ export class MysqlPipelinedSession implements GroupSession {
   ) {}
 
   async read(statements: Statement[]): Promise<ObjectLiteral[][]> {
-    const all = [...this.begin(), ...this.held, ...statements];
-    this.held = [];
-    const results = await this.send(all);
+    const results = await this.run([...this.takeHeld(), ...statements]);
     return results.slice(results.length - statements.length) as ObjectLiteral[][];
   }
 
-  async write(statements: Statement[]): Promise<void> {
-    this.held.push(...statements);
+  async write(statements: Iterable<Statement>): Promise<void> {
+    this.held.push(statements);
   }
 
   /** Sends what is held back, then COMMIT with the last of it. */
   async commit(): Promise<void> {
-    const all = [...this.begin(), ...this.held, { sql: 'COMMIT', params: [], bytes: 6 }];
+    await this.run(this.takeHeld(COMMIT));
+  }
+
+  /** START (the first time), the held writes, then `last`: produced one by one as they are sent. */
+  private *takeHeld(...last: Statement[]): Generator<Statement> {
+    const held = this.held;
     this.held = [];
+    yield* this.begin();
+    for (const statements of held) yield* statements;
+    yield* last;
+  }
+
+  /**
+   * Sends statements in as few requests as `maxRequestBytes` allows, in order; one result per
+   * statement. Each statement is taken from `statements` only when the request before it is sent.
+   */
+  private async run(statements: Iterable<Statement>): Promise<unknown[]> {
+    const results: unknown[] = [];
     let request: Statement[] = [];
     let bytes = 0;
-    for (const s of all) {
+    for (const s of statements) {
       if (request.length && bytes + s.bytes > this.maxRequestBytes) {
-        await this.send(request);
+        for (const r of await this.send(request)) results.push(r);
         request = [];
         bytes = 0;
       }
       request.push(s);
       bytes += s.bytes;
     }
-    await this.send(request);
+    if (request.length) for (const r of await this.send(request)) results.push(r);
+    return results;
   }
 
   /**
