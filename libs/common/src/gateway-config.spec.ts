@@ -5,8 +5,8 @@ import { loadGatewayConfig } from './gateway-config';
 describe('loadGatewayConfig', () => {
   const base = { GATEWAY_MODE: 'embedded', DATA_DIR: '/tmp/gw-config-spec' };
 
-  it('reads rows of a batch file under way, 4,000 unless set', () => {
-    expect(loadGatewayConfig(base).batchRowsUnderWay).toBe(4000);
+  it('reads rows of a batch file under way, 6,000 unless set', () => {
+    expect(loadGatewayConfig(base).batchRowsUnderWay).toBe(6000);
     expect(loadGatewayConfig({ ...base, BATCH_ROWS_UNDER_WAY: '8000' }).batchRowsUnderWay).toBe(8000);
   });
 
