@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { DEFAULT_BATCH_ROWS_UNDER_WAY, ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
 import { BatchRepository, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, parseContentType } from './ingest.service';
 
@@ -90,8 +90,9 @@ export class BatchIngestService {
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
     /** Marked busy while a file's rows are stored: the platform dispatcher of this process waits. */
-    private readonly foreground: ForegroundWork = new ForegroundWork(),
-    private readonly rowsUnderWay = DEFAULT_BATCH_ROWS_UNDER_WAY,
+    private readonly foreground: ForegroundWork,
+    /** `GatewayConfig.batchRowsUnderWay` (its default lives there). */
+    private readonly rowsUnderWay: number,
     /** Heap growth during a file after which garbage is collected (see `HeapPacer`). */
     private readonly heapAllowanceBytes = 24 * 1024 * 1024,
   ) {
