@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForegroundWork } from '#gw/common';
-import { CaseEntity, CaseEventEntity, InboundBatchEntity, InboundMessageEntity, IngestRepository, OutboxEntity } from '#gw/persistence';
+import { BATCH_FILE_PART_BYTES, BatchRepository, CaseEntity, CaseEventEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, IngestRepository, OutboxEntity } from '#gw/persistence';
+import { IsNull } from 'typeorm';
 import { onlineApplication } from '../support/callbacks';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { REPO_ROOT, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
@@ -169,6 +171,23 @@ describe('YBJ department end to end (CSV batches)', () => {
     const reply = await postBatch(gw, 'ybj', gbk(file), { 'X-Batch-Id': 'YBJ-20261024-GBK', 'X-Charset': 'GBK', 'Content-Type': 'text/csv; charset=GBK' });
     expect(reply.status).toBe(200);
     const body = reply.json;
+    // The file is kept once, sealed, byte for byte as sent (GBK), with the request's headers but
+    // not its token. The rows it holds that were taken keep no copy of their own; the refused ones
+    // keep theirs, for replay.
+    const batch = await gw.db.manager.findOneByOrFail(InboundBatchEntity, { batchKey: 'id:YBJ-20261024-GBK' });
+    expect((await gw.app.get(BatchRepository).file(batch.id))!.equals(gbk(file))).toBe(true);
+    const parts = await gw.db.manager.findBy(InboundBatchFileEntity, { batchId: batch.id });
+    expect(parts.length).toBe(1);
+    expect(parts[0].body.includes(Buffer.from('430626197511200011'))).toBe(false);
+    expect(JSON.parse(batch.headers!)).toMatchObject({ 'x-batch-id': 'YBJ-20261024-GBK', 'x-charset': 'GBK' });
+    expect(batch.headers).not.toMatch(/authorization|Bearer/i);
+    const stored = await gw.db.manager.findBy(InboundMessageEntity, { batchId: 'id:YBJ-20261024-GBK' });
+    const taken = (r: InboundMessageEntity) => r.outcome === 'ACCEPTED' || r.outcome === 'DUPLICATE';
+    expect(stored.filter(taken).map((r) => r.rowNo).sort()).toEqual([1, 2, 8, 9]);
+    expect(stored.filter((r) => !taken(r)).map((r) => r.rowNo)).toEqual(expect.arrayContaining([3, 4, 5, 6, 7]));
+    for (const r of stored) {
+      expect([r.rowNo, r.outcome, r.body === null, r.headers === null]).toEqual([r.rowNo, r.outcome, taken(r), taken(r)]);
+    }
     expect(body).toMatchObject({ rows: 9, accepted: 3, duplicate: 1, rejected: 5, repeated: false });
     const byRow = Object.fromEntries(body.results.map((r: any) => [r.row, r]));
     expect(byRow[1]).toMatchObject({ outcome: 'ACCEPTED', sourceEventId: 'YB20261024000301' });
@@ -202,6 +221,28 @@ describe('YBJ department end to end (CSV batches)', () => {
     const again = await postRaw(`${gw.url}/api/v1/quarantine/${row3.id}/replay`, '', op);
     expect(again.json).toMatchObject({ httpStatus: 422, code: 'VALIDATION_FAILED' });
     expect(reasons(again.json)).toEqual({ 证件号码: 'ID_CHECK_DIGIT' });
+  });
+
+  it('keeps a batch file in parts that read back whole, and forgets them with a batch given up half-way', async () => {
+    const batches = gw.app.get(BatchRepository);
+    const bytes = randomBytes(BATCH_FILE_PART_BYTES * 2 + 1000);
+    const path = join(testDb.dataDir, 'parts.batch');
+    writeFileSync(path, bytes);
+    const started = (await batches.start('YBJ', 'id:YBJ-PARTS', 'x'.repeat(64), { 'x-batch-id': 'YBJ-PARTS', authorization: 'Bearer secret' }))!;
+    await batches.keepFile(started.id, path);
+    expect((await gw.db.manager.findBy(InboundBatchFileEntity, { batchId: started.id })).map((p) => p.partNo).sort()).toEqual([0, 1, 2]);
+    expect((await batches.file(started.id))!.equals(bytes)).toBe(true);
+    expect((await gw.db.manager.findOneByOrFail(InboundBatchEntity, { id: started.id })).headers).toBe('{"x-batch-id":"YBJ-PARTS"}');
+    await batches.abandon(started.id);
+    expect(await gw.db.manager.countBy(InboundBatchFileEntity, { batchId: started.id })).toBe(0);
+    expect(await gw.db.manager.countBy(InboundBatchEntity, { id: started.id, completedAt: IsNull() })).toBe(0);
+    expect(await batches.file(started.id)).toBeNull();
+    // A completed batch is not given up: its file stays.
+    const done = (await batches.start('YBJ', 'id:YBJ-PARTS-DONE', 'y'.repeat(64)))!;
+    await batches.keepFile(done.id, path);
+    await batches.complete(done.id, { rows: 0, accepted: 0, duplicate: 0, rejected: 0 }, '{}');
+    await batches.abandon(done.id);
+    expect((await batches.file(done.id))!.equals(bytes)).toBe(true);
   });
 
   it('answers a GBK file sent without X-Charset with 400 (its header is not UTF-8) and keeps the whole file', async () => {

@@ -142,7 +142,7 @@ export class BatchIngestService {
       // A file sent again without X-Batch-Id is the same batch as its first run, named or not.
       const previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
       if (previous) return await this.repeated(previous, spooled.sha256, batchId);
-      const started = await this.batches.start(code, batchKey, spooled.sha256);
+      const started = await this.batches.start(code, batchKey, spooled.sha256, req.headers);
       if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
       batchRowId = started.id;
 
@@ -150,9 +150,19 @@ export class BatchIngestService {
       const pacer = new HeapPacer(this.heapAllowanceBytes);
       // From here until the answer, the department waits: deliveries of this process wait too.
       endForeground = this.foreground.begin();
+      // The file as received is kept once, beside the rows (which then need no copy of it each);
+      // nothing is answered before it is stored.
+      const fileKept = this.batches.keepFile(batchRowId, spool).then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
       try {
-        results = await this.processRows(adapter, { ...base, batchId: batchKey }, spool, mediaType, charset, req.headers, pacer);
+        results = await this.processRows(adapter, { ...base, batchId: batchKey, bodyInFile: true }, spool, mediaType, charset, req.headers, pacer);
+        const file = await fileKept;
+        if (!file.ok) throw file.error;
       } catch (e) {
+        // Whatever went wrong, the file's parts are all written or given up before the batch is.
+        await fileKept;
         if (!(e instanceof UnreadableError)) throw e;
         // The file as a whole cannot be read: keep it for operators, forget the batch key.
         await this.batches.abandon(batchRowId);

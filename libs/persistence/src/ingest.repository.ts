@@ -33,6 +33,12 @@ export interface InboundRecord {
    * of the transaction (on the batch writer's encryption thread for accepted rows).
    */
   sealedBody?: Buffer;
+  /**
+   * A row of a batch file kept whole (`BatchRepository.keepFile`): if the row is taken (accepted or
+   * a duplicate) it keeps neither body nor headers of its own — the file and the batch hold them.
+   * A refused row keeps both, as any quarantined message, for replay.
+   */
+  bodyInFile?: boolean;
   bodySha256?: string | null;
   sourceEventId?: string | null;
   correlationId?: string | null;
@@ -284,7 +290,7 @@ export class IngestRepository {
 
   /** Keeps a request that was not accepted (unreadable, invalid, refused, duplicate). */
   async saveInbound(record: InboundRecord, result: InboundResult): Promise<string> {
-    this.sealBody(record);
+    if (keepsOwnBody(record, result.outcome)) this.sealBody(record);
     const [id] = await new Promise<string[]>((resolve, reject) =>
       this.enqueue({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }),
     );
@@ -312,7 +318,8 @@ export class IngestRepository {
   ): Promise<AcceptResult> {
     const partiesEnc = this.cipher.encryptJson({ applicants: event.applicants, agent: event.agent ?? null });
     const payloadEnc = this.cipher.encryptJson(event);
-    this.sealBody(record);
+    // A batch row's own text is sealed only if it is refused after all (`planInbound`).
+    if (!record.bodyInFile) this.sealBody(record);
     return new Promise<AcceptResult>((resolve, reject) =>
       this.enqueue({
         kind: 'accept',
@@ -399,7 +406,7 @@ export class IngestRepository {
       findAcceptedEvent: (department, sourceEventId) => this.lookup.find(department, sourceEventId),
       saveInbound: (record, result) =>
         new Promise<string[]>((resolve, reject) => {
-          this.sealBody(record);
+          if (keepsOwnBody(record, result.outcome)) this.sealBody(record);
           submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } });
         }).then(([id]) => id),
       acceptEvent: (record, event, warnings, applicantIdHash) =>
@@ -409,7 +416,8 @@ export class IngestRepository {
           // The raw row is sealed there too.
           const parties = JSON.stringify({ applicants: event.applicants, agent: event.agent ?? null });
           const job: AcceptJob = { kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc: '', payloadEnc: '', done: { resolve, reject } };
-          const body = record.sealedBody ? null : record.body;
+          // A batch row's own text is sealed only if it is refused after all (`planInbound`).
+          const body = record.sealedBody || record.bodyInFile ? null : record.body;
           encrypting.set(
             job,
             (body ? this.encryptor.encrypt([parties, JSON.stringify(event), body]) : this.encryptor.encrypt([parties, JSON.stringify(event)])).then(([partiesEnc, payloadEnc, sealed]) => {
@@ -870,15 +878,16 @@ export class IngestRepository {
 
   private planInbound(writes: GroupWrites, r: InboundRecord, result: InboundResult): string {
     const id = r.id ?? timeOrderedId();
-    this.sealBody(r);
-    const sealed = r.sealedBody;
+    const own = keepsOwnBody(r, result.outcome);
+    if (own) this.sealBody(r);
+    const sealed = own ? r.sealedBody : undefined;
     writes.inbound.push({
       id,
       department: r.department,
       channel: r.channel,
       receivedAt: r.receivedAt,
       mediaType: r.mediaType ?? null,
-      headers: storedHeaders(r.headers),
+      headers: own ? storedHeaders(r.headers) : null,
       body: sealed ?? null,
       bodyEncrypted: !!sealed,
       bodySha256: r.bodySha256 ?? null,
@@ -1115,11 +1124,16 @@ function pairsWhere(alias: string, first: string, second: string, pairs: [string
   return { sql: parts.join(' OR '), params };
 }
 
+/** Whether a record keeps its body and headers itself (see `InboundRecord.bodyInFile`). */
+function keepsOwnBody(r: InboundRecord, outcome: InboundOutcome): boolean {
+  return !(r.bodyInFile && (outcome === 'ACCEPTED' || outcome === 'DUPLICATE'));
+}
+
 /** Headers as kept with a request, by the request's headers object (a batch's rows all share theirs). */
 const storedHeaderTexts = new WeakMap<Record<string, string>, string>();
 
 /** A request's headers as stored: JSON, without the credentials (`authorization`). */
-function storedHeaders(headers: Record<string, string> | undefined): string | null {
+export function storedHeaders(headers: Record<string, string> | undefined): string | null {
   if (!headers) return null;
   let text = storedHeaderTexts.get(headers);
   if (text === undefined) {

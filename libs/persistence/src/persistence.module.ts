@@ -38,7 +38,7 @@ export class PersistenceModule {
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
-        { provide: BatchRepository, useFactory: (db: Database) => new BatchRepository(db), inject: [Database] },
+        { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         DatabaseCloser,
       ],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -6,7 +7,8 @@ import { createGzip, gunzip } from 'node:zlib';
 import { PersonalDataCipher, textSlices } from '#gw/common';
 import { IsNull, Not } from 'typeorm';
 import { Database } from './database';
-import { InboundBatchEntity, InboundMessageEntity } from './entities';
+import { InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity } from './entities';
+import { storedHeaders } from './ingest.repository';
 
 export interface QuarantineFilter {
   department?: string;
@@ -87,9 +89,18 @@ async function gzipText(text: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Bytes of a batch file per stored part (sealed, each a little larger). */
+export const BATCH_FILE_PART_BYTES = 256 * 1024;
+
+/** Parts written per transaction while a file is kept (~1 MiB: one fsync per megabyte on SQLite). */
+const BATCH_FILE_PARTS_PER_WRITE = 4;
+
 /** Batch files: one row per file and department, keyed by X-Batch-Id or content hash. */
 export class BatchRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: PersonalDataCipher,
+  ) {}
 
   find(department: string, batchKey: string): Promise<InboundBatchEntity | null> {
     return this.db.manager.findOne(InboundBatchEntity, { where: { department, batchKey } });
@@ -100,18 +111,48 @@ export class BatchRepository {
     return this.db.manager.findOne(InboundBatchEntity, { where: { department, bodySha256, completedAt: Not(IsNull()) }, order: { receivedAt: 'ASC' } });
   }
 
-  /** Registers a batch before its rows are processed; false when another request holds the same key. */
-  async start(department: string, batchKey: string, bodySha256: string): Promise<{ id: string } | null> {
+  /**
+   * Registers a batch before its rows are processed; false when another request holds the same key.
+   * The request's headers are kept here, once for all its rows (credentials left out).
+   */
+  async start(department: string, batchKey: string, bodySha256: string, headers?: Record<string, string>): Promise<{ id: string } | null> {
     const id = randomUUID();
     try {
       await this.db.transaction((em) =>
-        em.insert(InboundBatchEntity, { id, department, batchKey, bodySha256, receivedAt: new Date(), completedAt: null, rows: 0, accepted: 0, duplicate: 0, rejected: 0, resultJson: null, resultGzip: null }),
+        em.insert(InboundBatchEntity, { id, department, batchKey, bodySha256, receivedAt: new Date(), headers: storedHeaders(headers), completedAt: null, rows: 0, accepted: 0, duplicate: 0, rejected: 0, resultJson: null, resultGzip: null }),
       );
       return { id };
     } catch (e) {
       if (Database.isUniqueViolation(e)) return null;
       throw e;
     }
+  }
+
+  /**
+   * Keeps the file at `path` (the batch's bytes as received) sealed, in parts, with batch `id`.
+   * Runs beside the rows: its writes take turns with the rows' groups (one connection on SQLite).
+   * The batch must not be answered before this has returned.
+   */
+  async keepFile(id: string, path: string): Promise<void> {
+    let partNo = 0;
+    let parts: InboundBatchFileEntity[] = [];
+    const write = async () => {
+      const written = parts;
+      parts = [];
+      await this.db.transaction((em) => em.insert(InboundBatchFileEntity, written));
+    };
+    for await (const chunk of createReadStream(path, { highWaterMark: BATCH_FILE_PART_BYTES })) {
+      parts.push({ batchId: id, partNo: partNo++, body: this.cipher.seal(chunk as Buffer) });
+      if (parts.length >= BATCH_FILE_PARTS_PER_WRITE) await write();
+    }
+    if (parts.length) await write();
+  }
+
+  /** The kept file of batch `id`, byte for byte as received; null if none was kept (batches before 2026-11-28). */
+  async file(id: string): Promise<Buffer | null> {
+    const parts = await this.db.manager.find(InboundBatchFileEntity, { where: { batchId: id }, order: { partNo: 'ASC' } });
+    if (!parts.length) return null;
+    return Buffer.concat(parts.map((p) => this.cipher.open(p.body)));
   }
 
   /**
@@ -130,8 +171,15 @@ export class BatchRepository {
     return batch.resultJson;
   }
 
-  /** A batch that failed half-way (database away) is forgotten so the department can send it again. */
+  /**
+   * A batch that failed half-way (database away) is forgotten so the department can send it again;
+   * the parts of its file kept so far go with it (wait for `keepFile` to end first).
+   */
   async abandon(id: string): Promise<void> {
-    await this.db.transaction((em) => em.delete(InboundBatchEntity, { id, completedAt: IsNull() }));
+    await this.db.transaction(async (em) => {
+      if (!(await em.exists(InboundBatchEntity, { where: { id, completedAt: IsNull() } }))) return;
+      await em.delete(InboundBatchFileEntity, { batchId: id });
+      await em.delete(InboundBatchEntity, { id });
+    });
   }
 }

@@ -20,6 +20,13 @@ export class InboundBatchEntity {
   @Column({ name: 'received_at', type: 'datetime', precision: 3 })
   receivedAt!: Date;
 
+  /**
+   * The request's headers as JSON (without credentials), once for the file: its taken rows keep
+   * none of their own (null for batches stored before 2026-11-28, whose rows each kept a copy).
+   */
+  @Column({ type: 'text', nullable: true })
+  headers!: string | null;
+
   @Column({ name: 'completed_at', type: 'datetime', precision: 3, nullable: true })
   completedAt!: Date | null;
 
