@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForegroundWork } from '#gw/common';
+import { CUT_OFF_BATCH_MINUTES } from '#gw/ingress';
 import { BATCH_FILE_PART_BYTES, BatchRepository, CaseEntity, CaseEventEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, IngestRepository, OutboxEntity } from '#gw/persistence';
 import { IsNull } from 'typeorm';
 import { onlineApplication } from '../support/callbacks';
@@ -243,6 +244,22 @@ describe('YBJ department end to end (CSV batches)', () => {
     await batches.complete(done.id, { rows: 0, accepted: 0, duplicate: 0, rejected: 0 }, '{}');
     await batches.abandon(done.id);
     expect((await batches.file(done.id))!.equals(bytes)).toBe(true);
+  });
+
+  it('answers 409 while the same batch is under way, and takes the file again once its first run was cut off', async () => {
+    const file = Buffer.from(`\uFEFF${csv('YB20261025009101,YB-2026-0790,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/25 9:00,赵六,430626197511200011,13800000000,,,,430626')}`, 'utf8');
+    const sha = createHash('sha256').update(file).digest('hex');
+    // A run that stopped half-way (the gateway went down): its batch was never completed nor given up.
+    const cut = (await gw.app.get(BatchRepository).start('YBJ', 'id:YBJ-CUT-OFF', sha))!;
+    const under = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-CUT-OFF' });
+    expect(under.status).toBe(409);
+    expect(under.json).toMatchObject({ code: 'BATCH_IN_PROGRESS', message: expect.stringContaining(`${CUT_OFF_BATCH_MINUTES} minutes`) });
+    await gw.db.manager.update(InboundBatchEntity, { id: cut.id }, { receivedAt: new Date(Date.now() - (CUT_OFF_BATCH_MINUTES + 1) * 60_000) });
+    const again = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-CUT-OFF' });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ rows: 1, accepted: 1, repeated: false });
+    expect(await gw.db.manager.countBy(InboundBatchEntity, { id: cut.id })).toBe(0);
+    expect((await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-CUT-OFF' })).json).toMatchObject({ rows: 1, accepted: 1, repeated: true });
   });
 
   it('answers a GBK file sent without X-Charset with 400 (its header is not UTF-8) and keeps the whole file', async () => {

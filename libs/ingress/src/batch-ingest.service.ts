@@ -52,6 +52,13 @@ const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 
 class TooLarge extends Error {}
 
+/**
+ * A batch still unfinished this long after it arrived was cut off — the gateway stopped, or the
+ * database went away and the batch could not be given up — and is forgotten when the file comes
+ * again, instead of answering "in progress" for ever. The largest file allowed takes minutes.
+ */
+export const CUT_OFF_BATCH_MINUTES = 15;
+
 /** How often (in rows finished) a file's heap growth is looked at. */
 const PACE_EVERY_ROWS = 256;
 
@@ -140,7 +147,12 @@ export class BatchIngestService {
       const batchKey = batchId ? `id:${batchId}` : `sha256:${spooled.sha256}`;
 
       // A file sent again without X-Batch-Id is the same batch as its first run, named or not.
-      const previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
+      let previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
+      if (previous && !previous.completedAt && Date.now() - previous.receivedAt.getTime() > CUT_OFF_BATCH_MINUTES * 60_000) {
+        // Its rows that were stored stay (this run finds them as duplicates); the batch starts again.
+        await this.batches.abandon(previous.id);
+        previous = null;
+      }
       if (previous) return await this.repeated(previous, spooled.sha256, batchId);
       const started = await this.batches.start(code, batchKey, spooled.sha256, req.headers);
       if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
@@ -203,7 +215,8 @@ export class BatchIngestService {
     }
     const answer = previous.completedAt ? await this.batches.answerOf(previous) : null;
     if (!answer) {
-      return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理 the same batch is being processed; send again later', errors: [] } };
+      const message = `同一批次正在处理；中断的批次在收到 ${CUT_OFF_BATCH_MINUTES} 分钟后可重新发送 the same batch is being processed; send again later (a batch cut off is taken again ${CUT_OFF_BATCH_MINUTES} minutes after it arrived)`;
+      return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message, errors: [] } };
     }
     // The same batch again changes nothing: the first run's answer is repeated.
     return { status: 200, body: { repeated: true }, jsonParts: withRepeated(answer, true) };
