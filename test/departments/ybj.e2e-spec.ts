@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ForegroundWork } from '#gw/common';
 import { CUT_OFF_BATCH_MINUTES } from '#gw/ingress';
@@ -40,6 +40,7 @@ describe('YBJ department end to end (CSV batches)', () => {
   const received = async (sourceCaseId: string): Promise<any[]> => (await fetch(`${gw.platform.origin}/admin/received?source_case_id=${encodeURIComponent(sourceCaseId)}`)).json() as Promise<any[]>;
   const byProject = async (no: string): Promise<any[]> => (await fetch(`${gw.platform.origin}/admin/received?project_no=${encodeURIComponent(no)}`)).json() as Promise<any[]>;
   const csv = (...rows: string[]) => `${YBJ_HEADER}\r\n${rows.join('\r\n')}\r\n`;
+  const leftBehind = () => join(testDb.dataDir, 'spool', 'cut-off.batch');
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -48,12 +49,20 @@ describe('YBJ department end to end (CSV batches)', () => {
     writeFileSync(partial, readFileSync(join(REPO_ROOT, 'config/catalogue.yaml'), 'utf8').split('\n').filter((l) => !l.includes(CHRONIC)).join('\n'));
     // Two rows per transaction group (BATCH_ROWS_UNDER_WAY=4): every file here spans several groups,
     // so rows out of time order meet their case's earlier stages across group boundaries.
+    // A file spooled by a run that was cut off long ago (the gateway stopped mid-file) goes at start-up.
+    mkdirSync(join(testDb.dataDir, 'spool'), { recursive: true });
+    writeFileSync(leftBehind(), 'YB…');
+    utimesSync(leftBehind(), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
     gw = await startTestGateway({ testDb, env: { CATALOGUE_FILE: partial, BATCH_ROWS_UNDER_WAY: '4' } });
     reference = await scjgReferenceCase(gw);
   });
   afterAll(async () => {
     await gw?.close();
     await testDb?.drop();
+  });
+
+  it('removed at start-up a spooled file that a cut-off run left behind', () => {
+    expect(existsSync(leftBehind())).toBe(false);
   });
 
   it('an online application for YBJ waits in its inbox (YBJ cannot take pushes); it fetches and acknowledges it', async () => {

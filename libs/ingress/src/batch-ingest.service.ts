@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { OnModuleInit } from '@nestjs/common';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
@@ -88,7 +89,7 @@ const REJECTED = 2;
  * Each row's result is kept as its JSON text (the answer is those texts joined), not as an object:
  * a 50,000-row answer is ~11 MB of text, and objects for it would be two to three times that.
  */
-export class BatchIngestService {
+export class BatchIngestService implements OnModuleInit {
   private readonly groupRows: number;
 
   constructor(
@@ -104,6 +105,11 @@ export class BatchIngestService {
     private readonly heapAllowanceBytes = 24 * 1024 * 1024,
   ) {
     this.groupRows = Math.max(1, Math.floor(rowsUnderWay / 2));
+  }
+
+  /** A run cut off by a stop left its spooled file behind: such files go at start-up. */
+  onModuleInit(): void {
+    removeCutOffSpools(this.spoolDir, CUT_OFF_BATCH_MINUTES * 60_000);
   }
 
   async receiveBatch(req: BatchRequest): Promise<BatchReply> {
@@ -335,6 +341,33 @@ export class BatchIngestService {
     const body = Buffer.concat(chunks, size);
     return this.ingest.keepUnreadable({ ...base, channel: 'batch' as InboundRecord['channel'], body, batchId: batchKey }, e.code, e.message, e.issues, httpStatus);
   }
+}
+
+/**
+ * Removes the spooled batch files (`*.batch`) in `dir` last written more than `olderThanMs` ago —
+ * left by runs the gateway was stopped in (a finished run removes its own). Younger ones may be
+ * under way in another process sharing the directory. Returns how many were removed.
+ */
+export function removeCutOffSpools(dir: string, olderThanMs: number, now = Date.now()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0; // no spool directory yet
+  }
+  for (const name of names) {
+    if (!name.endsWith('.batch')) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs <= olderThanMs) continue;
+      rmSync(path, { force: true });
+      removed++;
+    } catch {
+      // gone meanwhile, or not ours to remove: left as it is
+    }
+  }
+  return removed;
 }
 
 /**
