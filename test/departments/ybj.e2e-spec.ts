@@ -314,6 +314,10 @@ describe('YBJ department end to end (CSV batches)', () => {
     expect(phone(first)).toBe('13900000001');
     expect(phone(second)).toBe('13900000001');
     expect(first.partiesEnc).not.toBe(second.partiesEnc);
+    // Both cases found by their applicant's ID number (its hash computed once for the file's four rows).
+    const hash = gw.ctx.cipher.lookupHash('430626197511200011');
+    expect([first.applicantIdHash, second.applicantIdHash]).toEqual([hash, hash]);
+    expect(await gw.db.manager.countBy(CaseEntity, { applicantIdHash: gw.ctx.cipher.lookupHash('430626198503120040') })).toBe(1);
   });
 
   it('a row rejected for a matter missing from the catalogue is replayed from the quarantine after the catalogue is fixed', async () => {
