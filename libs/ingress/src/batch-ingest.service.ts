@@ -60,6 +60,12 @@ class TooLarge extends Error {}
  */
 export const CUT_OFF_BATCH_MINUTES = 15;
 
+/** The answer to a batch sent again while its first run is under way (or was cut off, until it is taken again). */
+function inProgress(): BatchReply {
+  const message = `同一批次正在处理；中断的批次在收到 ${CUT_OFF_BATCH_MINUTES} 分钟后可重新发送 the same batch is being processed; send again later (a batch cut off is taken again ${CUT_OFF_BATCH_MINUTES} minutes after it arrived)`;
+  return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message, errors: [] } };
+}
+
 /** How often (in rows finished) a file's heap growth is looked at. */
 const PACE_EVERY_ROWS = 256;
 
@@ -161,7 +167,7 @@ export class BatchIngestService implements OnModuleInit {
       }
       if (previous) return await this.repeated(previous, spooled.sha256, batchId);
       const started = await this.batches.start(code, batchKey, spooled.sha256, req.headers);
-      if (!started) return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message: '同一批次正在处理，请稍后再查 the same batch is being processed; send again later', errors: [] } };
+      if (!started) return inProgress();
       batchRowId = started.id;
 
       let results: RowResults;
@@ -220,10 +226,7 @@ export class BatchIngestService implements OnModuleInit {
       return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
     }
     const answer = previous.completedAt ? await this.batches.answerOf(previous) : null;
-    if (!answer) {
-      const message = `同一批次正在处理；中断的批次在收到 ${CUT_OFF_BATCH_MINUTES} 分钟后可重新发送 the same batch is being processed; send again later (a batch cut off is taken again ${CUT_OFF_BATCH_MINUTES} minutes after it arrived)`;
-      return { status: 409, body: { code: 'BATCH_IN_PROGRESS', message, errors: [] } };
-    }
+    if (!answer) return inProgress();
     // The same batch again changes nothing: the first run's answer is repeated.
     return { status: 200, body: { repeated: true }, jsonParts: withRepeated(answer, true) };
   }

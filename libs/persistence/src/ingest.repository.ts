@@ -290,7 +290,7 @@ export class IngestRepository {
 
   /** Keeps a request that was not accepted (unreadable, invalid, refused, duplicate). */
   async saveInbound(record: InboundRecord, result: InboundResult): Promise<string> {
-    if (keepsOwnBody(record, result.outcome)) this.sealBody(record);
+    this.sealBody(record, result.outcome);
     const [id] = await new Promise<string[]>((resolve, reject) =>
       this.enqueue({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } }),
     );
@@ -318,8 +318,7 @@ export class IngestRepository {
   ): Promise<AcceptResult> {
     const partiesEnc = this.cipher.encryptJson({ applicants: event.applicants, agent: event.agent ?? null });
     const payloadEnc = this.cipher.encryptJson(event);
-    // A batch row's own text is sealed only if it is refused after all (`planInbound`).
-    if (!record.bodyInFile) this.sealBody(record);
+    this.sealBody(record);
     return new Promise<AcceptResult>((resolve, reject) =>
       this.enqueue({
         kind: 'accept',
@@ -406,7 +405,7 @@ export class IngestRepository {
       findAcceptedEvent: (department, sourceEventId) => this.lookup.find(department, sourceEventId),
       saveInbound: (record, result) =>
         new Promise<string[]>((resolve, reject) => {
-          if (keepsOwnBody(record, result.outcome)) this.sealBody(record);
+          this.sealBody(record, result.outcome);
           submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } });
         }).then(([id]) => id),
       acceptEvent: (record, event, warnings, applicantIdHash) =>
@@ -871,15 +870,19 @@ export class IngestRepository {
     return { kind: 'ACCEPTED', inboundId, eventId, caseId, stage: event.stage };
   }
 
-  /** Seals a record's body for storage, once (personal data at rest: see `InboundMessageEntity.body`). */
-  private sealBody(r: InboundRecord): void {
+  /**
+   * Seals a record's body for storage, once (personal data at rest: see `InboundMessageEntity.body`).
+   * A batch row's body only once it is known to be refused (`outcome`): a taken row keeps none.
+   */
+  private sealBody(r: InboundRecord, outcome?: InboundOutcome): void {
+    if (r.bodyInFile && (outcome === undefined || !keepsOwnBody(r, outcome))) return;
     if (r.body && !r.sealedBody) r.sealedBody = this.cipher.seal(r.body);
   }
 
   private planInbound(writes: GroupWrites, r: InboundRecord, result: InboundResult): string {
     const id = r.id ?? timeOrderedId();
     const own = keepsOwnBody(r, result.outcome);
-    if (own) this.sealBody(r);
+    this.sealBody(r, result.outcome);
     const sealed = own ? r.sealedBody : undefined;
     writes.inbound.push({
       id,
