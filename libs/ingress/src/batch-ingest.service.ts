@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { OnModuleInit } from '@nestjs/common';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BatchRow, DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
+import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
 import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
-import { BatchRepository, InboundBatchEntity, InboundRecord } from '#gw/persistence';
-import { EventOutcome, IngestService, parseContentType } from './ingest.service';
+import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
+import { EventOutcome, IngestService, ValidEvent, parseContentType } from './ingest.service';
 
 export interface BatchRequest {
   department: string;
@@ -87,8 +87,8 @@ const REJECTED = 2;
  * Rows are stored through a batch writer (`IngestRepository.batchWriter`) instead of the shared
  * group-commit queue: nobody waits for one row of a file (the answer goes once the whole file is
  * stored), so up to `groupRows` rows share one transaction (3,000 by default: ~17 commits for a
- * 50,000-row file instead of ~400 groups of ≤ 256), duplicate lookups of the rows read in one turn
- * of the event loop are one query, and `rowsUnderWay` (two groups; `BATCH_ROWS_UNDER_WAY`) rows are
+ * 50,000-row file instead of ~400 groups of ≤ 256), a valid row needs no lookup of its own (the
+ * group reads the stored events it duplicates), and `rowsUnderWay` (two groups; `BATCH_ROWS_UNDER_WAY`) rows are
  * read ahead so that the next group is prepared while one is being committed. Fewer, larger groups
  * cost fewer full collections and case re-reads; each 1,000 rows under way costs ~5–10 MiB.
  *
@@ -256,80 +256,31 @@ export class BatchIngestService implements OnModuleInit {
 
   private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>, pacer: HeapPacer): Promise<RowResults> {
     const results = new RowResults();
-    const deferred: { row: BatchRow; record: InboundRecord; inboundId?: string }[] = [];
     const writer = this.ingest.batchStore({ maxRows: this.groupRows });
-    let failure: unknown;
-    // Rows under way, and the reader waiting for a free slot (one waiter: the loop below). A plain
-    // counter: `Promise.race` over the running set attached a reaction to every running row for
-    // every row read — O(rows × concurrency) allocations on a 50,000-row file.
-    let active = 0;
-    let slotFree: (() => void) | undefined;
-    let finished = 0;
-    const release = () => {
-      active--;
-      // Looked at as rows finish (not as they are read): the last groups and the retried rows
-      // allocate as much as the rest.
-      if (++finished % PACE_EVERY_ROWS === 0) pacer.check();
-      const wake = slotFree;
-      slotFree = undefined;
-      wake?.();
-    };
-    // Waiting for rows to finish: the writer must not keep back what it holds to fill a group.
-    const slot = () => {
-      writer.flush();
-      return new Promise<void>((resolve) => (slotFree = resolve));
-    };
-
-    const settled = (outcome: EventOutcome, row: BatchRow, record: InboundRecord) => {
-      results.set(row, outcome);
-      if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID && outcome.errors?.some((e) => DEFERRABLE.has(e.code))) {
-        deferred.push({ row, record, inboundId: outcome.inboundId });
-      }
-    };
-    const failed = (e: unknown) => {
-      failure ??= e;
-      release();
-    };
-    // Two reactions per row (`async` plus catch and finally made several promises more, each also
-    // tracked by the request's async context).
-    const start = (row: BatchRow, record: InboundRecord, after?: (outcome: EventOutcome) => void) => {
-      active++;
-      this.ingest
-        .processParsed(adapter, record, row.result, writer)
-        .then((outcome) => (after ? after(outcome) : settled(outcome, row, record)))
-        .then(release, failed);
-    };
+    const run = new RowsRun(this.ingest, adapter, writer, results, pacer);
 
     const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
     for await (const row of rows) {
-      if (failure) break;
-      start(row, { ...base, rowNo: row.row, body: row.raw ?? null, mediaType: 'text/csv; charset=utf-8', sourceEventId: null });
-      if (active >= this.rowsUnderWay) {
-        await slot();
+      if (run.failure) break;
+      run.start(row.row, { ...base, rowNo: row.row, body: row.raw ?? null, mediaType: 'text/csv; charset=utf-8', sourceEventId: null }, row.result);
+      if (run.active >= this.rowsUnderWay) {
+        await run.slot();
         writer.hold();
       }
     }
-    while (active > 0) await slot();
-    if (failure) throw failure;
+    await run.settled();
 
     // Rows that came before their case's earlier stages in the file: try again in stage-time order.
     // A round's rows go through together, in that order: the store plans them in submission order,
     // so each sees the ones before it exactly as if they had been sent one by one.
-    for (let round = 0; round < 3 && deferred.length; round++) {
-      deferred.sort((a, b) => stageTimeOf(a.row.result) - stageTimeOf(b.row.result) || a.row.row - b.row.row);
-      const pending = deferred.splice(0);
-      let progress = false;
-      for (const d of pending) {
-        start(d.row, { ...d.record, replayOf: d.inboundId ?? null }, (outcome) => {
-          results.set(d.row, outcome);
-          if (outcome.httpStatus < 300) progress = true;
-          else if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID) deferred.push(d);
-        });
-      }
-      while (active > 0) await slot();
-      if (failure) throw failure;
+    for (let round = 0; round < 3 && run.deferred.length; round++) {
+      const pending = run.deferred.splice(0);
+      pending.sort((a, b) => stageTimeOf(a.verdict) - stageTimeOf(b.verdict) || a.row - b.row);
+      run.progress = false;
+      for (const d of pending) run.retry(d);
+      await run.settled();
       // Kept in stage-time order for the next round, as the sequential retry kept them.
-      if (!progress) break;
+      if (!run.progress) break;
     }
     return results;
   }
@@ -384,9 +335,123 @@ function joinedJson(prefix: string, rows: string[], suffix: string): string {
   return rows.join(',');
 }
 
-function stageTimeOf(result: ParseResult): number {
-  const t = result.ok ? Date.parse(String(result.event.event.stageTime ?? '')) : NaN;
+function stageTimeOf(verdict: ValidEvent): number {
+  const t = Date.parse(verdict.event.stageTime);
   return Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * A valid row on its way into the store, told its result by the batch writer (`Deferred`): one
+ * object per row under way instead of a chain of promises and async contexts.
+ */
+class AcceptingRow {
+  constructor(
+    private readonly run: RowsRun,
+    readonly row: number,
+    readonly record: InboundRecord,
+    readonly verdict: ValidEvent,
+    /** The inbound record of the row's first, refused try (when this is a retry). */
+    readonly firstTry: string | null,
+  ) {}
+
+  resolve(result: AcceptResult): void {
+    this.run.accepted(this, result);
+  }
+
+  reject(error: unknown): void {
+    this.run.failed(error);
+  }
+}
+
+/**
+ * The rows of one file under way: each judged as it is read (`IngestService.judge`); a valid row
+ * goes to the batch writer as a plain job, anything else the promise way (`IngestService.settle`:
+ * rare, and it may need a lookup or an audit entry). Counts the rows under way for the reader.
+ */
+class RowsRun {
+  active = 0;
+  failure: unknown;
+  /** Refused for a stage its case does not have yet: tried again once the file is in. */
+  readonly deferred: AcceptingRow[] = [];
+  /** Whether a retry round took any row. */
+  progress = false;
+  private finished = 0;
+  /** The reader (or the wait for the end) waiting for a free slot: one waiter at a time. */
+  private slotFree: (() => void) | undefined;
+
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly adapter: DepartmentAdapter,
+    private readonly writer: IngestBatchWriter,
+    private readonly results: RowResults,
+    private readonly pacer: HeapPacer,
+  ) {}
+
+  start(row: number, record: InboundRecord, parsed: ParseResult): void {
+    this.active++;
+    const verdict = this.ingest.judge(this.adapter, record, parsed);
+    if (verdict.kind === 'valid') {
+      this.writer.submitAccept(record, verdict.event, verdict.warnings, verdict.applicantIdHash, new AcceptingRow(this, row, record, verdict, null));
+      return;
+    }
+    this.ingest.settle(this.adapter, record, verdict, this.writer).then(
+      (outcome) => {
+        this.results.set(row, record.sourceEventId ?? null, outcome);
+        this.release();
+      },
+      (e) => this.failed(e),
+    );
+  }
+
+  retry(first: AcceptingRow): void {
+    this.active++;
+    const record = { ...first.record, replayOf: first.firstTry };
+    this.writer.submitAccept(record, first.verdict.event, first.verdict.warnings, first.verdict.applicantIdHash, new AcceptingRow(this, first.row, record, first.verdict, first.firstTry));
+  }
+
+  accepted(r: AcceptingRow, result: AcceptResult): void {
+    try {
+      const outcome = this.ingest.accepted(this.adapter, result);
+      this.results.set(r.row, r.record.sourceEventId ?? null, outcome);
+      if (outcome.code === ErrorCodes.STAGE_TRANSITION_INVALID) {
+        if (r.firstTry === null) {
+          // A first try: deferred only for a stage that an earlier-in-time row may still bring.
+          if (outcome.errors?.some((e) => DEFERRABLE.has(e.code))) this.deferred.push(new AcceptingRow(this, r.row, r.record, r.verdict, outcome.inboundId ?? null));
+        } else this.deferred.push(r);
+      } else if (r.firstTry !== null && outcome.httpStatus < 300) this.progress = true;
+    } catch (e) {
+      // Called from the writer: whatever went wrong here fails the file, never the writer.
+      this.failure ??= e;
+    }
+    this.release();
+  }
+
+  failed(error: unknown): void {
+    this.failure ??= error;
+    this.release();
+  }
+
+  /** Waits until a row finishes. The writer must not keep back what it holds to fill a group. */
+  slot(): Promise<void> {
+    this.writer.flush();
+    return new Promise<void>((resolve) => (this.slotFree = resolve));
+  }
+
+  /** Waits until no row is under way; throws what failed, if anything did. */
+  async settled(): Promise<void> {
+    while (this.active > 0) await this.slot();
+    if (this.failure) throw this.failure;
+  }
+
+  private release(): void {
+    this.active--;
+    // Looked at as rows finish (not as they are read): the last groups and the retried rows
+    // allocate as much as the rest.
+    if (++this.finished % PACE_EVERY_ROWS === 0) this.pacer.check();
+    const wake = this.slotFree;
+    this.slotFree = undefined;
+    wake?.();
+  }
 }
 
 /** Each row's result as its JSON text, indexed by row number, and what each counts as. */
@@ -394,10 +459,10 @@ class RowResults {
   readonly texts: string[] = [];
   private readonly kinds: number[] = [];
 
-  set(row: BatchRow, outcome: EventOutcome): void {
-    const r = toRowResult(row, outcome);
-    this.texts[row.row - 1] = JSON.stringify(r);
-    this.kinds[row.row - 1] = r.outcome === 'ACCEPTED' ? ACCEPTED : r.outcome === 'DUPLICATE' ? DUPLICATE : REJECTED;
+  set(row: number, sourceEventId: string | null, outcome: EventOutcome): void {
+    const r = toRowResult(row, sourceEventId, outcome);
+    this.texts[row - 1] = JSON.stringify(r);
+    this.kinds[row - 1] = r.outcome === 'ACCEPTED' ? ACCEPTED : r.outcome === 'DUPLICATE' ? DUPLICATE : REJECTED;
   }
 
   counts(): { rows: number; accepted: number; duplicate: number; rejected: number } {
@@ -413,11 +478,11 @@ class RowResults {
   }
 }
 
-function toRowResult(row: BatchRow, o: EventOutcome): BatchRowResult {
+function toRowResult(row: number, sourceEventId: string | null, o: EventOutcome): BatchRowResult {
   const outcome = o.code === 'ACCEPTED' ? 'ACCEPTED' : o.code === 'DUPLICATE' ? 'DUPLICATE' : o.httpStatus === 403 ? 'REFUSED' : 'REJECTED';
   return {
-    row: row.row,
-    sourceEventId: row.result.ok ? row.result.event.sourceEventId || null : null,
+    row,
+    sourceEventId,
     outcome,
     httpStatus: o.httpStatus,
     code: o.code,

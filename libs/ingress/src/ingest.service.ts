@@ -9,9 +9,9 @@ import {
   defaultJsonReply,
 } from '#gw/adapters';
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
-import { Catalogue } from '#gw/catalogue';
+import { Catalogue, MatterEntry } from '#gw/catalogue';
 import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
-import { AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord } from '#gw/persistence';
+import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord } from '#gw/persistence';
 import { DepartmentAuth } from './department-auth';
 import { OutboxSignal } from './outbox-signal';
 
@@ -38,6 +38,25 @@ export function parseContentType(value: string | undefined): { mediaType: string
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const DUPLICATE_MESSAGE = '重复事件 duplicate of an accepted event';
+
+/**
+ * What the pipeline decides about a read event before anything is stored (`IngestService.judge`).
+ * A valid event carries the validated copy (ID numbers converted) and its applicant's lookup hash.
+ */
+export type EventVerdict =
+  | { kind: 'unreadable'; code: string; message: string; errors: FieldIssue[] }
+  | { kind: 'restricted'; matter: MatterEntry }
+  | { kind: 'invalid'; errors: FieldIssue[] }
+  | ValidEvent;
+
+export interface ValidEvent {
+  kind: 'valid';
+  event: CanonicalEvent;
+  warnings: FieldIssue[];
+  applicantIdHash: string | null;
+}
 
 /** Largest department sequence number the store keeps (`case_event.source_seq`, a signed 32-bit int). */
 const MAX_SOURCE_SEQ = 2_147_483_647;
@@ -149,34 +168,25 @@ export class IngestService {
 
   /**
    * Takes one read (or unreadable) event through the rest of the pipeline. Shared by single events,
-   * batch rows and replays so all three are judged by exactly the same rules.
+   * batch rows and replays so all three are judged by exactly the same rules (`judge`, then `settle`).
    */
-  async processParsed(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult, store: IngestStore = this.ingest): Promise<EventOutcome> {
+  processParsed(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult, store: IngestStore = this.ingest): Promise<EventOutcome> {
+    return this.settle(adapter, record, this.judge(adapter, record, parsed), store);
+  }
+
+  /**
+   * What the pipeline makes of a read event before anything is stored or looked up: no I/O, so a
+   * batch can judge its rows as it reads them. Notes the department's event id on the record.
+   */
+  judge(adapter: DepartmentAdapter, record: InboundRecord, parsed: ParseResult): EventVerdict {
     if (!parsed.ok) {
-      return this.quarantine(record, 400, 'UNREADABLE', parsed.code, parsed.message, this.phrase(adapter, parsed.issues ?? []), store);
+      return { kind: 'unreadable', code: parsed.code, message: parsed.message, errors: this.phrase(adapter, parsed.issues ?? []) };
     }
     const mapped: MappedEvent = parsed.event;
     record.sourceEventId = mapped.sourceEventId || null;
 
-    // Refuse classified matters before anything of the payload is kept.
     const matter = typeof mapped.event.matterCode === 'string' ? this.catalogue.matter(mapped.event.matterCode) : undefined;
-    if (matter?.restriction) {
-      await this.audit.append({
-        actor: `dept:${adapter.department.code}`,
-        action: 'INGRESS_REFUSED_RESTRICTED',
-        targetType: 'matter',
-        targetId: matter.taskCode,
-        detail: { restriction: matter.restriction, channel: record.channel, row: record.rowNo ?? undefined },
-        correlationId: record.correlationId ?? undefined,
-      });
-      const why = matter.restriction === 'CLASSIFIED' ? '涉密事项 classified matter' : '上级系统办理的事项 matter handled in an upper level\'s own system';
-      return { httpStatus: 403, code: ErrorCodes.MATTER_RESTRICTED, message: `${why}: ${matter.taskCode} may not pass the gateway` };
-    }
-
-    if (mapped.sourceEventId) {
-      const prior = await store.findAcceptedEvent(adapter.department.code, mapped.sourceEventId);
-      if (prior) return this.accept(store, adapter, record, undefined, prior);
-    }
+    if (matter?.restriction) return { kind: 'restricted', matter };
 
     const issues: FieldIssue[] = [...mapped.issues];
     const validation = validateCanonicalEvent(mapped.event);
@@ -201,10 +211,46 @@ export class IngestService {
     if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo) {
       issues.push({ field: 'result.certificateNo', code: 'CERTIFICATE_NO_REQUIRED', message: 'this matter issues a certificate: its number is required' });
     }
-    if (issues.length || !ev) {
-      return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', this.phrase(adapter, issues), store);
+    if (issues.length || !ev) return { kind: 'invalid', errors: this.phrase(adapter, issues) };
+    const first = ev.applicants[0];
+    const applicantIdHash = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? this.cipher.lookupHash(first.certNo) : null;
+    return { kind: 'valid', event: ev, warnings: validation.warnings, applicantIdHash };
+  }
+
+  /**
+   * Stores what `judge` decided: a refusal is audited, anything else not accepted is kept in the
+   * quarantine, a valid event is accepted — unless the department's event id was accepted before,
+   * which answers as a duplicate whatever this copy holds.
+   */
+  async settle(adapter: DepartmentAdapter, record: InboundRecord, verdict: EventVerdict, store: IngestStore = this.ingest): Promise<EventOutcome> {
+    if (verdict.kind === 'unreadable') {
+      return this.quarantine(record, 400, 'UNREADABLE', verdict.code, verdict.message, verdict.errors, store);
     }
-    return this.accept(store, adapter, record, { event: ev, warnings: validation.warnings });
+    if (verdict.kind === 'restricted') {
+      // Refused before anything of the payload is kept.
+      const { matter } = verdict;
+      await this.audit.append({
+        actor: `dept:${adapter.department.code}`,
+        action: 'INGRESS_REFUSED_RESTRICTED',
+        targetType: 'matter',
+        targetId: matter.taskCode,
+        detail: { restriction: matter.restriction, channel: record.channel, row: record.rowNo ?? undefined },
+        correlationId: record.correlationId ?? undefined,
+      });
+      const why = matter.restriction === 'CLASSIFIED' ? '涉密事项 classified matter' : '上级系统办理的事项 matter handled in an upper level\'s own system';
+      return { httpStatus: 403, code: ErrorCodes.MATTER_RESTRICTED, message: `${why}: ${matter.taskCode} may not pass the gateway` };
+    }
+    if (record.sourceEventId) {
+      const prior = await store.findAcceptedEvent(adapter.department.code, record.sourceEventId);
+      if (prior) {
+        const inboundId = await store.saveInbound(record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
+        return { httpStatus: 200, code: 'DUPLICATE', message: DUPLICATE_MESSAGE, eventId: prior.id, caseId: prior.caseId, status: prior.stage, inboundId };
+      }
+    }
+    if (verdict.kind === 'invalid') {
+      return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', verdict.errors, store);
+    }
+    return this.accepted(adapter, await store.acceptEvent(record, verdict.event, verdict.warnings, verdict.applicantIdHash));
   }
 
   /** A writer for the rows of one batch file: same pipeline, larger transactions (`processParsed(…, store)`). */
@@ -212,21 +258,11 @@ export class IngestService {
     return this.ingest.batchWriter(options);
   }
 
-  private async accept(
-    store: IngestStore,
-    adapter: DepartmentAdapter,
-    record: InboundRecord,
-    valid?: { event: CanonicalEvent; warnings: FieldIssue[] },
-    prior?: { id: string; caseId: string; stage: string },
-  ): Promise<EventOutcome> {
-    if (prior) {
-      const inboundId = await store.saveInbound(record, { outcome: 'DUPLICATE', httpStatus: 200, eventId: prior.id, caseId: prior.caseId });
-      return { httpStatus: 200, code: 'DUPLICATE', message: '重复事件 duplicate of an accepted event', eventId: prior.id, caseId: prior.caseId, status: prior.stage, inboundId };
-    }
-    const { event, warnings } = valid!;
-    const first = event.applicants[0];
-    const hash = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? this.cipher.lookupHash(first.certNo) : null;
-    const result = await store.acceptEvent(record, event, warnings, hash);
+  /**
+   * The answer for what the store did with a valid event (accepted, a duplicate found in the
+   * store, or an impossible stage move). Batch rows stored without a promise each use it too.
+   */
+  accepted(adapter: DepartmentAdapter, result: AcceptResult): EventOutcome {
     if (result.kind === 'INVALID_TRANSITION') {
       return {
         httpStatus: 422,
@@ -240,7 +276,7 @@ export class IngestService {
     return {
       httpStatus: result.kind === 'ACCEPTED' ? 202 : 200,
       code: result.kind,
-      message: result.kind === 'ACCEPTED' ? '已接收 accepted' : '重复事件 duplicate of an accepted event',
+      message: result.kind === 'ACCEPTED' ? '已接收 accepted' : DUPLICATE_MESSAGE,
       eventId: result.eventId,
       caseId: result.caseId,
       status: result.stage,

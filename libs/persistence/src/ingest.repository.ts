@@ -15,7 +15,7 @@ import { Database } from './database';
 import { GroupSession, Statement, mysqlLiteral } from './group-session';
 import { hydratedValue, persistentValue } from './persistent-value';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
-import { EncryptionWorker } from './encryption-worker';
+import { EncryptionWorker, Plain } from './encryption-worker';
 import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
 
 /** A request (or batch row) as received, to be kept whatever its outcome. */
@@ -70,6 +70,11 @@ export interface IngestBatchWriter {
   saveInbound(record: InboundRecord, result: InboundResult): Promise<string>;
   acceptEvent(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null): Promise<AcceptResult>;
   /**
+   * `acceptEvent` without a promise: `done` is told once the row is durable (or failed). A file has
+   * thousands of rows under way; a promise chain each was most of what they held.
+   */
+  submitAccept(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null, done: Deferred<AcceptResult>): void;
+  /**
    * Commit what is collected now, and from here on whatever else is submitted (the caller is about
    * to wait for its rows): until `hold()`, writes are not kept back to fill a group.
    */
@@ -109,7 +114,8 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
 
 const key = (a: string, b: string) => `${a}\u0000${b}`;
 
-interface Deferred<T> {
+/** Told the outcome of one write: resolved once it is durable, rejected if it failed. */
+export interface Deferred<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -123,7 +129,21 @@ interface AcceptJob {
   /** Encrypted before queueing: the CPU work stays out of the transaction (and its locks). */
   partiesEnc: string;
   payloadEnc: string;
+  /** Batch writer: the turn whose encryption this job waits for, until it is done. */
+  sealing?: SealingTurn;
   done: Deferred<AcceptResult>;
+}
+
+/**
+ * The accepted rows a batch writer was given in one turn of the event loop, encrypted together in
+ * one request to the encryption thread (one promise for the turn, none per row).
+ */
+interface SealingTurn {
+  jobs: AcceptJob[];
+  /** Per job: parties, event, and the row's own bytes when `sealsBody`. */
+  texts: Plain[];
+  sealsBody: boolean[];
+  done: Promise<void>;
 }
 
 interface InboundJob {
@@ -338,9 +358,9 @@ export class IngestRepository {
    * stored, so nobody waits for one row's commit): every write made in the same turn of the event
    * loop — and everything submitted while a commit is under way — goes into one transaction of up
    * to `maxRows` rows, planned exactly like a group of the queue (`writeGroup`); its callers are
-   * answered once it is on disk. Duplicate lookups made in one turn go to the database as one
-   * query (`AcceptedEventLookup`, shared with single events). Commits of one writer run one after another, so rows are planned in the order they were
-   * submitted. A group that fails on a lost race or a refused row goes through the queue instead
+   * answered once it is on disk. The accepted rows of one turn are encrypted together, on the
+   * encryption thread; duplicates are found by the group's own read of the stored events. Commits
+   * of one writer run one after another, so rows are planned in the order they were submitted. A group that fails on a lost race or a refused row goes through the queue instead
    * (which commits one by one if needed, so only the culprit fails), and the next group waits for
    * its rows; a database that is unusable fails every caller of the group.
    */
@@ -349,8 +369,8 @@ export class IngestRepository {
     if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 20_000)
       throw new Error(`batch writer maxRows must be an integer in [1, 20000], got ${maxRows}`);
     let jobs: Job[] = [];
-    /** Accepted rows whose personal data is still being encrypted (on the worker thread). */
-    const encrypting = new Map<Job, Promise<void>>();
+    /** The turn collecting accepted rows to encrypt (see `SealingTurn`). */
+    let sealing: SealingTurn | undefined;
     let rows = 0;
     let eager = false;
     let committing = false;
@@ -374,12 +394,9 @@ export class IngestRepository {
       rows -= taken;
       committing = true;
       const start = () => void this.commitBatchGroup(group, committed);
-      const encrypted: Promise<void>[] = [];
-      for (const job of group) {
-        const done = encrypting.get(job);
-        if (done) encrypted.push(done);
-      }
-      if (!encrypted.length) start();
+      const encrypted = new Set<Promise<void>>();
+      for (const job of group) if (job.kind === 'accept' && job.sealing) encrypted.add(job.sealing.done);
+      if (!encrypted.size) start();
       else
         Promise.all(encrypted).then(start, (error) => {
           for (const job of group) job.done.reject(error);
@@ -401,6 +418,43 @@ export class IngestRepository {
       if (eager || rows >= maxRows) scheduleFlush();
     };
 
+    // What `acceptEvent` encrypts (`encryptJson` of the same values), on the worker thread, for
+    // every row of the turn at once; a group waits for its rows' turns before it is planned.
+    const sealLater = (job: AcceptJob, body: Buffer | null) => {
+      let turn = sealing;
+      if (!turn) {
+        const t: SealingTurn = { jobs: [], texts: [], sealsBody: [], done: undefined as unknown as Promise<void> };
+        t.done = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => {
+            if (sealing === t) sealing = undefined;
+            return this.encryptor.encrypt(t.texts);
+          })
+          .then((out) => {
+            let at = 0;
+            t.jobs.forEach((j, i) => {
+              j.partiesEnc = out[at++] as string;
+              j.payloadEnc = out[at++] as string;
+              if (t.sealsBody[i]) j.record.sealedBody = out[at++] as Buffer;
+              // Encrypted: a group taking this row need not wait for it.
+              j.sealing = undefined;
+            });
+          });
+        sealing = turn = t;
+      }
+      turn.jobs.push(job);
+      turn.texts.push(JSON.stringify({ applicants: job.event.applicants, agent: job.event.agent ?? null }), JSON.stringify(job.event));
+      if (body) turn.texts.push(body);
+      turn.sealsBody.push(!!body);
+      job.sealing = turn;
+    };
+
+    const submitAccept = (record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null, done: Deferred<AcceptResult>) => {
+      const job: AcceptJob = { kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc: '', payloadEnc: '', done };
+      // A batch row's own text is sealed only if it is refused after all (`planInbound`).
+      sealLater(job, record.sealedBody || record.bodyInFile ? null : record.body);
+      submit(job);
+    };
+
     return {
       findAcceptedEvent: (department, sourceEventId) => this.lookup.find(department, sourceEventId),
       saveInbound: (record, result) =>
@@ -409,26 +463,8 @@ export class IngestRepository {
           submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } });
         }).then(([id]) => id),
       acceptEvent: (record, event, warnings, applicantIdHash) =>
-        new Promise<AcceptResult>((resolve, reject) => {
-          // What `acceptEvent` encrypts (`encryptJson` of the same values), on the worker thread;
-          // the group waits for it before it is planned.
-          // The raw row is sealed there too.
-          const parties = JSON.stringify({ applicants: event.applicants, agent: event.agent ?? null });
-          const job: AcceptJob = { kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc: '', payloadEnc: '', done: { resolve, reject } };
-          // A batch row's own text is sealed only if it is refused after all (`planInbound`).
-          const body = record.sealedBody || record.bodyInFile ? null : record.body;
-          encrypting.set(
-            job,
-            (body ? this.encryptor.encrypt([parties, JSON.stringify(event), body]) : this.encryptor.encrypt([parties, JSON.stringify(event)])).then(([partiesEnc, payloadEnc, sealed]) => {
-              job.partiesEnc = partiesEnc;
-              job.payloadEnc = payloadEnc;
-              if (sealed) record.sealedBody = sealed;
-              // Encrypted: a group taking this row need not wait for it.
-              encrypting.delete(job);
-            }),
-          );
-          submit(job);
-        }),
+        new Promise<AcceptResult>((resolve, reject) => submitAccept(record, event, warnings, applicantIdHash, { resolve, reject })),
+      submitAccept,
       flush: () => {
         eager = true;
         scheduleFlush();
