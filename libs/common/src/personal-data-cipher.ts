@@ -34,12 +34,13 @@ export class PersonalDataCipher {
   }
 
   /**
-   * The encryption and MAC keys, for a worker thread of this process that encrypts in exactly this
-   * format (`EncryptionWorker`, which checks its output decrypts here before it is used). Never
+   * The encryption, MAC and lookup keys, for a worker thread of this process that encrypts and
+   * hashes in exactly this format (`EncryptionWorker`, which checks its output against this cipher
+   * before it is used). Never
    * logged, stored or sent anywhere else.
    */
-  keysForWorkerThread(): { encKey: Buffer; macKey: Buffer } {
-    return { encKey: Buffer.from(this.encKey), macKey: Buffer.from(this.macKey) };
+  keysForWorkerThread(): { encKey: Buffer; macKey: Buffer; lookupKey: Buffer } {
+    return { encKey: Buffer.from(this.encKey), macKey: Buffer.from(this.macKey), lookupKey: Buffer.from(this.lookupKey) };
   }
 
   encrypt(plaintext: string): string {

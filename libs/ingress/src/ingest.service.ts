@@ -43,7 +43,8 @@ const DUPLICATE_MESSAGE = '重复事件 duplicate of an accepted event';
 
 /**
  * What the pipeline decides about a read event before anything is stored (`IngestService.judge`).
- * A valid event carries the validated copy (ID numbers converted) and its applicant's lookup hash.
+ * A valid event carries the validated copy (ID numbers converted) and the number its case is found
+ * by (`applicantKey`: the first applicant's ID number or credit code, stored only as its keyed hash).
  */
 export type EventVerdict =
   | { kind: 'unreadable'; code: string; message: string; errors: FieldIssue[] }
@@ -55,7 +56,7 @@ export interface ValidEvent {
   kind: 'valid';
   event: CanonicalEvent;
   warnings: FieldIssue[];
-  applicantIdHash: string | null;
+  applicantKey: string | null;
 }
 
 /** Largest department sequence number the store keeps (`case_event.source_seq`, a signed 32-bit int). */
@@ -213,8 +214,8 @@ export class IngestService {
     }
     if (issues.length || !ev) return { kind: 'invalid', errors: this.phrase(adapter, issues) };
     const first = ev.applicants[0];
-    const applicantIdHash = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? this.cipher.lookupHash(first.certNo) : null;
-    return { kind: 'valid', event: ev, warnings: validation.warnings, applicantIdHash };
+    const applicantKey = first && (ID_NUMBER_CERT_TYPES.has(first.certType) || first.certType === 'USCC') ? first.certNo : null;
+    return { kind: 'valid', event: ev, warnings: validation.warnings, applicantKey };
   }
 
   /**
@@ -250,7 +251,8 @@ export class IngestService {
     if (verdict.kind === 'invalid') {
       return this.quarantine(record, 422, 'REJECTED', ErrorCodes.VALIDATION_FAILED, '数据校验未通过 the event is readable but invalid', verdict.errors, store);
     }
-    return this.accepted(adapter, await store.acceptEvent(record, verdict.event, verdict.warnings, verdict.applicantIdHash));
+    const hash = verdict.applicantKey === null ? null : this.cipher.lookupHash(verdict.applicantKey);
+    return this.accepted(adapter, await store.acceptEvent(record, verdict.event, verdict.warnings, hash));
   }
 
   /** A writer for the rows of one batch file: same pipeline, larger transactions (`processParsed(…, store)`). */

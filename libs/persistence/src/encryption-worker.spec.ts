@@ -6,7 +6,7 @@ const KEY = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 describe('EncryptionWorker (batch rows encrypted off the event loop)', () => {
   const cipher = new PersonalDataCipher(KEY);
-  const keys = () => ({ encKey: cipher['encKey'], macKey: cipher['macKey'] });
+  const keys = () => cipher.keysForWorkerThread();
 
   it('encrypts exactly what the cipher decrypts, in order, for requests made in one turn', async () => {
     const worker = new EncryptionWorker(cipher, keys);
@@ -31,8 +31,25 @@ describe('EncryptionWorker (batch rows encrypted off the event loop)', () => {
     });
   });
 
+  it('hashes lookup values as the cipher does (trimmed, upper case), beside texts and bytes', async () => {
+    const worker = new EncryptionWorker(cipher, keys);
+    const [token, hash, sealed, upper] = await worker.encrypt(['{"a":1}', { lookup: ' 43062619850312004x ' }, Buffer.from('row'), { lookup: '43062619850312004X' }]);
+    expect(cipher.decrypt(token)).toBe('{"a":1}');
+    expect(hash).toBe(cipher.lookupHash('43062619850312004X'));
+    expect(upper).toBe(hash);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(cipher.open(sealed).toString()).toBe('row');
+  });
+
+  it('falls back to the calling thread when the worker does not match the cipher, lookups included', async () => {
+    const lookupOnlyWrong = () => ({ ...cipher.keysForWorkerThread(), lookupKey: Buffer.alloc(32, 3) });
+    const [token, hash] = await new EncryptionWorker(cipher, lookupOnlyWrong).encrypt(['{"b":2}', { lookup: '430626198503120040' }]);
+    expect(cipher.decrypt(token)).toBe('{"b":2}');
+    expect(hash).toBe(cipher.lookupHash('430626198503120040'));
+  });
+
   it('falls back to encrypting on the calling thread when the worker does not match the cipher', async () => {
-    const wrongKeys = () => ({ encKey: Buffer.alloc(16, 1), macKey: Buffer.alloc(32, 2) });
+    const wrongKeys = () => ({ encKey: Buffer.alloc(16, 1), macKey: Buffer.alloc(32, 2), lookupKey: Buffer.alloc(32, 3) });
     const worker = new EncryptionWorker(cipher, wrongKeys);
     const [token] = await worker.encrypt(['{"a":1}']);
     expect(cipher.decrypt(token)).toBe('{"a":1}');

@@ -11,6 +11,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createCipheriv, createHmac, randomFillSync } = require('node:crypto');
 const encKey = Buffer.from(workerData.encKey);
 const macKey = Buffer.from(workerData.macKey);
+const lookupKey = Buffer.from(workerData.lookupKey);
 const ivs = Buffer.alloc(16 * 1024);
 let at = ivs.length;
 function seal(plain) {
@@ -23,8 +24,12 @@ function seal(plain) {
   return Buffer.concat([iv, ct, tag]);
 }
 // Text becomes a token; bytes (sent as a latin1 string: cloning 50,000 small ArrayBuffers each way
-// cost more than sealing them) come back sealed, as a latin1 string too.
-const encrypt = (x) => (typeof x === 'string' ? 'sm4.' + seal(Buffer.from(x, 'utf8')).toString('base64') : { b: seal(Buffer.from(x.b, 'latin1')).toString('latin1') });
+// cost more than sealing them) come back sealed, as a latin1 string too; a lookup value becomes its
+// keyed hash (PersonalDataCipher.lookupHash).
+const encrypt = (x) =>
+  typeof x === 'string' ? 'sm4.' + seal(Buffer.from(x, 'utf8')).toString('base64')
+  : x.b !== undefined ? { b: seal(Buffer.from(x.b, 'latin1')).toString('latin1') }
+  : createHmac('sm3', lookupKey).update(x.lookup.trim().toUpperCase()).digest('hex');
 parentPort.on('message', (m) => {
   try {
     parentPort.postMessage({ id: m.id, out: m.texts.map(encrypt) });
@@ -34,17 +39,26 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** What the worker encrypts: text (to an `sm4.` token, as `encrypt`) or bytes (sealed, as `seal`). */
-export type Plain = string | Uint8Array;
-export type Sealed<T extends Plain> = T extends string ? string : Buffer;
-/** Text, or bytes as they cross to the worker and back. */
-type Wire = string | { b: string };
+/** A value to look cases up by (an ID number), to be hashed as `PersonalDataCipher.lookupHash` does. */
+export interface LookupValue {
+  lookup: string;
+}
+
+/**
+ * What the worker encrypts: text (to an `sm4.` token, as `encrypt`), bytes (sealed, as `seal`), or
+ * a lookup value (to its keyed hash, as `lookupHash`).
+ */
+export type Plain = string | Uint8Array | LookupValue;
+export type Sealed<T extends Plain> = T extends string ? string : T extends LookupValue ? string : Buffer;
+/** Text, bytes or a lookup value as they cross to the worker; text or bytes as they come back. */
+type Wire = string | { b: string } | LookupValue;
 
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 /**
- * Encrypts personal data for batch rows on a worker thread, so the second core does the SM4 work
- * while the event loop validates and stores the next rows. Requests made in one turn of the event
+ * Encrypts personal data (and hashes the values cases are looked up by) for batch rows on a worker
+ * thread, so the second core does the SM4 and SM3 work while the event loop validates and stores
+ * the next rows. Requests made in one turn of the event
  * loop go over as one message; answers come back in order. Falls back to encrypting on the calling
  * thread if the worker cannot start, fails, or does not produce what the cipher itself decrypts.
  */
@@ -57,7 +71,7 @@ export class EncryptionWorker {
 
   constructor(
     private readonly cipher: PersonalDataCipher,
-    private readonly keys: () => { encKey: Buffer; macKey: Buffer },
+    private readonly keys: () => { encKey: Buffer; macKey: Buffer; lookupKey: Buffer },
   ) {}
 
   /**
@@ -85,13 +99,13 @@ export class EncryptionWorker {
   private async run(texts: Plain[]): Promise<Plain[]> {
     if (await this.start()) {
       try {
-        const out = await this.post(texts.map((t) => (typeof t === 'string' ? t : { b: Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('latin1') })));
-        return out.map((o) => (typeof o === 'string' ? o : Buffer.from(o.b, 'latin1')));
+        const out = await this.post(texts.map((t) => (typeof t === 'string' || isLookup(t) ? t : { b: Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('latin1') })));
+        return out.map((o) => (typeof o === 'string' ? o : Buffer.from((o as { b: string }).b, 'latin1')));
       } catch {
         this.stop();
       }
     }
-    return texts.map((t) => (typeof t === 'string' ? this.cipher.encrypt(t) : this.cipher.seal(t)));
+    return texts.map((t) => (typeof t === 'string' ? this.cipher.encrypt(t) : isLookup(t) ? this.cipher.lookupHash(t.lookup) : this.cipher.seal(t)));
   }
 
   private post(texts: Wire[]): Promise<Wire[]> {
@@ -107,10 +121,10 @@ export class EncryptionWorker {
   private start(): Promise<boolean> {
     this.ready ??= (async () => {
       try {
-        const { encKey, macKey } = this.keys();
+        const { encKey, macKey, lookupKey } = this.keys();
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey) },
+          workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey), lookupKey: new Uint8Array(lookupKey) },
           // Its garbage is short-lived strings: a small heap is enough, and V8's default lets the
           // young generation of every thread grow to 48 MB of the gateway's memory. Out of memory
           // only ends the worker (the rows are then encrypted on the calling thread).
@@ -130,8 +144,16 @@ export class EncryptionWorker {
         this.worker = worker;
         const probe = JSON.stringify({ probe: '校验 check', n: 42 });
         const bytes = Buffer.from([0xd0, 0xa3, 0xd1, 0xe9, 0x00, 0xff]);
-        const [token, sealed] = await this.post([probe, { b: bytes.toString('latin1') }]);
-        if (typeof token !== 'string' || this.cipher.decrypt(token) !== probe || typeof sealed === 'string' || !this.cipher.open(Buffer.from(sealed.b, 'latin1')).equals(bytes)) {
+        const idNo = ' probe-91x ';
+        const [token, sealed, hash] = await this.post([probe, { b: bytes.toString('latin1') }, { lookup: idNo }]);
+        if (
+          typeof token !== 'string' ||
+          this.cipher.decrypt(token) !== probe ||
+          typeof sealed !== 'object' ||
+          !('b' in sealed) ||
+          !this.cipher.open(Buffer.from(sealed.b, 'latin1')).equals(bytes) ||
+          hash !== this.cipher.lookupHash(idNo)
+        ) {
           throw new Error('encryption worker output does not decrypt');
         }
         return true;
@@ -165,4 +187,8 @@ export class EncryptionWorker {
       void w.terminate();
     }
   }
+}
+
+function isLookup(x: Plain | Wire): x is LookupValue {
+  return typeof x === 'object' && x !== null && 'lookup' in x;
 }

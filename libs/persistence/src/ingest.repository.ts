@@ -71,9 +71,10 @@ export interface IngestBatchWriter {
   acceptEvent(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null): Promise<AcceptResult>;
   /**
    * `acceptEvent` without a promise: `done` is told once the row is durable (or failed). A file has
-   * thousands of rows under way; a promise chain each was most of what they held.
+   * thousands of rows under way; a promise chain each was most of what they held. Takes the
+   * applicant's number itself (`applicantKey`), hashed on the encryption thread with the rest.
    */
-  submitAccept(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null, done: Deferred<AcceptResult>): void;
+  submitAccept(record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantKey: string | null, done: Deferred<AcceptResult>): void;
   /**
    * Commit what is collected now, and from here on whatever else is submitted (the caller is about
    * to wait for its rows): until `hold()`, writes are not kept back to fill a group.
@@ -140,8 +141,9 @@ interface AcceptJob {
  */
 interface SealingTurn {
   jobs: AcceptJob[];
-  /** Per job: parties, event, and the row's own bytes when `sealsBody`. */
+  /** Per job: parties, event, the applicant's number when `hashes`, the row's own bytes when `sealsBody`. */
   texts: Plain[];
+  hashes: boolean[];
   sealsBody: boolean[];
   done: Promise<void>;
 }
@@ -420,10 +422,10 @@ export class IngestRepository {
 
     // What `acceptEvent` encrypts (`encryptJson` of the same values), on the worker thread, for
     // every row of the turn at once; a group waits for its rows' turns before it is planned.
-    const sealLater = (job: AcceptJob, body: Buffer | null) => {
+    const sealLater = (job: AcceptJob, applicantKey: string | null, body: Buffer | null) => {
       let turn = sealing;
       if (!turn) {
-        const t: SealingTurn = { jobs: [], texts: [], sealsBody: [], done: undefined as unknown as Promise<void> };
+        const t: SealingTurn = { jobs: [], texts: [], hashes: [], sealsBody: [], done: undefined as unknown as Promise<void> };
         t.done = new Promise<void>((resolve) => setImmediate(resolve))
           .then(() => {
             if (sealing === t) sealing = undefined;
@@ -434,6 +436,7 @@ export class IngestRepository {
             t.jobs.forEach((j, i) => {
               j.partiesEnc = out[at++] as string;
               j.payloadEnc = out[at++] as string;
+              if (t.hashes[i]) j.applicantIdHash = out[at++] as string;
               if (t.sealsBody[i]) j.record.sealedBody = out[at++] as Buffer;
               // Encrypted: a group taking this row need not wait for it.
               j.sealing = undefined;
@@ -443,15 +446,18 @@ export class IngestRepository {
       }
       turn.jobs.push(job);
       turn.texts.push(JSON.stringify({ applicants: job.event.applicants, agent: job.event.agent ?? null }), JSON.stringify(job.event));
+      if (applicantKey !== null) turn.texts.push({ lookup: applicantKey });
+      turn.hashes.push(applicantKey !== null);
       if (body) turn.texts.push(body);
       turn.sealsBody.push(!!body);
       job.sealing = turn;
     };
 
-    const submitAccept = (record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantIdHash: string | null, done: Deferred<AcceptResult>) => {
+    // The applicant's hash is either given (`acceptEvent`) or made here from its number (`applicantKey`).
+    const submitAccept = (record: InboundRecord, event: CanonicalEvent, warnings: CaseWarning[], applicantKey: string | null, done: Deferred<AcceptResult>, applicantIdHash: string | null = null) => {
       const job: AcceptJob = { kind: 'accept', record, event, warnings, applicantIdHash, partiesEnc: '', payloadEnc: '', done };
       // A batch row's own text is sealed only if it is refused after all (`planInbound`).
-      sealLater(job, record.sealedBody || record.bodyInFile ? null : record.body);
+      sealLater(job, applicantKey, record.sealedBody || record.bodyInFile ? null : record.body);
       submit(job);
     };
 
@@ -463,7 +469,7 @@ export class IngestRepository {
           submit({ kind: 'inbound', rows: [{ record, result }], done: { resolve, reject } });
         }).then(([id]) => id),
       acceptEvent: (record, event, warnings, applicantIdHash) =>
-        new Promise<AcceptResult>((resolve, reject) => submitAccept(record, event, warnings, applicantIdHash, { resolve, reject })),
+        new Promise<AcceptResult>((resolve, reject) => submitAccept(record, event, warnings, null, { resolve, reject }, applicantIdHash)),
       submitAccept,
       flush: () => {
         eager = true;
