@@ -233,6 +233,25 @@ describe('YBJ department end to end (CSV batches)', () => {
     expect(reasons(again.json)).toEqual({ 证件号码: 'ID_CHECK_DIGIT' });
   });
 
+  it('answers a row repeating an accepted event as a duplicate, valid or not, and a row repeating an earlier row of the file', async () => {
+    const m = '11430626MB456789960000150001000,异地就医备案';
+    const row = `YB20261025000401,YB-2026-0601,,${m},申报,2026/10/25 9:00,孙七,430626196003050016,13900000000,,,,430626`;
+    const file = csv(
+      // The example's first event again, its ID number now with a wrong check digit: found by its id first.
+      'YB20261023000101,YB-2026-0456,,11430626MB456789960000150001000,异地就医备案,申报,2026/10/23 9:05,李四,430626198503120041,13800000000,,,,430626',
+      row,
+      row,
+    );
+    const reply = await postBatch(gw, 'ybj', file, { 'X-Batch-Id': 'YBJ-20261025-REPEATS' });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ rows: 3, accepted: 1, duplicate: 2, rejected: 0 });
+    const [r1, r2, r3] = reply.json.results;
+    expect(r1).toMatchObject({ outcome: 'DUPLICATE', eventId: first.results[0].eventId, caseId: first.results[0].caseId });
+    expect(r2).toMatchObject({ outcome: 'ACCEPTED', sourceEventId: 'YB20261025000401' });
+    expect(r3).toMatchObject({ outcome: 'DUPLICATE', eventId: r2.eventId, caseId: r2.caseId });
+    expect(await gw.db.manager.countBy(CaseEventEntity, { department: 'YBJ', sourceEventId: 'YB20261025000401' })).toBe(1);
+  });
+
   it('keeps a batch file in parts that read back whole, and forgets them with a batch given up half-way', async () => {
     const batches = gw.app.get(BatchRepository);
     const bytes = randomBytes(BATCH_FILE_PART_BYTES * 2 + 1000);

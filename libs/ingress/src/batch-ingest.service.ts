@@ -88,8 +88,9 @@ const REJECTED = 2;
  * group-commit queue: nobody waits for one row of a file (the answer goes once the whole file is
  * stored), so up to `groupRows` rows share one transaction (3,000 by default: ~17 commits for a
  * 50,000-row file instead of ~400 groups of ≤ 256), a valid row needs no lookup of its own (the
- * group reads the stored events it duplicates), and `rowsUnderWay` (two groups; `BATCH_ROWS_UNDER_WAY`) rows are
- * read ahead so that the next group is prepared while one is being committed. Fewer, larger groups
+ * group reads the stored events it would duplicate), and `rowsUnderWay` (two groups;
+ * `BATCH_ROWS_UNDER_WAY`) rows are read ahead so that the next group is prepared while one is
+ * being committed. Fewer, larger groups
  * cost fewer full collections and case re-reads; each 1,000 rows under way costs ~5–10 MiB.
  *
  * Each row's result is kept as its JSON text (the answer is those texts joined), not as an object:
@@ -416,13 +417,13 @@ class RowsRun {
       this.writer.submitAccept(record, verdict.event, verdict.warnings, verdict.applicantKey, new AcceptingRow(this, row, record, verdict, null));
       return;
     }
-    this.ingest.settle(this.adapter, record, verdict, this.writer).then(
-      (outcome) => {
-        this.results.set(row, record.sourceEventId ?? null, outcome);
-        this.release();
-      },
-      (e) => this.failed(e),
-    );
+    this.ingest
+      .settle(this.adapter, record, verdict, this.writer)
+      .then((outcome) => this.results.set(row, record.sourceEventId ?? null, outcome))
+      .then(
+        () => this.release(),
+        (e) => this.failed(e),
+      );
   }
 
   retry(first: AcceptingRow): void {

@@ -255,7 +255,7 @@ export class IngestService {
     return this.accepted(adapter, await store.acceptEvent(record, verdict.event, verdict.warnings, hash));
   }
 
-  /** A writer for the rows of one batch file: same pipeline, larger transactions (`processParsed(…, store)`). */
+  /** A writer for the rows of one batch file: same rules, larger transactions (`settle(…, store)`, `IngestBatchWriter.submitAccept`). */
   batchStore(options?: Partial<BatchWriterOptions>): IngestBatchWriter {
     return this.ingest.batchWriter(options);
   }
