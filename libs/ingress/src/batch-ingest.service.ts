@@ -59,6 +59,7 @@ class TooLarge extends Error {}
  * again, instead of answering "in progress" for ever. The largest file allowed takes minutes.
  */
 export const CUT_OFF_BATCH_MINUTES = 15;
+const CUT_OFF_BATCH_MS = CUT_OFF_BATCH_MINUTES * 60_000;
 
 /** The answer to a batch sent again while its first run is under way (or was cut off, until it is taken again). */
 function inProgress(): BatchReply {
@@ -90,8 +91,8 @@ const REJECTED = 2;
  * 50,000-row file instead of ~400 groups of ≤ 256), a valid row needs no lookup of its own (the
  * group reads the stored events it would duplicate), and `rowsUnderWay` (two groups;
  * `BATCH_ROWS_UNDER_WAY`) rows are read ahead so that the next group is prepared while one is
- * being committed. Fewer, larger groups
- * cost fewer full collections and case re-reads; each 1,000 rows under way costs ~5–10 MiB.
+ * being committed. Fewer, larger groups cost fewer full collections and case re-reads; each 1,000
+ * rows under way costs ~5–10 MiB.
  *
  * Each row's result is kept as its JSON text (the answer is those texts joined), not as an object:
  * a 50,000-row answer is ~11 MB of text, and objects for it would be two to three times that.
@@ -116,7 +117,7 @@ export class BatchIngestService implements OnModuleInit {
 
   /** A run cut off by a stop left its spooled file behind: such files go at start-up. */
   onModuleInit(): void {
-    removeCutOffSpools(this.spoolDir, CUT_OFF_BATCH_MINUTES * 60_000);
+    removeCutOffSpools(this.spoolDir, CUT_OFF_BATCH_MS);
   }
 
   async receiveBatch(req: BatchRequest): Promise<BatchReply> {
@@ -161,7 +162,7 @@ export class BatchIngestService implements OnModuleInit {
 
       // A file sent again without X-Batch-Id is the same batch as its first run, named or not.
       let previous = (await this.batches.find(code, batchKey)) ?? (batchId ? null : await this.batches.findCompletedByContent(code, spooled.sha256));
-      if (previous && !previous.completedAt && Date.now() - previous.receivedAt.getTime() > CUT_OFF_BATCH_MINUTES * 60_000) {
+      if (previous && !previous.completedAt && Date.now() - previous.receivedAt.getTime() > CUT_OFF_BATCH_MS) {
         // Its rows that were stored stay (this run finds them as duplicates); the batch starts again.
         await this.batches.abandon(previous.id);
         previous = null;
@@ -270,19 +271,7 @@ export class BatchIngestService implements OnModuleInit {
       }
     }
     await run.settled();
-
-    // Rows that came before their case's earlier stages in the file: try again in stage-time order.
-    // A round's rows go through together, in that order: the store plans them in submission order,
-    // so each sees the ones before it exactly as if they had been sent one by one.
-    for (let round = 0; round < 3 && run.deferred.length; round++) {
-      const pending = run.deferred.splice(0);
-      pending.sort((a, b) => stageTimeOf(a.verdict) - stageTimeOf(b.verdict) || a.row - b.row);
-      run.progress = false;
-      for (const d of pending) run.retry(d);
-      await run.settled();
-      // Kept in stage-time order for the next round, as the sequential retry kept them.
-      if (!run.progress) break;
-    }
+    await run.retryDeferred();
     return results;
   }
 
@@ -395,9 +384,9 @@ class RowsRun {
   active = 0;
   failure: unknown;
   /** Refused for a stage its case does not have yet: tried again once the file is in. */
-  readonly deferred: AcceptingRow[] = [];
-  /** Whether a retry round took any row. */
-  progress = false;
+  private deferred: AcceptingRow[] = [];
+  /** Whether the retry round under way took any row. */
+  private progress = false;
   private finished = 0;
   /** The reader (or the wait for the end) waiting for a free slot: one waiter at a time. */
   private slotFree: (() => void) | undefined;
@@ -426,7 +415,25 @@ class RowsRun {
       );
   }
 
-  retry(first: AcceptingRow): void {
+  /**
+   * Rows that came before their case's earlier stages in the file, tried again in stage-time order
+   * (at most three rounds, while a round takes any). A round's rows go through together, in that
+   * order: the store plans them in submission order, so each sees the ones before it exactly as if
+   * they had been sent one by one.
+   */
+  async retryDeferred(): Promise<void> {
+    for (let round = 0; round < 3 && this.deferred.length; round++) {
+      const pending = this.deferred;
+      this.deferred = [];
+      pending.sort((a, b) => stageTimeOf(a.verdict) - stageTimeOf(b.verdict) || a.row - b.row);
+      this.progress = false;
+      for (const d of pending) this.retry(d);
+      await this.settled();
+      if (!this.progress) break;
+    }
+  }
+
+  private retry(first: AcceptingRow): void {
     this.active++;
     const record = { ...first.record, replayOf: first.firstTry };
     this.writer.submitAccept(record, first.verdict.event, first.verdict.warnings, first.verdict.applicantKey, new AcceptingRow(this, first.row, record, first.verdict, first.firstTry));

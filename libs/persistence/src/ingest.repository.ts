@@ -362,9 +362,10 @@ export class IngestRepository {
    * to `maxRows` rows, planned exactly like a group of the queue (`writeGroup`); its callers are
    * answered once it is on disk. The accepted rows of one turn are encrypted together, on the
    * encryption thread; duplicates are found by the group's own read of the stored events. Commits
-   * of one writer run one after another, so rows are planned in the order they were submitted. A group that fails on a lost race or a refused row goes through the queue instead
-   * (which commits one by one if needed, so only the culprit fails), and the next group waits for
-   * its rows; a database that is unusable fails every caller of the group.
+   * of one writer run one after another, so rows are planned in the order they were submitted. A
+   * group that fails on a lost race or a refused row goes through the queue instead (which commits
+   * one by one if needed, so only the culprit fails), and the next group waits for its rows; a
+   * database that is unusable fails every caller of the group.
    */
   batchWriter(options: Partial<BatchWriterOptions> = {}): IngestBatchWriter {
     const maxRows = options.maxRows ?? 2000;
