@@ -1,4 +1,4 @@
-/** Canonical stages of a case (办件环节). See shared/spec/canonical-case.md. */
+/** Canonical stages of a case (办件环节). See docs/departments.md, 1.9 标准环节 · Canonical stages. */
 export const STAGES = [
   'SUBMITTED',
   'ACCEPTED',
