@@ -184,12 +184,19 @@ describe('security: who may read cases (GET /api/v1/cases…)', () => {
     expect(tried).toEqual(expect.arrayContaining([...open, 'GET /api/v1/cases', 'GET /api/v1/cases/{caseId}', 'GET /api/v1/quarantine', 'GET /api/v1/parked', 'GET /api/v1/callbacks', 'GET /api/v1/delivery/status']));
   });
 
-  it('declares in the API docs what the case routes need: the bearer token or the dashboard session', async () => {
+  it('declares in the API docs what the case and operator routes need: the bearer token or the dashboard session', async () => {
     const doc = SwaggerModule.createDocument(gw.app, new DocumentBuilder().addBearerAuth().addCookieAuth('gw_session').build());
     for (const path of ['/api/v1/cases', '/api/v1/cases/{caseId}']) {
       const get = (doc.paths[path] as any).get;
       expect(get.security).toEqual(expect.arrayContaining([{ bearer: [] }, { cookie: [] }]));
       expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['401', '404']));
+    }
+    const operatorRoutes = Object.entries(doc.paths).filter(([path]) => /^\/api\/v1\/(quarantine|parked|delivery|callbacks|ops)\b/.test(path));
+    expect(operatorRoutes.length).toBeGreaterThanOrEqual(10);
+    for (const [path, ops] of operatorRoutes) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        expect([method, path, op.security]).toEqual([method, path, expect.arrayContaining([{ bearer: [] }, { cookie: [] }])]);
+      }
     }
   });
 });
