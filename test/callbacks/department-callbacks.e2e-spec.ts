@@ -373,7 +373,7 @@ describe("platform callbacks to BDC, RSJ, SCJG (pushed) and YBJ (fetched); their
         dept,
         accepts: [],
       });
-      const kase = (await request(gw.url).get('/api/v1/cases').query({ projectNo: projects[dept] }).expect(200)).body;
+      const kase = (await request(gw.url).get('/api/v1/cases').set(op).query({ projectNo: projects[dept] }).expect(200)).body;
       expect(kase).toMatchObject({
         department: dept,
         online: true,

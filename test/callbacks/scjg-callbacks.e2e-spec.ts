@@ -47,7 +47,7 @@ describe('platform callbacks to SCJG (JSON webhook)', () => {
     expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2, 3]);
     expect(simCase.closed).toBe(true);
     expect(await admin.received({ source_case_id: bizNo, endpoint: 'accept' })).toEqual([]);
-    const c = (await request(gw.url).get('/api/v1/cases').query({ projectNo }).expect(200)).body;
+    const c = (await request(gw.url).get('/api/v1/cases').set(op).query({ projectNo }).expect(200)).body;
     expect(c).toMatchObject({ online: true, sourceCaseNo: bizNo, platformProjectNo: projectNo });
 
     // An urging for that case reaches the same department, with its own case number.

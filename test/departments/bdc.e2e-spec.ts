@@ -1,5 +1,5 @@
 import { CaseEventEntity, CaseEntity, InboundMessageEntity } from '#gw/persistence';
-import { TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
+import { TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { bdcResult, bdcXml, example, expectCanonicalShape, fromGbk, gbk, getCase, postEvent, scjgReferenceCase, waitDelivered } from './department-support';
 
 const GBK_XML = 'text/xml; charset=GBK';
@@ -151,7 +151,8 @@ describe('BDC department end to end (GBK XML)', () => {
   });
 
   it('shows the same canonical case through GET /api/v1/cases?dept=bdc&deptCaseNo=…', async () => {
-    const found = await fetch(`${gw.url}/api/v1/cases?dept=bdc&deptCaseNo=202610230001`);
+    // The department reads its own case with its own token; operators see the same.
+    const found = await fetch(`${gw.url}/api/v1/cases?dept=bdc&deptCaseNo=202610230001`, { headers: { Authorization: `Bearer ${TOKENS.BDC}` } });
     expect(found.status).toBe(200);
     const c = (await found.json()) as any;
     expect(c).toEqual(await getCase(gw, c.caseId));

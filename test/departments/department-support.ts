@@ -56,7 +56,7 @@ export async function getJson(gw: TestGateway, path: string, operator = false): 
 }
 
 export async function getCase(gw: TestGateway, caseId: string): Promise<any> {
-  const r = await getJson(gw, `/api/v1/cases/${caseId}`);
+  const r = await getJson(gw, `/api/v1/cases/${caseId}`, true);
   if (r.status !== 200) throw new Error(`GET case ${caseId}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CaseEventEntity, InboundMessageEntity } from '#gw/persistence';
-import { REPO_ROOT, TestGateway, startTestGateway } from '../support/test-gateway';
+import { REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { example, expectCanonicalShape, getCase, postEvent, scjgReferenceCase, waitDelivered } from './department-support';
 
 const mzjEvent = (overrides: Record<string, unknown> = {}) => ({ ...JSON.parse(example('mzj-event.json').toString('utf8')), ...overrides });
@@ -71,7 +71,8 @@ describe('MZJ department end to end (configuration-only mapping)', () => {
   });
 
   it('shows the same canonical case through GET /api/v1/cases?dept=mzj&deptCaseNo=…', async () => {
-    const found = await fetch(`${gw.url}/api/v1/cases?dept=mzj&deptCaseNo=PJMZ-2026-0045`);
+    // The department reads its own case with its own token; operators see the same.
+    const found = await fetch(`${gw.url}/api/v1/cases?dept=mzj&deptCaseNo=PJMZ-2026-0045`, { headers: { Authorization: `Bearer ${TOKENS.MZJ}` } });
     expect(found.status).toBe(200);
     const c = (await found.json()) as any;
     expect(c).toEqual(await getCase(gw, c.caseId));

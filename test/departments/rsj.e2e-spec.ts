@@ -1,5 +1,5 @@
 import { CaseEventEntity, CaseEntity, InboundMessageEntity } from '#gw/persistence';
-import { TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
+import { TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { example, expectCanonicalShape, getCase, id15To18, postEvent, scjgReferenceCase, waitDelivered } from './department-support';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -92,7 +92,8 @@ describe('RSJ department end to end (form posts, 15-digit IDs)', () => {
   });
 
   it('shows the same canonical case through GET /api/v1/cases?dept=rsj&deptCaseNo=…', async () => {
-    const found = await fetch(`${gw.url}/api/v1/cases?dept=rsj&deptCaseNo=RS2026102300017`);
+    // The department reads its own case with its own token; operators see the same.
+    const found = await fetch(`${gw.url}/api/v1/cases?dept=rsj&deptCaseNo=RS2026102300017`, { headers: { Authorization: `Bearer ${TOKENS.RSJ}` } });
     expect(found.status).toBe(200);
     const c = (await found.json()) as any;
     expect(c).toEqual(await getCase(gw, c.caseId));

@@ -23,7 +23,7 @@ describe('delivery to the city platform', () => {
   const post = (body: unknown) =>
     request(gw.url).post('/api/v1/departments/scjg/events').set('Authorization', `Bearer ${TOKENS.SCJG}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
   const op = () => ({ Authorization: `Bearer ${OPERATOR_TOKEN}` });
-  const caseOf = async (bizNo: string) => (await request(gw.url).get('/api/v1/cases').query({ dept: 'scjg', deptCaseNo: bizNo }).expect(200)).body;
+  const caseOf = async (bizNo: string) => (await request(gw.url).get('/api/v1/cases').set(op()).query({ dept: 'scjg', deptCaseNo: bizNo }).expect(200)).body;
   const delivered = (bizNo: string) => waitFor(`case ${bizNo} delivered`, async () => {
     const c = await caseOf(bizNo);
     return c.delivery.state === 'DELIVERED' && c.delivery.pending === 0 ? c : null;

@@ -4,6 +4,9 @@ import { TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test
 import { scjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 
+/** SCJG reads its own cases with its own token (the case API needs credentials). */
+const OWN_READ = { Authorization: `Bearer ${TOKENS.SCJG}` };
+
 const EXAMPLE_EVENT_ID = '2b0e6c4e-6a0f-4c55-9a43-6f1f2d2c8a10';
 
 describe('SCJG ingress end to end (departments.md example)', () => {
@@ -33,10 +36,10 @@ describe('SCJG ingress end to end (departments.md example)', () => {
 
     // The dispatcher delivers it to the platform simulator; the case then carries the platform's project_no.
     const byId = await waitFor('delivery to the platform', async () => {
-      const r = await request(gw.url).get(`/api/v1/cases/${first.body.caseId}`).expect(200);
+      const r = await request(gw.url).get(`/api/v1/cases/${first.body.caseId}`).set(OWN_READ).expect(200);
       return r.body.delivery.state === 'DELIVERED' ? r : null;
     });
-    const lookup = await request(gw.url).get('/api/v1/cases').query({ dept: 'scjg', deptCaseNo: 'SCJG-2026-000123' }).expect(200);
+    const lookup = await request(gw.url).get('/api/v1/cases').set(OWN_READ).query({ dept: 'scjg', deptCaseNo: 'SCJG-2026-000123' }).expect(200);
     expect(lookup.body).toEqual(byId.body);
     const c = byId.body;
     expect(c).toMatchObject({
@@ -166,7 +169,7 @@ describe('SCJG ingress end to end (departments.md example)', () => {
     const after = await post(scjgEvent({ bizNo, status: 30, statusTime: '2026-10-25T10:00:00+08:00' })).expect(422);
     expect(after.body.errors[0].code).toBe('STAGE_AFTER_COMPLETION');
 
-    const c = (await request(gw.url).get('/api/v1/cases').query({ dept: 'scjg', deptCaseNo: bizNo }).expect(200)).body;
+    const c = (await request(gw.url).get('/api/v1/cases').set(OWN_READ).query({ dept: 'scjg', deptCaseNo: bizNo }).expect(200)).body;
     expect(c.stages.map((s: any) => s.stage)).toEqual(['SUBMITTED', 'ACCEPTED', 'COMPLETED']);
     expect(c).toMatchObject({ currentStage: 'COMPLETED', closed: true });
   });
@@ -175,7 +178,7 @@ describe('SCJG ingress end to end (departments.md example)', () => {
     const res = await post(
       scjgEvent({ bizNo: 'SCJG-2026-FJ', applicant: { type: 'ENTERPRISE', name: '福建某公司', uscc: '91350100M0001TGQXM' } }),
     ).expect(202);
-    const c = (await request(gw.url).get(`/api/v1/cases/${res.body.caseId}`).expect(200)).body;
+    const c = (await request(gw.url).get(`/api/v1/cases/${res.body.caseId}`).set(OWN_READ).expect(200)).body;
     expect(c.warnings).toEqual([expect.objectContaining({ field: 'applicants[0].certNo', code: 'USCC_CHECK_DIGIT' })]);
   });
 
@@ -190,10 +193,10 @@ describe('SCJG ingress end to end (departments.md example)', () => {
   });
 
   it('echoes a correlation id and answers 404 with a code for an unknown case', async () => {
-    const res = await request(gw.url).get('/api/v1/cases/00000000-0000-0000-0000-000000000000').set('X-Correlation-Id', 'corr-123').expect(404);
+    const res = await request(gw.url).get('/api/v1/cases/00000000-0000-0000-0000-000000000000').set(OWN_READ).set('X-Correlation-Id', 'corr-123').expect(404);
     expect(res.headers['x-correlation-id']).toBe('corr-123');
     expect(res.body).toMatchObject({ code: 'NOT_FOUND', correlationId: 'corr-123' });
-    const bad = await request(gw.url).get('/api/v1/cases').expect(400);
+    const bad = await request(gw.url).get('/api/v1/cases').set(OWN_READ).expect(400);
     expect(bad.body.code).toBe('BAD_REQUEST');
   });
 

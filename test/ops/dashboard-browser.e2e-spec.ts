@@ -158,6 +158,7 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await waitFor('rerun delivered', async () => {
       const r = await request(gw.url)
         .get('/api/v1/cases')
+        .set('Authorization', `Bearer ${OPERATOR_TOKEN}`)
         .query({ dept: 'scjg', deptCaseNo: 'SCJG-UI-PARK01' })
         .expect(200);
       return r.body.delivery.state === 'DELIVERED';

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PINGJIANG_COUNTY } from '#gw/case';
 import { ErrorCodes, GatewayError, PersonalDataCipher } from '#gw/common';
@@ -27,6 +27,7 @@ export class PlatformCallbackController {
 
 @ApiTags('平台回调 Platform callbacks')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @Controller('api/v1/callbacks')
 export class CallbackQueryController {

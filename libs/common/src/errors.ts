@@ -12,6 +12,10 @@ export const ErrorCodes = {
   TOKEN_MISSING: 'TOKEN_MISSING',
   TOKEN_INVALID: 'TOKEN_INVALID',
   TOKEN_WRONG_DEPARTMENT: 'TOKEN_WRONG_DEPARTMENT',
+  /** A read of cases without an operator token, a dashboard session or a department token. */
+  CREDENTIALS_REQUIRED: 'CREDENTIALS_REQUIRED',
+  /** A department reported under a platform project_no that is not of a case routed to it. */
+  CASE_NOT_OF_DEPARTMENT: 'CASE_NOT_OF_DEPARTMENT',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   MEDIA_TYPE_UNSUPPORTED: 'MEDIA_TYPE_UNSUPPORTED',
   VALIDATION_FAILED: 'VALIDATION_FAILED',

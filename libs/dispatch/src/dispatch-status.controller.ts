@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorGuard } from '#gw/ingress';
 import { OutboxRepository } from '#gw/persistence';
 import { CityPlatformPort } from '#gw/platform';
@@ -7,6 +7,7 @@ import { Dispatcher } from './dispatcher';
 
 @ApiTags('报送状态 Delivery status')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @Controller('api/v1/delivery')
 export class DispatchStatusController {

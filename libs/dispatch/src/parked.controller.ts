@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 import { OperatorGuard, operatorOf } from '#gw/ingress';
@@ -26,6 +26,7 @@ function toFilter(q: RerunFilterDto): ParkedFilter {
 
 @ApiTags('滞留消息 Parked messages')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @Controller('api/v1/parked')
 export class ParkedController {

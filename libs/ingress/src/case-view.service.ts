@@ -44,8 +44,9 @@ export class CaseViewService {
     private readonly catalogue: Catalogue,
   ) {}
 
-  async byId(id: string) {
-    const rec = await this.cases.byId(id);
+  /** `department`: only a case of that department (a department reading its own); otherwise any. */
+  async byId(id: string, department?: string) {
+    const rec = await this.cases.byId(id, department);
     return rec ? this.view(rec) : null;
   }
 
@@ -54,8 +55,8 @@ export class CaseViewService {
     return rec ? this.view(rec) : null;
   }
 
-  async byProjectNo(projectNo: string) {
-    const rec = await this.cases.byProjectNo(projectNo);
+  async byProjectNo(projectNo: string, department?: string) {
+    const rec = await this.cases.byProjectNo(projectNo, department);
     return rec ? this.view(rec) : null;
   }
 

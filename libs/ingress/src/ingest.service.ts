@@ -11,7 +11,7 @@ import {
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, MatterEntry } from '#gw/catalogue';
 import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
-import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord } from '#gw/persistence';
+import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord, NOT_OF_DEPARTMENT_MESSAGE } from '#gw/persistence';
 import { DepartmentAuth } from './department-auth';
 import { OutboxSignal } from './outbox-signal';
 
@@ -271,6 +271,15 @@ export class IngestService {
         code: ErrorCodes.STAGE_TRANSITION_INVALID,
         message: `环节顺序不可能 impossible stage move: ${result.issue.message}`,
         errors: this.phrase(adapter, [{ field: 'stage', code: result.issue.code, message: result.issue.message }]),
+        inboundId: result.inboundId,
+      };
+    }
+    if (result.kind === 'NOT_OF_DEPARTMENT') {
+      return {
+        httpStatus: 422,
+        code: ErrorCodes.CASE_NOT_OF_DEPARTMENT,
+        message: NOT_OF_DEPARTMENT_MESSAGE,
+        errors: this.phrase(adapter, [{ field: 'platformProjectNo', code: ErrorCodes.CASE_NOT_OF_DEPARTMENT, message: NOT_OF_DEPARTMENT_MESSAGE }]),
         inboundId: result.inboundId,
       };
     }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
 import { OperatorAccountService } from './operator-account.service';
@@ -35,6 +35,7 @@ export class UpdateOperatorDto {
 
 @ApiTags('运维账号 Operator accounts')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @RequireRole('admin')
 @Controller('api/v1/ops/operators')

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import { Catalogue } from '#gw/catalogue';
@@ -54,6 +54,7 @@ export class AuditQueryDto {
 
 @ApiTags('运维看板 Operations')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @Controller('api/v1/ops')
 export class OpsController {

@@ -17,16 +17,17 @@ export interface CaseRecord {
 export class CaseReadRepository {
   constructor(private readonly db: Database) {}
 
-  byId(id: string): Promise<CaseRecord | null> {
-    return this.read({ id });
+  /** `department`: only a case of that department (another's reads as missing); otherwise any. */
+  byId(id: string, department?: string): Promise<CaseRecord | null> {
+    return this.read(department === undefined ? { id } : { id, department });
   }
 
   bySourceCaseNo(department: string, sourceCaseNo: string): Promise<CaseRecord | null> {
     return this.read({ department, sourceCaseNo });
   }
 
-  byProjectNo(platformProjectNo: string): Promise<CaseRecord | null> {
-    return this.read({ platformProjectNo });
+  byProjectNo(platformProjectNo: string, department?: string): Promise<CaseRecord | null> {
+    return this.read(department === undefined ? { platformProjectNo } : { platformProjectNo, department });
   }
 
   private read(where: FindOptionsWhere<CaseEntity>): Promise<CaseRecord | null> {

@@ -10,13 +10,13 @@ import {
   findTransitionIssueInOrder,
   orderStageEntries,
 } from '#gw/case';
-import type { PersonalDataCipher } from '#gw/common';
+import { ErrorCodes, type PersonalDataCipher } from '#gw/common';
 import { Database } from './database';
 import { GroupSession, Statement, mysqlLiteral } from './group-session';
 import { hydratedValue, persistentValue } from './persistent-value';
 import { AcceptedEvent, AcceptedEventLookup } from './accepted-event-lookup';
 import { EncryptionWorker, Plain } from './encryption-worker';
-import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, orderKey } from './entities';
+import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, OutboxEntity, PlatformCallbackEntity, orderKey } from './entities';
 
 /** A request (or batch row) as received, to be kept whatever its outcome. */
 export interface InboundRecord {
@@ -59,7 +59,12 @@ export interface InboundResult {
 export type AcceptResult =
   | { kind: 'ACCEPTED'; inboundId: string; eventId: string; caseId: string; stage: string }
   | { kind: 'DUPLICATE'; inboundId: string; eventId: string; caseId: string; stage: string }
-  | { kind: 'INVALID_TRANSITION'; inboundId: string; issue: TransitionIssue };
+  | { kind: 'INVALID_TRANSITION'; inboundId: string; issue: TransitionIssue }
+  /** The event names a platform project_no that is not of a case routed to its department: kept as refused. */
+  | { kind: 'NOT_OF_DEPARTMENT'; inboundId: string };
+
+/** What a department is told when it reports under a project_no not routed to it: nothing about whose it is. */
+export const NOT_OF_DEPARTMENT_MESSAGE = '申办号不是本部门的办件 the platform project number is not of a case routed to this department';
 
 /**
  * The store as the ingest pipeline uses it for the rows of one batch file (`IngestRepository.batchWriter`):
@@ -673,15 +678,25 @@ export class IngestRepository {
     const accepts = jobs.filter((j): j is AcceptJob => j.kind === 'accept');
     const states = new Map<string, CaseState>();
     const stored = new Map<string, { id: string; caseId: string; stage: string }>();
+    const reporters = new Map<string, Set<string>>();
 
     if (accepts.length) {
       // Cases first (locked on MySQL), then everything else: later reads see the lock holder's rows.
       const casePairs = accepts.map((j): [string, string] => [j.event.department, j.event.sourceCaseNo]);
-      const [caseRows, historyRows, eventRows] = await session.read([
+      const projectNos = [...new Set(accepts.map((j) => j.event.platformProjectNo).filter((p): p is string => !!p))];
+      const [caseRows, historyRows, eventRows, reporterRows] = await session.read([
         this.casesStatement(casePairs),
         this.historyStatement(casePairs),
         this.eventsStatement(accepts.map((j) => [j.event.department, j.event.sourceEventId])),
+        // In the same request as the reads above, and only when an event names a project.
+        ...(projectNos.length ? [this.reportersStatement(projectNos)] : []),
       ]);
+      for (const r of reporterRows ?? []) {
+        const p = String(r.p);
+        let set = reporters.get(p);
+        if (!set) reporters.set(p, (set = new Set()));
+        set.add(String(r.d));
+      }
       for (const kase of this.hydrate(CaseEntity, caseRows)) {
         states.set(key(kase.department, kase.sourceCaseNo), {
           kase,
@@ -725,7 +740,7 @@ export class IngestRepository {
       try {
         if (job.kind === 'inbound')
           return { ok: true, value: job.rows.map((r) => this.planInbound(writes, r.record, r.result)) };
-        return { ok: true, value: this.planAccept(writes, job, states, stored, firstInGroup, now) };
+        return { ok: true, value: this.planAccept(writes, job, states, stored, firstInGroup, reporters, now) };
       } catch (error) {
         // Only this caller fails: drop whatever rows it had planned.
         writes.newCases.length = mark[0];
@@ -766,6 +781,7 @@ export class IngestRepository {
     states: Map<string, CaseState>,
     stored: Map<string, { id: string; caseId: string; stage: string }>,
     firstInGroup: Map<string, { id: string; caseId: string; stage: string }>,
+    reporters: Map<string, Set<string>>,
     now: Date,
   ): AcceptResult {
     const { record, event, warnings, applicantIdHash } = job;
@@ -783,6 +799,20 @@ export class IngestRepository {
 
     const caseKey = key(event.department, event.sourceCaseNo);
     const state = states.get(caseKey);
+    // A department reports under a platform project_no only for a case routed to it: its own case
+    // carrying that number, or an online application the callbacks routed to it. Anything else
+    // (another department's case, or a number nobody has) gets the same refusal, kept for replay.
+    const projectNo = event.platformProjectNo;
+    if (projectNo && state?.kase.platformProjectNo !== projectNo && !reporters.get(projectNo)?.has(event.department)) {
+      const inboundId = this.planInbound(writes, record, {
+        outcome: 'REJECTED',
+        httpStatus: 422,
+        errorCode: ErrorCodes.CASE_NOT_OF_DEPARTMENT,
+        errors: [{ field: 'platformProjectNo', code: ErrorCodes.CASE_NOT_OF_DEPARTMENT, message: NOT_OF_DEPARTMENT_MESSAGE }],
+        caseId: state?.kase.id ?? null,
+      });
+      return { kind: 'NOT_OF_DEPARTMENT', inboundId };
+    }
     const history = state?.history ?? [];
     const arrival = state && state.lastArrival >= now.getTime() ? state.lastArrival + 1 : now.getTime();
     const createdAt = new Date(arrival);
@@ -977,6 +1007,22 @@ export class IngestRepository {
       `SELECT e.case_id, e.stage, e.stage_time, e.source_seq, e.created_at, e.source_event_id FROM ${events} e ` +
         `JOIN ${cases} c ON c.id = e.case_id WHERE ${where.sql}`,
       where.params,
+    );
+  }
+
+  /**
+   * The departments that may report under these platform project numbers (columns p, d): the one
+   * each online application was routed to, and those whose cases carry the number. Both by index.
+   */
+  private reportersStatement(projectNos: string[]): Statement {
+    const callbacks = this.q(this.db.dataSource.getMetadata(PlatformCallbackEntity).tableName);
+    const cases = this.q(this.db.dataSource.getMetadata(CaseEntity).tableName);
+    const marks = projectNos.map(() => '?').join(', ');
+    return statement(
+      `SELECT cb.project_no AS p, cb.department AS d FROM ${callbacks} cb ` +
+        `WHERE cb.project_no IN (${marks}) AND cb.type = 'ONLINE_APPLICATION' AND cb.status = 'ROUTED' AND cb.department IS NOT NULL ` +
+        `UNION SELECT c.platform_project_no AS p, c.department AS d FROM ${cases} c WHERE c.platform_project_no IN (${marks})`,
+      [...projectNos, ...projectNos],
     );
   }
 

@@ -23,6 +23,8 @@ export function configureHttpApp(app: INestApplication, options: { maxEventBytes
     )
     .setVersion('1.0')
     .addBearerAuth()
+    // The dashboard's session: operators' routes take it as well as the operator token.
+    .addCookieAuth('gw_session')
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { Request } from 'express';
@@ -38,6 +38,7 @@ const toFilter = (q: QuarantineFilterDto): QuarantineFilter => ({
 
 @ApiTags('隔离区 Quarantine')
 @ApiBearerAuth()
+@ApiCookieAuth()
 @UseGuards(OperatorGuard)
 @Controller('api/v1/quarantine')
 export class QuarantineController {
