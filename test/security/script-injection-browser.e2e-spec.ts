@@ -81,7 +81,7 @@ describeBrowser('script injection through the data the dashboard shows', () => {
     }
     // The payloads reached the pages — as text (the case's operator, shown in its timeline).
     expect(shown.join('\n')).toContain('<img src=x');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(dialogs).toEqual([]);
     await page.close();
   });
