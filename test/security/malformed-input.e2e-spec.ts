@@ -25,7 +25,7 @@ describe('malformed input: nested JSON, bad cookies, compressed bodies (real HTT
 
   it('refuses JSON nested 100,000 deep on the login route and an operator route without a 500', async () => {
     for (const path of ['/api/v1/auth/login', '/api/v1/quarantine/replay', '/api/v1/ops/operators']) {
-      for (const headers of [{}, { Authorization: `Bearer ${OPERATOR_TOKEN}` }]) {
+      for (const headers of [{}, { Authorization: `Bearer ${OPERATOR_TOKEN}` }] as Record<string, string>[]) {
         const res = await send(path, { headers: { 'Content-Type': 'application/json', ...headers }, body: nested(100_000) });
         const { status, body } = await answer(res);
         expect({ path, status }).toEqual({ path, status: 413 });
