@@ -1,6 +1,13 @@
 # 平江县政务服务集成网关 — one image, every app; choose the app with the command.
-#   docker run -p 3000:3000 -v gw-data:/app/data IMAGE                                  (embedded, SQLite)
-#   docker run -e GATEWAY_MODE=production -e DATABASE_URL=mysql://... IMAGE node dist/apps/ingress/src/main.js
+# The image runs in production mode: every secret comes from the environment (none is generated),
+# the city platform must be given (no simulator stands in), and the database is MySQL/MariaDB.
+# A start with anything missing or weak exits 1 and lists every variable to fix (see README).
+#   docker run -p 3000:3000 --env-file gateway.env IMAGE                                   (all-in-one)
+#   docker run --env-file gateway.env IMAGE node dist/apps/ingress/src/main.js             (split: ingress)
+#   docker run --env-file gateway.env IMAGE node dist/apps/dispatcher/src/main.js          (split: dispatcher)
+# gateway.env: DATABASE_URL, GATEWAY_DATA_KEY, GATEWAY_OPERATOR_TOKEN, CITY_PLATFORM_URL,
+#   CITY_PLATFORM_SECRET, PLATFORM_CALLBACK_SECRET, GATEWAY_DEPT_TOKEN_<CODE> for each department,
+#   optionally METRICS_TOKEN (secrets and tokens: 32+ random characters, e.g. openssl rand -hex 32).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source where its prebuilt binary cannot be fetched.
@@ -15,7 +22,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:22-bookworm-slim
 # Two malloc arenas instead of glibc's up to eight per core: the encryption, checkpoint and
 # thread-pool threads each kept their own arena's freed memory; ~20 MiB less at a batch file's peak.
-ENV NODE_ENV=production GATEWAY_MODE=embedded PORT=3000 DATA_DIR=/app/data MALLOC_ARENA_MAX=2
+ENV NODE_ENV=production GATEWAY_MODE=production PORT=3000 DATA_DIR=/app/data MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

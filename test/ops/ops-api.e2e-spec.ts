@@ -95,7 +95,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
     expect(all).not.toContain('whatever-123456');
   });
 
-  it('locks a user name on one address after five failures in a row', async () => {
+  it('locks a user name after five failures in a row', async () => {
     const name = 'lockme';
     for (let i = 0; i < 5; i++)
       await request(gw.url)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Catalogue } from '#gw/catalogue';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
-import { OPERATOR_TOKEN, PLATFORM_APP_ID, PLATFORM_SECRET, REPO_ROOT } from './test-gateway';
+import { PLATFORM_APP_ID, REPO_ROOT } from './test-gateway';
 
 /**
  * Helpers for suites that run the built apps as separate processes (crash and split-deployment
@@ -195,7 +195,7 @@ export async function startSimulatorProcess(logDir: string): Promise<{ proc: App
     {
       SIMULATOR_PORT: String(port),
       SIMULATOR_HOST: '127.0.0.1',
-      SIMULATOR_APPS: `${PLATFORM_APP_ID}:${PLATFORM_SECRET}`,
+      SIMULATOR_APPS: `${PLATFORM_APP_ID}:${PROCESS_SECRETS.platformSecret}`,
       SIMULATOR_RATE_LIMIT: '5000',
       SIMULATOR_LOG: 'off',
     },
@@ -206,12 +206,21 @@ export async function startSimulatorProcess(logDir: string): Promise<{ proc: App
   return { proc, url: `${origin}/zwfw/api/v1`, origin };
 }
 
-export const DATA_KEY = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+/**
+ * Keys and secrets of the spawned apps. Production mode refuses secrets shorter than 32
+ * characters, repetitive ones, and one value used for two purposes.
+ */
+export const DATA_KEY = '3f0a9c5e7b21d4869e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f';
+export const PROCESS_SECRETS = {
+  operatorToken: 'proc-operator-7Hq2vK9pLz3xW8rT5mN1bC6dF4gJ0sYa',
+  platformSecret: 'proc-platform-Qm4Rt7Yx2Kp9Lw3Nz6Bv1Cj8Hd5Fs0Ga',
+  callbackSecret: 'proc-callback-Zx8Cv3Bn6Ml1Kj4Hg7Fd2Sa9Qw5Er0Ty',
+};
 
 /** A token for every department of the catalogue (production mode requires each enabled one). */
 export function departmentTokens(): Record<string, string> {
   const catalogue = Catalogue.fromFile(join(REPO_ROOT, 'config/catalogue.yaml'));
-  return Object.fromEntries(catalogue.departments.map((d) => [d.code, `test-token-${d.code.toLowerCase()}-0123456789`]));
+  return Object.fromEntries(catalogue.departments.map((d) => [d.code, `proc-token-${d.code.toLowerCase()}-7Hq2vK9pLz3xW8rT5mN1bC6dF4`]));
 }
 
 /** What every gateway process of these suites is given: explicit keys and tokens, the simulator as the platform. */
@@ -221,19 +230,19 @@ export function gatewayEnv(platformUrl: string, tokens: Record<string, string>):
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     GATEWAY_DATA_KEY: DATA_KEY,
-    GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    GATEWAY_OPERATOR_TOKEN: PROCESS_SECRETS.operatorToken,
     CITY_PLATFORM_URL: platformUrl,
     CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
-    CITY_PLATFORM_SECRET: PLATFORM_SECRET,
+    CITY_PLATFORM_SECRET: PROCESS_SECRETS.platformSecret,
     CITY_PLATFORM_RATE_LIMIT: '5000',
-    PLATFORM_CALLBACK_SECRET: 'test-callback-secret-0123456789',
+    PLATFORM_CALLBACK_SECRET: PROCESS_SECRETS.callbackSecret,
     ...Object.fromEntries(Object.entries(tokens).map(([code, token]) => [`GATEWAY_DEPT_TOKEN_${code}`, token])),
   };
 }
 
 /** The operator's view of the outbox and of one dispatcher (`GET /api/v1/delivery/status`). */
 export async function deliveryStatus(base: string): Promise<any> {
-  const r = await fetch(`${base}/api/v1/delivery/status`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` }, signal: AbortSignal.timeout(5000) });
+  const r = await fetch(`${base}/api/v1/delivery/status`, { headers: { Authorization: `Bearer ${PROCESS_SECRETS.operatorToken}` }, signal: AbortSignal.timeout(5000) });
   if (!r.ok) throw new Error(`delivery status: HTTP ${r.status}`);
   return r.json();
 }

@@ -52,6 +52,12 @@ export interface TestGatewayOptions {
   platformUrl?: string;
   /** Switch the gateway's real logging on (with LOG_LEVEL / LOG_FILE in `env`). */
   logs?: boolean;
+  /**
+   * Serve as in production mode (access to /metrics and /api/docs). Production mode's start-up
+   * checks need MySQL/MariaDB and strong secrets (see test/security/production-config); over
+   * SQLite the context is made in embedded mode and then switched.
+   */
+  mode?: 'production';
 }
 
 export const PLATFORM_APP_ID = '430626-gateway';
@@ -102,6 +108,7 @@ async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
       ...options.env,
     };
     const ctx = createGatewayContext(env);
+    if (options.mode) ctx.config.mode = options.mode;
     // A known port, so the simulator can be told where to call back before the gateway listens.
     const gatewayPort = await freePort();
     const platform = await startPlatformSimulator({

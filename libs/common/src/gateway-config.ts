@@ -184,25 +184,21 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     const shown = /SECRET|KEY|TOKEN|PASSWORD/.test(err.property) ? '(hidden)' : JSON.stringify(err.value);
     problems.push(`${err.property}=${shown}: ${Object.values(err.constraints ?? {}).join('; ')}`);
   }
+  const mode = (parsed.GATEWAY_MODE as GatewayConfig['mode']) ?? (env.NODE_ENV === 'production' ? 'production' : 'embedded');
+  if (mode === 'production' || env.GATEWAY_MODE === 'production') {
+    // Listed with the problems above, so one refused start names everything to fix.
+    if (!parsed.GATEWAY_DATA_KEY && !env.GATEWAY_DATA_KEY) problems.push('GATEWAY_DATA_KEY: 缺少 missing (64 hex characters; e.g. `openssl rand -hex 32`)');
+    if (!parsed.DATABASE_URL && !env.DATABASE_URL) problems.push('DATABASE_URL: 缺少 missing (mysql://user:pass@host:3306/db; production mode needs MySQL/MariaDB)');
+    if (parsed.CITY_PLATFORM_URL && !parsed.CITY_PLATFORM_SECRET) problems.push('CITY_PLATFORM_SECRET: 缺少 missing (issued by the city platform)');
+  }
   if (problems.length) {
     throw new ConfigError(`配置有误，网关未启动 configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`);
   }
 
-  const mode = (parsed.GATEWAY_MODE as GatewayConfig['mode']) ?? (env.NODE_ENV === 'production' ? 'production' : 'embedded');
   const dataDir = resolve(parsed.DATA_DIR ?? './data');
   const database: DatabaseConfig = parsed.DATABASE_URL
     ? { kind: 'mysql', url: parsed.DATABASE_URL, poolSize: parsed.DATABASE_POOL_SIZE ?? 20 }
     : { kind: 'sqlite', path: resolve(dataDir, 'gateway.sqlite'), busyTimeoutMs: parsed.SQLITE_BUSY_TIMEOUT_MS ?? 5000 };
-
-  if (mode === 'production') {
-    const missing: string[] = [];
-    if (!parsed.GATEWAY_DATA_KEY) missing.push('GATEWAY_DATA_KEY (64 hex characters; e.g. `openssl rand -hex 32`)');
-    if (!parsed.DATABASE_URL) missing.push('DATABASE_URL (mysql://user:pass@host:3306/db)');
-    if (parsed.CITY_PLATFORM_URL && !parsed.CITY_PLATFORM_SECRET) missing.push('CITY_PLATFORM_SECRET (issued by the city platform)');
-    if (missing.length) {
-      throw new ConfigError(`生产模式缺少配置 production mode needs:\n  - ${missing.join('\n  - ')}`);
-    }
-  }
 
   return {
     mode,

@@ -20,6 +20,60 @@ export interface GatewaySecrets {
 
 export const deptTokenEnvName = (code: string) => `GATEWAY_DEPT_TOKEN_${code.toUpperCase()}`;
 
+/** Fewest characters of a secret or token in production mode (e.g. `openssl rand -hex 32` gives 64). */
+export const MIN_SECRET_LENGTH = 32;
+/** Fewest different characters in a production secret: `aaaa…` or `1212…` are not secrets. */
+export const MIN_SECRET_DISTINCT_CHARS = 10;
+
+/**
+ * Why a production secret is too weak to use, or null: shorter than 32 characters, fewer than
+ * 10 different characters, or one short piece repeated (`abcdefghij` × 4). Random output of
+ * `openssl rand -hex 32` or `-base64 32` always passes. Never quotes the value.
+ */
+export function secretWeakness(value: string, minLength = MIN_SECRET_LENGTH): string | null {
+  if (value.length < minLength) return `太短，至少${minLength}个字符 too short: at least ${minLength} characters (e.g. openssl rand -hex 32)`;
+  if (new Set(value).size < MIN_SECRET_DISTINCT_CHARS)
+    return `字符种类太少，至少${MIN_SECRET_DISTINCT_CHARS}种 too few different characters: at least ${MIN_SECRET_DISTINCT_CHARS} (use a random value: openssl rand -hex 32)`;
+  if (/^([\s\S]{1,16}?)\1+$/.test(value)) return '由重复片段组成 a short piece repeated (use a random value: openssl rand -hex 32)';
+  return null;
+}
+
+/**
+ * Every missing or weak secret of a production start, at once (a refused start used to name
+ * them one group at a time). `departmentCodes` need a token; `optionalCodes` (disabled
+ * departments) are checked only when set. The data key's format (64 hex) is the configuration
+ * check's; here it must also not be repetitive. Two purposes sharing one value are reported too.
+ */
+export function productionSecretProblems(
+  env: Readonly<Record<string, string | undefined>>,
+  departmentCodes: string[],
+  optionalCodes: string[] = [],
+  options: { platformSecret?: boolean } = {},
+): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const check = (name: string, required: boolean, minLength = MIN_SECRET_LENGTH, hint = '') => {
+    const value = env[name];
+    if (!value) {
+      if (required) problems.push(`${name}: 缺少 missing${hint ? ` (${hint})` : ''}`);
+      return;
+    }
+    const weak = secretWeakness(value, minLength);
+    if (weak) problems.push(`${name}=(hidden): ${weak}`);
+    const other = seen.get(value);
+    if (other) problems.push(`${name}=(hidden): 与 ${other} 相同，每个用途须用不同的值 same value as ${other}; use a different one for each purpose`);
+    else seen.set(value, name);
+  };
+  check('GATEWAY_DATA_KEY', true, 64, '64位十六进制 64 hex characters: openssl rand -hex 32');
+  check('GATEWAY_OPERATOR_TOKEN', true, MIN_SECRET_LENGTH, '运维接口令牌 the operators\' bearer token');
+  check('PLATFORM_CALLBACK_SECRET', true, MIN_SECRET_LENGTH, '市平台回调签名密钥 the secret the city platform signs callbacks with');
+  check('CITY_PLATFORM_SECRET', options.platformSecret ?? true, MIN_SECRET_LENGTH, '市平台分配的密钥 issued by the city platform');
+  for (const code of departmentCodes) check(deptTokenEnvName(code), true, MIN_SECRET_LENGTH, `部门 ${code} 的令牌 department ${code}'s token`);
+  for (const code of optionalCodes) check(deptTokenEnvName(code), false);
+  check('METRICS_TOKEN', false);
+  return problems;
+}
+
 /**
  * Resolves secrets. Environment variables always win. In embedded mode whatever is missing is
  * generated once into `<DATA_DIR>/secrets.json` (mode 600) so a fresh machine starts with no setup;
@@ -56,7 +110,8 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     const optional = !departmentCodes.includes(code);
     const fromEnv = env[deptTokenEnvName(code)];
     if (fromEnv) {
-      if (fromEnv.length < 16) throw new ConfigError(`${deptTokenEnvName(code)}: 令牌至少16个字符 token must be at least 16 characters`);
+      // Production: checked with every other secret below (at least 32 characters).
+      if (fromEnv.length < 16 && config.mode !== 'production') throw new ConfigError(`${deptTokenEnvName(code)}: 令牌至少16个字符 token must be at least 16 characters`);
       deptTokens[code] = fromEnv;
     } else if (storedTokens[code]) {
       deptTokens[code] = storedTokens[code];
@@ -85,8 +140,15 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     else operatorToken = generate(24);
   }
 
+  if (config.mode === 'production') {
+    // Missing and weak ones together, each named once.
+    const named = new Set(missing);
+    const problems = productionSecretProblems(env, departmentCodes, optionalCodes, { platformSecret: !!config.platform.url });
+    for (const p of problems) named.delete(p.split(/[:=]/)[0]);
+    missing.splice(0, missing.length, ...named, ...problems);
+  }
   if (missing.length) {
-    throw new ConfigError(`生产模式缺少密钥 production mode is missing secrets:\n  - ${missing.join('\n  - ')}`);
+    throw new ConfigError(`生产模式缺少密钥或密钥太弱 production mode is missing secrets, or they are too weak:\n  - ${missing.join('\n  - ')}`);
   }
 
   let generatedFile: string | undefined;

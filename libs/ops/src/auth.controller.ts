@@ -4,7 +4,7 @@ import { IsString, Length } from 'class-validator';
 import type { Response } from 'express';
 import { GatewayError, secretsEqual } from '#gw/common';
 import { GATEWAY_CONTEXT, GatewayContext } from '#gw/ingress';
-import { OperatorAccountService } from './operator-account.service';
+import { LoginLockedError, OperatorAccountService } from './operator-account.service';
 import { OperatorRequest, SESSION_COOKIE, readCookie, sessionCookie } from './session.middleware';
 
 export class LoginDto {
@@ -35,7 +35,10 @@ export class AuthController {
     @Req() req: OperatorRequest & { id?: string },
     @Res({ passthrough: true }) res: Response,
   ) {
-    const s = await this.accounts.login(body.username, body.password, { ip: req.ip, correlationId: req.id });
+    const s = await this.accounts.login(body.username, body.password, { ip: req.ip, correlationId: req.id }).catch((e: unknown) => {
+      if (e instanceof LoginLockedError) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+      throw e;
+    });
     res.append('Set-Cookie', sessionCookie(req, s.sessionId, this.accounts.sessionMs / 1000));
     res.setHeader('Cache-Control', 'no-store');
     return { username: s.username, role: s.role, expiresAt: s.expiresAt.toISOString() };

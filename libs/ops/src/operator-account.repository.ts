@@ -73,40 +73,78 @@ export class OperatorAccountRepository {
     await this.db.transaction((em) => em.delete(OperatorSessionEntity, { username }));
   }
 
-  /** The failed sign-ins counted for a key (user name and address, hashed), if any. */
+  /** The sign-in attempts counted for a key (a user name or an address, hashed), if any. */
   findThrottle(keyHash: string): Promise<LoginThrottleEntity | null> {
     return this.db.manager.findOne(LoginThrottleEntity, { where: { keyHash } });
   }
 
   /**
-   * Counts one failed sign-in of a key and locks it when the count reaches the rule's limit. The
-   * row is read locked inside the transaction, so instances counting at the same moment add up;
-   * two first failures of a key race on its primary key (or deadlock on MySQL), and the loser
-   * counts again.
+   * Reserves one sign-in attempt of a key BEFORE its password is checked, in one conditional
+   * UPDATE, so that parallel requests cannot all pass a check made before any of them counted
+   * (30 parallel wrong passwords got 28 checks when failures were counted afterwards). The
+   * database decides: every instance sharing it, and SQLite's single writer, see the same count.
+   * The attempt that reaches the rule's limit sets the lock; a successful sign-in gives its
+   * reservation back (`releaseAttempt`) or clears the key (`clearLoginFailures`).
+   *
+   * A new window starts once the old one is over or the lock has run out. Refused: the key is
+   * locked, and `lockedUntil` says until when.
    */
-  async recordLoginFailure(keyHash: string, now: Date, rule: ThrottleRule): Promise<LoginThrottleEntity> {
-    // A lost race on the new row's key, or InnoDB's deadlock victim between two first failures, counts again.
-    const counted = await Database.retryingConflicts(() =>
-      this.db.transaction(async (em) => {
-        // MySQL: locked until commit. SQLite: one process, whose transactions already run one at a time.
-        const lock = this.db.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
-        const found = await em.findOne(LoginThrottleEntity, { where: { keyHash }, ...lock });
-        const fresh = !found || now.getTime() - found.firstAt.getTime() >= rule.windowMs;
-        const next: LoginThrottleEntity = Object.assign(new LoginThrottleEntity(), {
-          keyHash,
-          failures: fresh ? 1 : found.failures + 1,
-          firstAt: fresh ? now : found.firstAt,
-          lockedUntil: fresh ? null : found.lockedUntil,
-        });
-        if (next.failures >= rule.limit) next.lockedUntil = new Date(now.getTime() + rule.lockMs);
-        if (found) await em.update(LoginThrottleEntity, { keyHash }, { failures: next.failures, firstAt: next.firstAt, lockedUntil: next.lockedUntil });
-        else await em.insert(LoginThrottleEntity, next);
-        return next;
-      }),
-    );
-    // Keys whose window and lock are both over are forgotten as new failures come in (as
-    // expired sessions are when new ones are made).
-    const stale = LessThan(new Date(now.getTime() - rule.windowMs));
+  async reserveAttempt(keyHash: string, now: Date, rule: ThrottleRule): Promise<{ reserved: true } | { reserved: false; lockedUntil: Date }> {
+    const windowStart = new Date(now.getTime() - rule.windowMs);
+    const lockEnd = new Date(now.getTime() + rule.lockMs);
+    for (let attempt = 0; ; attempt++) {
+      // The row first, in its own statement (an INSERT IGNORE and an UPDATE of the same row in
+      // one MySQL transaction deadlock against a second such transaction).
+      await this.db.transaction((em) =>
+        em.createQueryBuilder().insert().into(LoginThrottleEntity).values({ keyHash, failures: 0, firstAt: now, lockedUntil: null }).orIgnore().execute(),
+      );
+      const reserved = await this.db.transaction(async (em) => {
+        const update = () => em.createQueryBuilder().update(LoginThrottleEntity);
+        // A fresh window: the last one is over, or its lock has run out.
+        const fresh = await update()
+          .set({ failures: 1, firstAt: now, lockedUntil: null })
+          .where('key_hash = :keyHash AND (locked_until <= :now OR (locked_until IS NULL AND first_at <= :windowStart))', { keyHash, now, windowStart })
+          .execute();
+        if (fresh.affected) return true;
+        // Within the window and not locked: one more, only while under the limit.
+        const counted = await update()
+          .set({ failures: () => 'failures + 1' })
+          .where('key_hash = :keyHash AND locked_until IS NULL AND failures < :limit AND first_at > :windowStart', { keyHash, limit: rule.limit, windowStart })
+          .execute();
+        if (!counted.affected) return false;
+        // The attempt that reaches the limit locks the key (in the same transaction: MySQL holds the row).
+        await update()
+          .set({ lockedUntil: lockEnd })
+          .where('key_hash = :keyHash AND locked_until IS NULL AND failures >= :limit', { keyHash, limit: rule.limit })
+          .execute();
+        return true;
+      });
+      if (reserved) return { reserved: true };
+      const row = await this.findThrottle(keyHash);
+      // The row was cleared in between (a sign-in, or the clean-up of stale rows): count again.
+      if (!row && attempt < 3) continue;
+      return { reserved: false, lockedUntil: row?.lockedUntil ?? lockEnd };
+    }
+  }
+
+  /** Gives a reserved attempt back (it was not a failure); a lock its count no longer reaches is lifted. */
+  async releaseAttempt(keyHash: string, rule: ThrottleRule): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const update = () => em.createQueryBuilder().update(LoginThrottleEntity);
+      await update().set({ failures: () => 'failures - 1' }).where('key_hash = :keyHash AND failures > 0', { keyHash }).execute();
+      await update()
+        .set({ lockedUntil: null })
+        .where('key_hash = :keyHash AND locked_until IS NOT NULL AND failures < :limit', { keyHash, limit: rule.limit })
+        .execute();
+    });
+  }
+
+  /**
+   * Keys whose window and lock are both over are forgotten as new failures come in (as expired
+   * sessions are when new ones are made).
+   */
+  async forgetStaleThrottles(now: Date, windowMs: number): Promise<void> {
+    const stale = LessThan(new Date(now.getTime() - windowMs));
     await this.db
       .transaction((em) =>
         em.delete(LoginThrottleEntity, [
@@ -115,7 +153,6 @@ export class OperatorAccountRepository {
         ]),
       )
       .catch(() => undefined);
-    return counted;
   }
 
   /** A successful sign-in forgets the key's failures. */

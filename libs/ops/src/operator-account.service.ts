@@ -31,10 +31,30 @@ export interface RequestFacts {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * Failed sign-ins per user name and address: five in 15 minutes lock that pair for 5 minutes.
- * Counted in the database, so every gateway instance behind a load balancer sees the same count.
+ * Sign-in attempts per user name: five failures within 15 minutes lock the name for 5 minutes,
+ * whatever address they come from. Counted in the database, so every gateway instance behind a
+ * load balancer sees the same count.
  */
-const LOGIN_THROTTLE: ThrottleRule = { limit: 5, windowMs: 15 * 60_000, lockMs: 5 * 60_000 };
+export const LOGIN_USER_THROTTLE: ThrottleRule = { limit: 5, windowMs: 15 * 60_000, lockMs: 5 * 60_000 };
+
+/**
+ * Sign-in attempts per address, across every user name: twenty failures within 15 minutes lock
+ * the address for 15 minutes, so one address cannot try a password against every name.
+ */
+export const LOGIN_ADDRESS_THROTTLE: ThrottleRule = { limit: 20, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+
+/** Too many attempts: 429 `LOGIN_LOCKED`, with the seconds until the lock ends (for `Retry-After`). */
+export class LoginLockedError extends GatewayError {
+  constructor(readonly retryAfterSeconds: number, scope: 'user' | 'address') {
+    super(
+      'LOGIN_LOCKED',
+      429,
+      scope === 'user'
+        ? `该用户名尝试次数过多，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试 too many attempts for this user name; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes`
+        : `本地址尝试次数过多，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试 too many attempts from this address; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes`,
+    );
+  }
+}
 
 /** What may be shown of a user name that does not exist (it may be a password typed in the wrong box). */
 const hintOf = (name: string) => (name.length <= 2 ? '*'.repeat(name.length) : `${name.slice(0, 2)}***`);
@@ -58,11 +78,11 @@ export class OperatorAccountService {
     private readonly audit: AuditRepository,
     private readonly config: OpsConfig,
     /**
-     * The key failed sign-ins are counted under, from `user name|address`: a keyed hash (the
-     * gateway's lookup key), so a password typed into the name box cannot be guessed back from a
-     * copy of the database.
+     * The key sign-in attempts are counted under, from `user|<name>` or `address|<address>`: a
+     * keyed hash (the gateway's lookup key), so a password typed into the name box cannot be
+     * guessed back from a copy of the database.
      */
-    private readonly throttleKey: (nameAndAddress: string) => string,
+    private readonly throttleKey: (nameOrAddress: string) => string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -186,30 +206,25 @@ export class OperatorAccountService {
       .trim()
       .toLowerCase()
       .slice(0, 64);
-    const key = this.throttleKey(`${username}|${facts.ip ?? ''}`);
     const now = this.now();
-    const lockedUntil = (await this.repo.findThrottle(key))?.lockedUntil?.getTime() ?? 0;
-    if (lockedUntil > now) {
-      await this.audit.append({
-        actor: 'anonymous',
-        action: 'LOGIN_FAILED',
-        targetType: 'operator',
-        targetId: hintOf(username),
-        detail: { reason: 'LOCKED', ip: facts.ip },
-        correlationId: facts.correlationId,
-      });
-      throw new GatewayError(
-        'LOGIN_LOCKED',
-        429,
-        `尝试次数过多，请 ${Math.ceil((lockedUntil - now) / 60000)} 分钟后再试 too many attempts; try again in a few minutes`,
-      );
+    // Each attempt is reserved (counted) before its password is checked: parallel attempts
+    // cannot all pass a check that none of them has counted yet.
+    const userKey = this.throttleKey(`user|${username}`);
+    const addressKey = this.throttleKey(`address|${facts.ip ?? ''}`);
+    const byUser = await this.repo.reserveAttempt(userKey, new Date(now), LOGIN_USER_THROTTLE);
+    if (!byUser.reserved) return this.refuseLocked(username, 'user', byUser.lockedUntil, now, facts);
+    const byAddress = await this.repo.reserveAttempt(addressKey, new Date(now), LOGIN_ADDRESS_THROTTLE);
+    if (!byAddress.reserved) {
+      await this.repo.releaseAttempt(userKey, LOGIN_USER_THROTTLE);
+      return this.refuseLocked(username, 'address', byAddress.lockedUntil, now, facts);
     }
     const account = usernameProblem(username) ? null : await this.repo.find(username);
     const ok = account
       ? await verifyPassword(password, account.passwordHash)
       : (await verifyPassword(password, await dummyHash()), false);
     if (!account || !ok || account.disabled) {
-      await this.repo.recordLoginFailure(key, new Date(now), LOGIN_THROTTLE);
+      // The reservations stay counted as failures.
+      await this.repo.forgetStaleThrottles(new Date(now), Math.max(LOGIN_USER_THROTTLE.windowMs, LOGIN_ADDRESS_THROTTLE.windowMs));
       const reason = !account ? 'UNKNOWN_USER' : account.disabled ? 'DISABLED' : 'WRONG_PASSWORD';
       await this.audit.append({
         actor: account ? `operator:${account.username}` : 'anonymous',
@@ -225,7 +240,10 @@ export class OperatorAccountService {
         '用户名或密码错误，或账号已停用 wrong user name or password, or the account is disabled',
       );
     }
-    await this.repo.clearLoginFailures(key);
+    // Signed in: the name's failures are forgotten; the address gets this attempt back (its
+    // other failures, maybe against other names, still count).
+    await this.repo.clearLoginFailures(userKey);
+    await this.repo.releaseAttempt(addressKey, LOGIN_ADDRESS_THROTTLE);
     const sessionId = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + this.sessionMs);
     await this.repo.createSession(sha256(sessionId), account.username, expiresAt);
@@ -239,6 +257,21 @@ export class OperatorAccountService {
       correlationId: facts.correlationId,
     });
     return { sessionId, username: account.username, role: account.role, expiresAt };
+  }
+
+  private async refuseLocked(username: string, scope: 'user' | 'address', lockedUntil: Date, now: number, facts: RequestFacts): Promise<never> {
+    await this.audit.append({
+      actor: 'anonymous',
+      action: 'LOGIN_FAILED',
+      targetType: 'operator',
+      targetId: hintOf(username),
+      detail: { reason: scope === 'user' ? 'LOCKED' : 'ADDRESS_LOCKED', ip: facts.ip },
+      correlationId: facts.correlationId,
+    });
+    const rule = scope === 'user' ? LOGIN_USER_THROTTLE : LOGIN_ADDRESS_THROTTLE;
+    // Another request may have set the lock a moment after this one's clock was read.
+    const seconds = Math.min(rule.lockMs / 1000, Math.max(1, Math.ceil((lockedUntil.getTime() - now) / 1000)));
+    throw new LoginLockedError(seconds, scope);
   }
 
   /** The session behind a cookie value, sliding its expiry (written at most once a minute). */

@@ -4,10 +4,17 @@ import { OperatorAccountService } from './operator-account.service';
 
 export const SESSION_COOKIE = 'gw_session';
 
+/** A cookie's value; a malformed one (bad percent-encoding) counts as absent: signed out, never a 500. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of String(header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }

@@ -28,6 +28,26 @@ describe('loadStartupContext', () => {
     expect(msg).toContain('CITY_PLATFORM_URL');
   });
 
+  it('production: one refusal names every missing or weak secret, the database and the platform URL at once', () => {
+    for (const mode of [{ GATEWAY_MODE: 'production' }, { NODE_ENV: 'production' }]) {
+      const msg = problem(() =>
+        loadStartupContext(
+          { name: 'gateway', requirePlatformUrl: 'production' },
+          { ...mode, CATALOGUE_FILE, DATA_DIR: dataDir, GATEWAY_OPERATOR_TOKEN: 'x', CITY_PLATFORM_SECRET: 'y', GATEWAY_DEPT_TOKEN_SCJG: 'z'.repeat(40), PORT: 'abc' },
+        ),
+      );
+      expect(msg).toContain('配置有误');
+      expect(msg).toContain('configuration is invalid');
+      for (const v of ['PORT', 'GATEWAY_DATA_KEY', 'DATABASE_URL', 'CITY_PLATFORM_URL', 'CITY_PLATFORM_SECRET', 'PLATFORM_CALLBACK_SECRET', 'GATEWAY_OPERATOR_TOKEN', 'GATEWAY_DEPT_TOKEN_SCJG', 'GATEWAY_DEPT_TOKEN_BDC', 'GATEWAY_DEPT_TOKEN_RSJ', 'GATEWAY_DEPT_TOKEN_YBJ', 'GATEWAY_DEPT_TOKEN_MZJ']) {
+        // Each named once.
+        expect({ v, lines: msg.split('\n').filter((l) => l.startsWith(`  - ${v}:`) || l.startsWith(`  - ${v}=`)).length }).toEqual({ v, lines: 1 });
+      }
+      expect(msg).toMatch(/GATEWAY_OPERATOR_TOKEN=\(hidden\): 太短.*too short/);
+      expect(msg).toMatch(/GATEWAY_DEPT_TOKEN_SCJG=\(hidden\): 字符种类太少.*too few different/);
+      expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+    }
+  });
+
   it('a dispatcher needs CITY_PLATFORM_URL even in embedded mode, and writes no secrets before refusing', () => {
     const msg = problem(() => loadStartupContext({ name: 'dispatcher', requirePlatformUrl: 'always' }, { CATALOGUE_FILE, DATA_DIR: dataDir }));
     expect(msg).toMatch(/CITY_PLATFORM_URL.*dispatcher/);

@@ -1,7 +1,9 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { CatalogueError } from '#gw/catalogue';
-import { ConfigError } from '#gw/common';
+import { resolve } from 'node:path';
+import { Catalogue, CatalogueError } from '#gw/catalogue';
+import { ConfigError, loadGatewayConfig, productionSecretProblems } from '#gw/common';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
+import { loadOpsConfig } from '#gw/ops';
 
 export interface AppSpec {
   /** Which process this is, for messages: gateway, ingress, dispatcher. */
@@ -40,18 +42,67 @@ export function loadStartupContext(spec: Pick<AppSpec, 'name' | 'requirePlatform
     ? `CITY_PLATFORM_URL: ${spec.name} 需要市平台地址 needs the city platform's base URL, e.g. http://10.0.0.8:8080/zwfw/api/v1` +
       (spec.requirePlatformUrl === 'always' ? ' (或先启动平台模拟器 or start the simulator: node dist/apps/platform-simulator/src/main.js)' : '')
     : null;
-  const refuse = () => new ConfigError(`配置有误，${spec.name} 未启动 configuration is invalid, the ${spec.name} did not start:\n  - ${urlProblem}`);
+  const refuse = (problems: string[]) =>
+    new ConfigError(`配置有误，${spec.name} 未启动 configuration is invalid, the ${spec.name} did not start:\n  - ${problems.join('\n  - ')}`);
   // Embedded mode would generate secrets into DATA_DIR first: refuse before anything is written.
-  if (urlProblem && !isProduction(env)) throw refuse();
-  let ctx: GatewayContext;
-  try {
-    ctx = createGatewayContext(env);
-  } catch (e) {
-    if (urlProblem && e instanceof ConfigError) throw new ConfigError(`${e.message}\n  - ${urlProblem}`);
-    throw e;
+  if (urlProblem && !isProduction(env)) throw refuse([urlProblem]);
+  if (isProduction(env)) {
+    const problems = productionStartProblems(env);
+    if (urlProblem) problems.push(urlProblem);
+    if (problems.length) throw refuse(uniqueByVariable(problems));
   }
-  if (urlProblem) throw refuse();
-  return ctx;
+  return createGatewayContext(env);
+}
+
+/** The problem lines (`  - …`) of a start-up error's message; the whole message if it has none. */
+function problemLines(e: Error): string[] {
+  const lines = e.message
+    .split('\n')
+    .filter((l) => l.startsWith('  - '))
+    .map((l) => l.slice(4));
+  return lines.length ? lines : [e.message.trim()];
+}
+
+/** One line per variable (the configuration and the secrets checks may both name one). */
+function uniqueByVariable(problems: string[]): string[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const name = /^[A-Z][A-Z0-9_]*/.exec(p)?.[0] ?? p;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
+}
+
+/**
+ * Every problem of a production start at once: the environment's values, the catalogue, every
+ * missing or weak secret and the dashboard settings. Each check would otherwise stop at its own
+ * group, and an operator learnt the missing variables over several attempts.
+ */
+function productionStartProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const collect = (check: () => void) => {
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof ConfigError) && !(e instanceof CatalogueError)) throw e;
+      problems.push(...problemLines(e));
+    }
+  };
+  collect(() => loadGatewayConfig(env));
+  let catalogue: Catalogue | undefined;
+  collect(() => (catalogue = Catalogue.fromFile(resolve(env.CATALOGUE_FILE || 'config/catalogue.yaml'))));
+  const open = catalogue?.departments.filter((d) => !d.restricted) ?? [];
+  problems.push(
+    ...productionSecretProblems(
+      env,
+      open.filter((d) => d.enabled).map((d) => d.code),
+      open.filter((d) => !d.enabled).map((d) => d.code),
+      { platformSecret: true },
+    ),
+  );
+  collect(() => loadOpsConfig(env));
+  return problems;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import type { Request } from 'express';
+import { secretsEqual } from '#gw/common';
 import { GatewayContext, configureHttpApp } from '#gw/ingress';
+import { OperatorAccountService, SESSION_COOKIE, readCookie } from '#gw/ops';
 
 export interface NestAppOptions {
   /** Log through pino (default) or stay quiet (tests). */
@@ -23,8 +26,31 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
     logger: options.logs === false ? false : undefined,
   });
   app.useLogger(app.get(Logger));
-  configureHttpApp(app, { maxEventBytes: ctx.config.maxEventBytes, title: options.title });
+  configureHttpApp(app, {
+    maxEventBytes: ctx.config.maxEventBytes,
+    title: options.title,
+    docsAccess: ctx.config.mode === 'production' ? operatorOnly(app, ctx) : undefined,
+  });
   return app;
+}
+
+/**
+ * Production: the API docs (every route and field of the gateway) are for operators: a signed-in
+ * dashboard session or the operator token. Embedded mode keeps them open for the vendors who connect.
+ */
+function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean> {
+  let accounts: OperatorAccountService | undefined;
+  try {
+    accounts = app.get(OperatorAccountService, { strict: false });
+  } catch {
+    accounts = undefined; // an app without the dashboard (the dispatcher): the token only
+  }
+  return async (req) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer && secretsEqual(bearer, ctx.secrets.operatorToken)) return true;
+    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return !!(session && accounts && (await accounts.resolveSession(session).catch(() => null)));
+  };
 }
 
 /**

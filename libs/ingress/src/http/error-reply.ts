@@ -15,7 +15,9 @@ export interface ErrorReply {
  * fast path: never a stack trace or a driver message (which could quote personal data).
  */
 export function errorReply(exception: unknown): ErrorReply {
-  const bodyParserType = (exception as { type?: string })?.type;
+  // A body parser's error, as thrown, or as Nest's Express adapter wraps it (an HttpException whose cause it is).
+  const bodyParserType =
+    (exception as { type?: string })?.type ?? ((exception as { cause?: { type?: unknown } })?.cause?.type as string | undefined);
   if (exception instanceof GatewayError) {
     const status = exception.httpStatus;
     const reply: ErrorReply = { status, body: { code: exception.code, message: exception.message, errors: exception.errors ?? [] } };
@@ -29,6 +31,15 @@ export function errorReply(exception: unknown): ErrorReply {
   }
   if (bodyParserType === 'entity.too.large') {
     return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: '请求体过大 payload is too large', errors: [] } };
+  }
+  if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
+    return {
+      status: 415,
+      body: { code: ErrorCodes.MEDIA_TYPE_UNSUPPORTED, message: '不支持的内容编码或字符集 content encoding or charset not supported (gzip, deflate)', errors: [] },
+    };
+  }
+  if (bodyParserType === 'entity.too.deep') {
+    return { status: 400, body: { code: ErrorCodes.BAD_REQUEST, message: (exception as Error).message, errors: [] } };
   }
   if (bodyParserType === 'entity.parse.failed') {
     return { status: 400, body: { code: ErrorCodes.BAD_REQUEST, message: '请求体不是合法 JSON body is not valid JSON', errors: [] } };

@@ -1,4 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
@@ -7,7 +8,15 @@ import { EventFastPath } from './event-fast-path';
 import { installBodyParsers } from './raw-body';
 
 /** What every gateway HTTP app shares: body parsing, validation, the error filter and API docs. */
-export function configureHttpApp(app: INestApplication, options: { maxEventBytes: number; title?: string }): void {
+export function configureHttpApp(
+  app: INestApplication,
+  options: {
+    maxEventBytes: number;
+    title?: string;
+    /** Who may read the API docs (`/api/docs…`); everyone when absent (embedded mode). */
+    docsAccess?: (req: Request) => Promise<boolean>;
+  },
+): void {
   installBodyParsers(app, options.maxEventBytes);
   const ingest = findIngestService(app);
   if (ingest) {
@@ -26,6 +35,19 @@ export function configureHttpApp(app: INestApplication, options: { maxEventBytes
     // The dashboard's session: operators' routes take it as well as the operator token.
     .addCookieAuth('gw_session')
     .build();
+  const docsAccess = options.docsAccess;
+  if (docsAccess) {
+    // Ahead of the docs' own routes, which Swagger adds to Express directly (no Nest guard sees them).
+    const refuse = (res: Response) =>
+      res.status(401).json({
+        code: 'OPERATOR_UNAUTHORIZED',
+        message: '接口文档需要运维登录或运维令牌 the API docs need an operator sign-in or the operator token',
+        errors: [],
+      });
+    app.use(['/api/docs', '/api/docs-json', '/api/docs-yaml'], (req: Request, res: Response, next: NextFunction) => {
+      docsAccess(req).then((ok) => (ok ? next() : refuse(res)), next);
+    });
+  }
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
 }
 
