@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { InboundMessageEntity, AuditLogEntity, OutboxEntity, CaseEventEntity } from '#gw/persistence';
-import { TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
 import { scjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 
@@ -204,7 +204,7 @@ describe('SCJG ingress end to end (departments.md example)', () => {
     const ready = await request(gw.url).get('/health/ready').expect(200);
     expect(ready.body.info.database.status).toBe('up');
     await request(gw.url).get('/health/live').expect(200);
-    const docs = await request(gw.url).get('/api/docs-json').expect(200);
+    const docs = await request(gw.url).get('/api/docs-json').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(200);
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/v1/departments/{dept}/events', '/api/v1/cases/{caseId}']));
   });
 });

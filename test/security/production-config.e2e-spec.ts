@@ -143,8 +143,9 @@ describe('embedded mode: /metrics answers this machine only unless METRICS_TOKEN
     gw = await startTestGateway({ env: { METRICS_TOKEN: 'metrics-token-0123456789' } });
     expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${gw.url}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).status).toBe(200);
-    // Docs stay open in embedded mode, for the vendors who connect.
-    expect((await fetch(`${gw.url}/api/docs-json`)).status).toBe(200);
+    // The docs are for operators in embedded mode too (vendors read docs/departments.md).
+    expect((await fetch(`${gw.url}/api/docs-json`)).status).toBe(401);
+    expect((await fetch(`${gw.url}/api/docs-json`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } })).status).toBe(200);
   });
 });
 

@@ -29,14 +29,14 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
   configureHttpApp(app, {
     maxEventBytes: ctx.config.maxEventBytes,
     title: options.title,
-    docsAccess: ctx.config.mode === 'production' ? operatorOnly(app, ctx) : undefined,
+    docsAccess: operatorOnly(app, ctx),
   });
   return app;
 }
 
 /**
- * Production: the API docs (every route and field of the gateway) are for operators: a signed-in
- * dashboard session or the operator token. Embedded mode keeps them open for the vendors who connect.
+ * The API docs (every route and field of the gateway) are for operators, in every mode: a
+ * signed-in dashboard session or the operator token. Vendors read docs/departments.md.
  */
 function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean> {
   let accounts: OperatorAccountService | undefined;
