@@ -16,6 +16,8 @@ export interface BatchRequest {
   contentType?: string;
   body: Readable;
   correlationId?: string;
+  /** The TCP peer (`clientAddressOf`): the key of the per-address limits. */
+  clientAddress?: string;
 }
 
 export interface BatchRowResult {
@@ -38,6 +40,8 @@ export interface BatchReply {
    * Buffer, would hold it twice more). `body` then holds the counts without the rows.
    */
   jsonParts?: string[];
+  /** Headers besides the content type (`Retry-After` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** A stored answer with `repeated` added, without parsing, serialising or copying it again. */
@@ -135,13 +139,16 @@ export class BatchIngestService implements OnModuleInit {
     };
     const refuse = (o: EventOutcome): BatchReply => {
       req.body.resume();
-      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] } };
+      const headers = o.retryAfterSeconds ? { 'Retry-After': String(o.retryAfterSeconds) } : undefined;
+      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] }, headers };
     };
+    const declared = Number(req.headers['content-length']);
     let spool: string | undefined;
     let batchRowId: string | undefined;
     let endForeground: (() => void) | undefined;
     try {
-      const admitted = await this.ingest.admit(req.department, req.authorization, base);
+      // Admitted before a byte of the file is read or spooled.
+      const admitted = await this.ingest.admit(req.department, req.authorization, base, { address: req.clientAddress, bytes: Number.isFinite(declared) ? declared : undefined });
       if ('refusal' in admitted) return refuse(admitted.refusal);
       const adapter = admitted.adapter;
       // A file that is not taken as a batch is still kept (as an event of the wrong type would be).
