@@ -58,6 +58,24 @@ const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 class TooLarge extends Error {}
 
 /**
+ * Rows of one file that may fail (invalid, unreadable) before the file is refused as a whole: each
+ * costs a stored record and a line of the answer, so a file of garbage rows made both grow without
+ * bound (toward an out-of-memory crash at the 64 MiB limit). A real file with this many bad rows
+ * needs fixing at its source anyway.
+ */
+export const MAX_BAD_ROWS = 1000;
+
+/** The rows read when a file passed `MAX_BAD_ROWS`. */
+class TooManyBadRows extends Error {
+  constructor(
+    readonly badRows: number[],
+    readonly atRow: number,
+  ) {
+    super('too many bad rows');
+  }
+}
+
+/**
  * A batch still unfinished this long after it arrived was cut off — the gateway stopped, or the
  * database went away and the batch could not be given up — and is forgotten when the file comes
  * again, instead of answering "in progress" for ever. The largest file allowed takes minutes.
@@ -196,6 +214,21 @@ export class BatchIngestService implements OnModuleInit {
       } catch (e) {
         // Whatever went wrong, the file's parts are all written or given up before the batch is.
         await fileKept;
+        if (e instanceof TooManyBadRows) {
+          // Refused whole: the batch is forgotten (its rows taken so far count as duplicates when the
+          // fixed file comes), and the answer names the first bad rows only.
+          await this.batches.abandon(batchRowId);
+          batchRowId = undefined;
+          const shown = e.badRows.slice(0, 20);
+          const message =
+            `批量文件错误行超过 ${MAX_BAD_ROWS} 行，整个文件被拒收，请修正后重新发送 more than ${MAX_BAD_ROWS} rows of the file are bad ` +
+            `(rows ${shown.join(', ')}${e.badRows.length > shown.length ? ', …' : ''}; stopped at row ${e.atRow}); the file is refused as a whole, fix it and send it again ` +
+            `(valid rows before row ${e.atRow} were kept: sent again they answer as duplicates)`;
+          return {
+            status: 422,
+            body: { code: ErrorCodes.BATCH_TOO_MANY_BAD_ROWS, message, errors: shown.map((row) => ({ field: `row ${row}`, code: 'ROW_REJECTED', message: `row ${row} is bad` })), badRows: e.badRows.length, stoppedAtRow: e.atRow },
+          };
+        }
         if (!(e instanceof UnreadableError)) throw e;
         // The file as a whole cannot be read: keep it for operators, forget the batch key.
         await this.batches.abandon(batchRowId);
@@ -272,6 +305,10 @@ export class BatchIngestService implements OnModuleInit {
     for await (const row of rows) {
       if (run.failure) break;
       run.start(row.row, rowRecord(base, row.row, row.raw ?? null), row.result);
+      if (run.badRows.length > MAX_BAD_ROWS) {
+        await run.settled();
+        throw new TooManyBadRows(run.badRows, row.row);
+      }
       if (run.active >= this.rowsUnderWay) {
         await run.slot();
         writer.hold();
@@ -390,6 +427,8 @@ class AcceptingRow {
 class RowsRun {
   active = 0;
   failure: unknown;
+  /** Rows judged unreadable or invalid (`MAX_BAD_ROWS`). */
+  readonly badRows: number[] = [];
   /** Refused for a stage its case does not have yet: tried again once the file is in. */
   private deferred: AcceptingRow[] = [];
   /** Whether the retry round under way took any row. */
@@ -413,6 +452,7 @@ class RowsRun {
       this.writer.submitAccept(record, verdict.event, verdict.warnings, verdict.applicantKey, new AcceptingRow(this, row, record, verdict, null));
       return;
     }
+    if (verdict.kind !== 'restricted') this.badRows.push(row);
     this.ingest
       .settle(this.adapter, record, verdict, this.writer)
       .then((outcome) => this.results.set(row, record.sourceEventId ?? null, outcome))
