@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { InboundMessageEntity, AuditLogEntity, OutboxEntity, CaseEventEntity } from '#gw/persistence';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, keptBody, startTestGateway } from '../support/test-gateway';
@@ -113,15 +114,18 @@ describe('SCJG ingress end to end (departments.md example)', () => {
     expect(row).toMatchObject({ outcome: 'UNREADABLE', httpStatus: 400 });
   });
 
-  it('answers 401 for a wrong or missing token and 403 for another department\'s token, keeping the body', async () => {
+  it('answers 401 for a wrong or missing token and 403 for another department\'s token, keeping only a small record (no body)', async () => {
     const wrong = scjgEvent({ bizNo: 'SCJG-TOKEN-1' });
+    const sha = createHash('sha256').update(JSON.stringify(wrong)).digest('hex');
     expect((await post(wrong, 'not-the-right-token-at-all').expect(401)).body.code).toBe('TOKEN_INVALID');
     const missing = await request(gw.url).post('/api/v1/departments/scjg/events').set('Content-Type', 'application/json').send(JSON.stringify(wrong)).expect(401);
     expect(missing.body.code).toBe('TOKEN_MISSING');
     const other = await post(wrong, TOKENS.BDC).expect(403);
     expect(other.body.code).toBe('TOKEN_WRONG_DEPARTMENT');
-    const rows = (await inbound()).filter((r) => r.body && keptBody(r).toString().includes('SCJG-TOKEN-1'));
+    // Unauthenticated: the body is not kept, only its hash and size (test/security/unauthenticated-storage).
+    const rows = (await inbound()).filter((r) => r.bodySha256 === sha);
     expect(rows.map((r) => r.httpStatus).sort()).toEqual([401, 401, 403]);
+    expect(rows.every((r) => r.body === null)).toBe(true);
     expect(rows.every((r) => r.outcome === 'REFUSED')).toBe(true);
     expect(rows.every((r) => !String(r.headers).toLowerCase().includes('authorization'))).toBe(true);
     expect(await gw.db.manager.count(CaseEventEntity, { where: { sourceEventId: wrong.eventId as string } })).toBe(0);

@@ -54,6 +54,8 @@ export interface HttpReply {
   status: number;
   contentType: string;
   body: Buffer | string;
+  /** Headers besides the content type (`Retry-After` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /**

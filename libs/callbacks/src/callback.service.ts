@@ -37,6 +37,11 @@ interface Routed {
   keepData: boolean;
 }
 
+/** A caller-supplied text as kept from an unauthenticated request: at most `max` characters. */
+function capCallerText(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /**
  * Platform → gateway callbacks: verified (signature, ±300 s, nonce never reused on any
  * instance), stored durably with the delivery they cause in one transaction, then answered.
@@ -62,8 +67,12 @@ export class CallbackService {
       nonceSeen: () => false,
     });
     if (!check.ok) {
-      await this.audit.append({ actor: `platform:${check.appId ?? '?'}`, action: 'CALLBACK_REFUSED', detail: { code: check.code, reason: check.message }, correlationId });
-      return { code: check.code, msg: check.message };
+      // Unauthenticated: every value the caller chose (its X-App-Id, echoed in the reason) is cut
+      // short before it is recorded or answered — a 100 KB X-App-Id made a 100 KB audit row.
+      const appId = capCallerText(check.appId ?? '?');
+      const reason = capCallerText(check.message, 200);
+      await this.audit.append({ actor: `platform:${appId}`, action: 'CALLBACK_REFUSED', detail: { code: check.code, reason }, correlationId });
+      return { code: check.code, msg: reason };
     }
     const nonce = String(headers['x-nonce'] ?? headers['X-Nonce'] ?? '');
     if (!(await this.callbacks.rememberNonce(check.appId, nonce, NONCE_TTL_MS))) {

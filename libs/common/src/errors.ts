@@ -24,6 +24,10 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   BAD_REQUEST: 'BAD_REQUEST',
   INTERNAL: 'INTERNAL',
+  /** 429: over a department's or an address's request rate, or too many refused requests from one address. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** 422: a batch file with more bad rows than the gateway keeps a record of each; refused whole. */
+  BATCH_TOO_MANY_BAD_ROWS: 'BATCH_TOO_MANY_BAD_ROWS',
 } as const;
 
 /** An error with a stable code and an HTTP status; the catch-all filter turns it into `{code, message, errors}`. */

@@ -93,6 +93,18 @@ class GatewayEnv {
 
   @IsOptional() @IsInt() @Min(100) @Max(3600000)
   BREAKER_RESET_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1000000)
+  INGRESS_RATE_PER_DEPARTMENT?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1000000)
+  INGRESS_RATE_PER_ADDRESS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(100000)
+  INGRESS_REFUSALS_PER_ADDRESS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1000000)
+  INGRESS_REFUSAL_BURST?: number;
 }
 
 const NUMERIC = [
@@ -111,6 +123,10 @@ const NUMERIC = [
   'PLATFORM_TIMEOUT_MS',
   'BREAKER_RESET_MS',
   'INBOX_LEASE_MS',
+  'INGRESS_RATE_PER_DEPARTMENT',
+  'INGRESS_RATE_PER_ADDRESS',
+  'INGRESS_REFUSALS_PER_ADDRESS',
+  'INGRESS_REFUSAL_BURST',
 ] as const;
 
 /**
@@ -158,8 +174,30 @@ export interface GatewayConfig {
   wakeUrl: string;
   dispatch: { concurrency: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number };
   breaker: { timeoutMs: number; resetTimeoutMs: number };
+  /**
+   * Department ingress limits (requests per second; burst = one second's worth unless given).
+   * The defaults throttle no real county load nor the ingest benchmark (~4,400/s from one
+   * department and address); refusals (unknown department, missing or invalid token) are held
+   * much lower, as each leaves a record.
+   */
+  ingressLimits: {
+    perDepartment: { perSecond: number; burst: number };
+    perAddress: { perSecond: number; burst: number };
+    refusalsPerAddress: { perSecond: number; burst: number };
+  };
   /** The raw environment, for per-department variables (`GATEWAY_DEPT_TOKEN_<CODE>`, `DEPT_<CODE>_URL`). */
   env: Readonly<Record<string, string | undefined>>;
+}
+
+function ingressLimits(parsed: GatewayEnv): GatewayConfig['ingressLimits'] {
+  const perDepartment = parsed.INGRESS_RATE_PER_DEPARTMENT ?? 10_000;
+  const perAddress = parsed.INGRESS_RATE_PER_ADDRESS ?? 10_000;
+  const refusals = parsed.INGRESS_REFUSALS_PER_ADDRESS ?? 10;
+  return {
+    perDepartment: { perSecond: perDepartment, burst: perDepartment },
+    perAddress: { perSecond: perAddress, burst: perAddress },
+    refusalsPerAddress: { perSecond: refusals, burst: parsed.INGRESS_REFUSAL_BURST ?? Math.max(refusals, 100) },
+  };
 }
 
 /**
@@ -229,6 +267,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       retryBaseMs: parsed.DISPATCH_RETRY_BASE_MS ?? 1000,
     },
     breaker: { timeoutMs: parsed.PLATFORM_TIMEOUT_MS ?? 10_000, resetTimeoutMs: parsed.BREAKER_RESET_MS ?? 10_000 },
+    ingressLimits: ingressLimits(parsed),
     env,
   };
 }

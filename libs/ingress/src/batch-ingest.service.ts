@@ -16,6 +16,8 @@ export interface BatchRequest {
   contentType?: string;
   body: Readable;
   correlationId?: string;
+  /** The TCP peer (`clientAddressOf`): the key of the per-address limits. */
+  clientAddress?: string;
 }
 
 export interface BatchRowResult {
@@ -38,6 +40,8 @@ export interface BatchReply {
    * Buffer, would hold it twice more). `body` then holds the counts without the rows.
    */
   jsonParts?: string[];
+  /** Headers besides the content type (`Retry-After` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** A stored answer with `repeated` added, without parsing, serialising or copying it again. */
@@ -52,6 +56,24 @@ const DEFERRABLE = new Set(['STAGE_REQUIRES_ACCEPTANCE', 'STAGE_REQUIRES_SUBMISS
 const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
 
 class TooLarge extends Error {}
+
+/**
+ * Rows of one file that may fail (invalid, unreadable) before the file is refused as a whole: each
+ * costs a stored record and a line of the answer, so a file of garbage rows made both grow without
+ * bound (toward an out-of-memory crash at the 64 MiB limit). A real file with this many bad rows
+ * needs fixing at its source anyway.
+ */
+export const MAX_BAD_ROWS = 1000;
+
+/** The rows read when a file passed `MAX_BAD_ROWS`. */
+class TooManyBadRows extends Error {
+  constructor(
+    readonly badRows: number[],
+    readonly atRow: number,
+  ) {
+    super('too many bad rows');
+  }
+}
 
 /**
  * A batch still unfinished this long after it arrived was cut off — the gateway stopped, or the
@@ -135,13 +157,16 @@ export class BatchIngestService implements OnModuleInit {
     };
     const refuse = (o: EventOutcome): BatchReply => {
       req.body.resume();
-      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] } };
+      const headers = o.retryAfterSeconds ? { 'Retry-After': String(o.retryAfterSeconds) } : undefined;
+      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] }, headers };
     };
+    const declared = Number(req.headers['content-length']);
     let spool: string | undefined;
     let batchRowId: string | undefined;
     let endForeground: (() => void) | undefined;
     try {
-      const admitted = await this.ingest.admit(req.department, req.authorization, base);
+      // Admitted before a byte of the file is read or spooled.
+      const admitted = await this.ingest.admit(req.department, req.authorization, base, { address: req.clientAddress, bytes: Number.isFinite(declared) ? declared : undefined });
       if ('refusal' in admitted) return refuse(admitted.refusal);
       const adapter = admitted.adapter;
       // A file that is not taken as a batch is still kept (as an event of the wrong type would be).
@@ -189,6 +214,21 @@ export class BatchIngestService implements OnModuleInit {
       } catch (e) {
         // Whatever went wrong, the file's parts are all written or given up before the batch is.
         await fileKept;
+        if (e instanceof TooManyBadRows) {
+          // Refused whole: the batch is forgotten (its rows taken so far count as duplicates when the
+          // fixed file comes), and the answer names the first bad rows only.
+          await this.batches.abandon(batchRowId);
+          batchRowId = undefined;
+          const shown = e.badRows.slice(0, 20);
+          const message =
+            `批量文件错误行超过 ${MAX_BAD_ROWS} 行，整个文件被拒收，请修正后重新发送 more than ${MAX_BAD_ROWS} rows of the file are bad ` +
+            `(rows ${shown.join(', ')}${e.badRows.length > shown.length ? ', …' : ''}; stopped at row ${e.atRow}); the file is refused as a whole, fix it and send it again ` +
+            `(valid rows before row ${e.atRow} were kept: sent again they answer as duplicates)`;
+          return {
+            status: 422,
+            body: { code: ErrorCodes.BATCH_TOO_MANY_BAD_ROWS, message, errors: shown.map((row) => ({ field: `row ${row}`, code: 'ROW_REJECTED', message: `row ${row} is bad` })), badRows: e.badRows.length, stoppedAtRow: e.atRow },
+          };
+        }
         if (!(e instanceof UnreadableError)) throw e;
         // The file as a whole cannot be read: keep it for operators, forget the batch key.
         await this.batches.abandon(batchRowId);
@@ -265,6 +305,10 @@ export class BatchIngestService implements OnModuleInit {
     for await (const row of rows) {
       if (run.failure) break;
       run.start(row.row, rowRecord(base, row.row, row.raw ?? null), row.result);
+      if (run.badRows.length > MAX_BAD_ROWS) {
+        await run.settled();
+        throw new TooManyBadRows(run.badRows, row.row);
+      }
       if (run.active >= this.rowsUnderWay) {
         await run.slot();
         writer.hold();
@@ -383,6 +427,8 @@ class AcceptingRow {
 class RowsRun {
   active = 0;
   failure: unknown;
+  /** Rows judged unreadable or invalid (`MAX_BAD_ROWS`). */
+  readonly badRows: number[] = [];
   /** Refused for a stage its case does not have yet: tried again once the file is in. */
   private deferred: AcceptingRow[] = [];
   /** Whether the retry round under way took any row. */
@@ -406,6 +452,7 @@ class RowsRun {
       this.writer.submitAccept(record, verdict.event, verdict.warnings, verdict.applicantKey, new AcceptingRow(this, row, record, verdict, null));
       return;
     }
+    if (verdict.kind !== 'restricted') this.badRows.push(row);
     this.ingest
       .settle(this.adapter, record, verdict, this.writer)
       .then((outcome) => this.results.set(row, record.sourceEventId ?? null, outcome))

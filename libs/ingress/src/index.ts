@@ -15,3 +15,4 @@ export { ReadinessProbe } from './http/health.controller';
 export * from './health.module';
 export * from './quarantine.service';
 export * from './batch-ingest.service';
+export * from './ingress-throttle';

@@ -10,9 +10,10 @@ import {
 } from '#gw/adapters';
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, MatterEntry } from '#gw/catalogue';
-import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError, loadGatewayConfig } from '#gw/common';
 import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord, NOT_OF_DEPARTMENT_MESSAGE } from '#gw/persistence';
 import { DepartmentAuth } from './department-auth';
+import { IngressThrottle } from './ingress-throttle';
 import { OutboxSignal } from './outbox-signal';
 
 /** One request to `/events` as the HTTP layer hands it over. */
@@ -24,11 +25,29 @@ export interface EventRequest {
   body: Buffer;
   correlationId?: string;
   receivedAt?: Date;
+  /** The TCP peer (`clientAddressOf`): the key of the per-address limits. */
+  clientAddress?: string;
+  /** The address's limits were already applied before the body was read (`IngestService.throttleBeforeRead`). */
+  addressChecked?: boolean;
 }
+
+/** Who sent a request, for the limits and the record of a refusal. */
+export interface RequestClient {
+  address?: string;
+  /** The per-address limits were applied already (before the body was read). */
+  addressChecked?: boolean;
+  /** Bytes the request carried (a batch file is not read before it is admitted: its declared length). */
+  bytes?: number;
+}
+
+/** Longest caller-supplied text a refusal's record keeps of any one value. */
+const REFUSAL_TEXT_CAP = 64;
 
 /** The outcome of one event (a request, a batch row or a replay). */
 export interface EventOutcome extends IngestDecision {
   inboundId?: string;
+  /** A 429: when the sender may try again. */
+  retryAfterSeconds?: number;
 }
 
 export function parseContentType(value: string | undefined): { mediaType: string; charset?: string } {
@@ -38,6 +57,35 @@ export function parseContentType(value: string | undefined): { mediaType: string
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Limits as `loadGatewayConfig` sets them by default (an IngestService built without a config). */
+const DEFAULT_INGRESS_LIMITS = loadGatewayConfig({}).ingressLimits;
+
+/** Request headers a refusal's record keeps (each cut to `REFUSAL_TEXT_CAP`); nothing else of the request. */
+const REFUSAL_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-batch-id', 'x-forwarded-for'];
+
+/** The bounded record of a refused request (`IngestService.refuse`). */
+function refusalRecord(record: InboundRecord, client: RequestClient): InboundRecord {
+  const headers: Record<string, string> = {};
+  for (const name of REFUSAL_HEADERS) {
+    const value = record.headers?.[name];
+    if (value !== undefined) headers[name] = value.slice(0, REFUSAL_TEXT_CAP);
+  }
+  if (client.address) headers['x-gateway-client-address'] = client.address.slice(0, REFUSAL_TEXT_CAP);
+  const bytes = client.bytes ?? record.body?.length;
+  if (bytes !== undefined) headers['x-gateway-body-bytes'] = String(bytes);
+  return {
+    department: record.department.slice(0, 16),
+    channel: record.channel,
+    receivedAt: record.receivedAt,
+    mediaType: record.mediaType?.slice(0, REFUSAL_TEXT_CAP) ?? null,
+    headers,
+    body: null,
+    bodySha256: record.bodySha256 ?? null,
+    correlationId: record.correlationId,
+    batchId: null,
+  };
+}
 
 const DUPLICATE_MESSAGE = '重复事件 duplicate of an accepted event';
 
@@ -91,17 +139,31 @@ export class IngestService {
     private readonly cipher: PersonalDataCipher,
     private readonly signal: OutboxSignal,
     private readonly observer?: IngestObserver,
+    private readonly throttle: IngressThrottle = new IngressThrottle(DEFAULT_INGRESS_LIMITS),
   ) {}
+
+  /**
+   * The per-address limits, applied before a request's body is read; null when it may go on.
+   * The answer is in the department's format when the department is known.
+   */
+  throttleBeforeRead(department: string, address: string): HttpReply | null {
+    const refusal = this.throttle.beforeRequest(address);
+    return refusal ? this.formatted(department, refusal) : null;
+  }
+
+  private formatted(department: string, d: EventOutcome): HttpReply {
+    const code = String(department ?? '').toUpperCase();
+    const known = this.adapters.get(code);
+    this.observer?.onOutcome(code, d.code, d.httpStatus);
+    // Called as a method: a formatter may read its adapter's state (the mapped adapter's reply template).
+    const reply = known?.formatReply ? known.formatReply(d) : defaultJsonReply(d);
+    return d.retryAfterSeconds ? { ...reply, headers: { ...reply.headers, 'Retry-After': String(d.retryAfterSeconds) } } : reply;
+  }
 
   /** Handles `POST /api/v1/departments/{dept}/events`; returns the reply in the department's format. */
   async receiveEvent(req: EventRequest): Promise<HttpReply> {
     const code = String(req.department ?? '').toUpperCase();
-    const known = this.adapters.get(code);
-    const reply = (d: IngestDecision) => {
-      this.observer?.onOutcome(code, d.code, d.httpStatus);
-      // Called as a method: a formatter may read its adapter's state (the mapped adapter's reply template).
-      return known?.formatReply ? known.formatReply(d) : defaultJsonReply(d);
-    };
+    const reply = (d: EventOutcome) => this.formatted(code, d);
     const { mediaType, charset } = parseContentType(req.contentType);
     const record: InboundRecord = {
       department: code.slice(0, 16) || 'UNKNOWN',
@@ -115,7 +177,7 @@ export class IngestService {
     };
 
     try {
-      const admitted = await this.admit(req.department, req.authorization, record);
+      const admitted = await this.admit(req.department, req.authorization, record, { address: req.clientAddress, addressChecked: req.addressChecked, bytes: req.body.length });
       if ('refusal' in admitted) return reply(admitted.refusal);
       const adapter = admitted.adapter;
       if (!adapter.eventMediaTypes.includes(mediaType)) {
@@ -136,13 +198,20 @@ export class IngestService {
    * The gate every department request passes first: known department, not classified, its own
    * token, enabled. Refusals are kept (except a classified department's, which is only audited).
    */
-  async admit(department: string, authorization: string | undefined, record: InboundRecord): Promise<{ adapter: DepartmentAdapter } | { refusal: EventOutcome }> {
+  async admit(department: string, authorization: string | undefined, record: InboundRecord, client: RequestClient = {}): Promise<{ adapter: DepartmentAdapter } | { refusal: EventOutcome }> {
     const code = String(department ?? '').toUpperCase();
+    const address = client.address ?? 'unknown';
+    if (!client.addressChecked) {
+      const over = this.throttle.beforeRequest(address);
+      if (over) return { refusal: over };
+    }
     const dept = this.catalogue.department(code);
     if (!dept) {
-      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${department}"`) };
+      return { refusal: await this.refuse(record, client, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${String(department).slice(0, REFUSAL_TEXT_CAP)}"`) };
     }
     if (dept.restricted) {
+      const over = this.throttle.onRefusal(address);
+      if (over) return { refusal: over };
       // Classified: the payload is neither read nor kept; only the refusal is audited.
       await this.audit.append({
         actor: `dept:${code}`,
@@ -158,11 +227,13 @@ export class IngestService {
       this.auth.verify(code, authorization);
     } catch (e) {
       const err = e as GatewayError;
-      return { refusal: await this.refuse(record, err.httpStatus, err.code, err.message) };
+      return { refusal: await this.refuse(record, client, err.httpStatus, err.code, err.message) };
     }
+    const over = this.throttle.forDepartment(code);
+    if (over) return { refusal: over };
     const adapter = this.adapters.get(code);
     if (!dept.enabled || !adapter) {
-      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_DISABLED, `部门未启用 department ${code} is not enabled`) };
+      return { refusal: await this.refuse(record, client, 404, ErrorCodes.DEPARTMENT_DISABLED, `部门未启用 department ${code} is not enabled`) };
     }
     return { adapter };
   }
@@ -317,9 +388,18 @@ export class IngestService {
     return (await this.quarantine(record, httpStatus, 'UNREADABLE', code, message, errors)).inboundId!;
   }
 
-  /** Refused before reading (unknown department, bad token): kept, but not in the quarantine. */
-  private async refuse(record: InboundRecord, httpStatus: number, code: string, message: string): Promise<EventOutcome> {
-    const inboundId = await this.ingest.saveInbound(record, { outcome: 'REFUSED', httpStatus, errorCode: code });
+  /**
+   * Refused before reading (unknown department, missing, invalid or another department's token):
+   * the caller has not shown it may store anything, so only a small record is kept — the
+   * department code as addressed, the reason, the time, the size and SHA-256 of the body, the
+   * caller's address and a few request headers, each cut to 64 characters — never the body or
+   * the whole headers (20 posts of 1 MiB to an unknown department grew the database by 23 MB).
+   * Refusals per address are limited; over the limit, not even this record is kept.
+   */
+  private async refuse(record: InboundRecord, client: RequestClient, httpStatus: number, code: string, message: string): Promise<EventOutcome> {
+    const over = this.throttle.onRefusal(client.address ?? 'unknown');
+    if (over) return over;
+    const inboundId = await this.ingest.saveInbound(refusalRecord(record, client), { outcome: 'REFUSED', httpStatus, errorCode: code });
     return { httpStatus, code, message, inboundId };
   }
 }

@@ -15,6 +15,7 @@ import { CasesController } from './http/cases.controller';
 import { HealthModule } from './health.module';
 import { IngressController } from './http/ingress.controller';
 import { INGEST_OBSERVER, IngestObserver, IngestService } from './ingest.service';
+import { IngressThrottle } from './ingress-throttle';
 import { NoopOutboxSignal, OutboxSignal } from './outbox-signal';
 
 /**
@@ -33,7 +34,7 @@ export class IngressModule {
         {
           provide: IngestService,
           useFactory: (cat: Catalogue, reg: AdapterRegistry, auth: DepartmentAuth, ing: IngestRepository, aud: AuditRepository, c: PersonalDataCipher, s: OutboxSignal, o?: IngestObserver) =>
-            new IngestService(cat, reg, auth, ing, aud, c, s, o),
+            new IngestService(cat, reg, auth, ing, aud, c, s, o, new IngressThrottle(ctx.config.ingressLimits)),
           inject: [Catalogue, AdapterRegistry, DepartmentAuth, IngestRepository, AuditRepository, PersonalDataCipher, OutboxSignal, { token: INGEST_OBSERVER, optional: true }],
         },
         {

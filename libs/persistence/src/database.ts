@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, mkdirSync, open as openFile } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import * as mysql2 from 'mysql2';
 import { format as mysqlFormat } from 'mysql2';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import type { DatabaseConfig } from '#gw/common';
@@ -15,6 +16,68 @@ export type Dialect = 'sqlite' | 'mysql';
 
 /** MySQL: most connections of the pool group commits use besides the shared one (`groupTransaction`). */
 export const GROUP_POOL_SIZE = 8;
+
+/**
+ * The SQL mode of every MySQL/MariaDB session the gateway opens (both pools).
+ *
+ * Why pinned rather than every value sent through placeholders: the group commits and batch
+ * files write their values in place (`mysqlLiteral`, `MysqlPipelinedSession`) because the
+ * driver's formatting of ~150 million characters per 50,000-row file cost more than the rows
+ * themselves. Those literals are escaped with backslashes, which is only correct while the
+ * session has neither `NO_BACKSLASH_ESCAPES` (then a backslash-escaped quote ends the string: a
+ * header value ran SQL, a quote in any field failed whole groups with 503) nor `ANSI_QUOTES`. A
+ * DBA may set either globally; pinning the session mode on each new connection, before any other
+ * statement, keeps the literals correct whatever the server's default, for one statement per new
+ * connection (the pools keep their connections: nothing per request, no cost in the ingest
+ * benchmark). The value is what a mysql2 connection to a default MariaDB 10.6+ / MySQL 8 had
+ * anyway (mysql2 adds IGNORE_SPACE; NO_AUTO_CREATE_USER is gone in MySQL 8 and only concerns
+ * GRANT), so nothing else changes.
+ */
+export const PINNED_SQL_MODE = 'IGNORE_SPACE,STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+
+/** Session modes under which the in-place literals would be read otherwise than they are written. */
+const UNSAFE_SQL_MODES = ['NO_BACKSLASH_ESCAPES', 'ANSI_QUOTES', 'ANSI'];
+
+type Mysql2Module = typeof mysql2;
+interface PoolConnectionLike {
+  query(sql: string, cb: (err: Error | null) => void): unknown;
+  destroy(): void;
+}
+
+/**
+ * mysql2 as TypeORM's `driver`, with each new pool connection's SQL mode set first. mysql2 emits
+ * a pool's `connection` event right after the handshake and before the connection is handed to
+ * anyone (`Pool.getConnection`), and a connection runs its queries in order, so the SET runs
+ * before any statement of the gateway — including on the first connection TypeORM opens while it
+ * initialises, which a listener added afterwards (on `driver.pool`) would miss. A connection whose
+ * SET fails is closed rather than used in the server's mode.
+ */
+export const pinnedMysqlDriver: Mysql2Module = {
+  ...mysql2,
+  createPool(config: Parameters<Mysql2Module['createPool']>[0]) {
+    const pool = mysql2.createPool(config as never);
+    pool.on('connection', (conn: unknown) => {
+      const c = conn as PoolConnectionLike;
+      c.query(`SET SESSION sql_mode = '${PINNED_SQL_MODE}'`, (err) => {
+        if (err) c.destroy();
+      });
+    });
+    return pool;
+  },
+} as Mysql2Module;
+
+/** Throws a ConfigError when a session's SQL mode would make the in-place literals wrong. */
+export async function checkSessionSqlMode(ds: DataSource): Promise<void> {
+  const [{ mode }] = await ds.query('SELECT @@SESSION.sql_mode AS mode');
+  const modes = String(mode ?? '').toUpperCase().split(',');
+  const unsafe = UNSAFE_SQL_MODES.filter((m) => modes.includes(m));
+  if (unsafe.length) {
+    throw new ConfigError(
+      `数据库会话的 sql_mode 含有 ${unsafe.join(', ')}，网关未启动 the database session's sql_mode has ${unsafe.join(', ')} ` +
+        `(expected ${PINNED_SQL_MODE}): the gateway escapes values with backslashes, so it did not start`,
+    );
+  }
+}
 
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   if (db.kind === 'sqlite') {
@@ -36,6 +99,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   }
   return {
     type: 'mysql',
+    // Every connection's sql_mode pinned before its first statement (see `PINNED_SQL_MODE`).
+    driver: pinnedMysqlDriver,
     url: db.url.replace(/^mariadb:/, 'mysql:'),
     entities: ENTITIES,
     migrations: MYSQL_MIGRATIONS,
@@ -279,7 +344,15 @@ export class Database {
         extra: { ...options.extra, queryFormat: (sql: string, values?: unknown[]) => (values?.length ? mysqlFormat(sql, values as Parameters<typeof mysqlFormat>[1], false, timezone) : sql) },
       } as DataSourceOptions);
       try {
-        return await ds.initialize();
+        await ds.initialize();
+        try {
+          // The same driver (options spread above) pins this pool too; checked all the same.
+          await checkSessionSqlMode(ds);
+        } catch (e) {
+          await ds.destroy();
+          throw e;
+        }
+        return ds;
       } catch (e) {
         // Not remembered: the next group tries again (the database may be back).
         this.multiStatements = undefined;
@@ -357,6 +430,12 @@ export async function openDatabase(db: DatabaseConfig, options: OpenDatabaseOpti
     if (problem) {
       await ds.destroy();
       throw new ConfigError(problem);
+    }
+    try {
+      await checkSessionSqlMode(ds);
+    } catch (e) {
+      await ds.destroy();
+      throw e;
     }
   }
   if (options.migrate !== false) {

@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { textSlices } from '#gw/common';
 import { BatchIngestService } from '../batch-ingest.service';
 import { headerRecord } from './ingress.controller';
+import { clientAddressOf } from '../ingress-throttle';
 
 @ApiTags('部门接入 Department ingress')
 @Controller('api/v1/departments')
@@ -30,7 +31,9 @@ export class BatchController {
       contentType: req.headers['content-type'],
       body: req,
       correlationId: req.id,
+      clientAddress: clientAddressOf(req),
     });
+    if (reply.headers) res.set(reply.headers);
     if (!reply.jsonParts) {
       res.status(reply.status).json(reply.body);
       return;

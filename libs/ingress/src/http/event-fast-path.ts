@@ -3,6 +3,7 @@ import pino, { Logger } from 'pino';
 import { maskFreeText } from '#gw/case';
 import { correlationIdOf } from '#gw/common';
 import { IngestService } from '../ingest.service';
+import { clientAddressOf } from '../ingress-throttle';
 import { errorReply } from './error-reply';
 import { headerRecord } from './ingress.controller';
 
@@ -59,9 +60,9 @@ export class EventFastPath {
     const correlationId = correlationIdOf(req);
     res.setHeader('X-Correlation-Id', correlationId);
     const limit = this.options.maxEventBytes;
-    const finish = (status: number, contentType: string, body: Buffer) => {
+    const finish = (status: number, contentType: string, body: Buffer, headers?: Record<string, string>) => {
       if (res.headersSent || res.destroyed) return;
-      res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length });
+      res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length });
       res.end(body);
       this.log(req, status, correlationId, started);
     };
@@ -78,6 +79,15 @@ export class EventFastPath {
 
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) return tooLarge();
+    // Over an address's limits: answered before the body is read (Node discards it).
+    const clientAddress = clientAddressOf(req);
+    const throttled = this.ingest.throttleBeforeRead(department, clientAddress);
+    if (throttled) {
+      const bytes = typeof throttled.body === 'string' ? Buffer.from(throttled.body, 'utf8') : throttled.body;
+      finish(throttled.status, typeof throttled.body === 'string' ? withUtf8Charset(throttled.contentType) : throttled.contentType, bytes, throttled.headers);
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -106,12 +116,14 @@ export class EventFastPath {
           contentType: req.headers['content-type'],
           body,
           correlationId,
+          clientAddress,
+          addressChecked: true,
         })
         .then((reply) => {
           const bytes = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
           // As Express's `send` does for text: the bytes are UTF-8, so the header says so.
           const type = typeof reply.body === 'string' ? withUtf8Charset(reply.contentType) : reply.contentType;
-          finish(reply.status, type, bytes);
+          finish(reply.status, type, bytes, reply.headers);
         }, fail);
     });
   }

@@ -3,6 +3,7 @@ import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IngestService } from '../ingest.service';
+import { clientAddressOf } from '../ingress-throttle';
 
 export function headerRecord(req: Pick<IncomingMessage, 'headers'>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -20,7 +21,7 @@ export class IngressController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: '部门系统推送一个环节事件 A department system posts one stage event, in its own format',
-    description: 'Body in the department\'s own dialect (departments.md). Answers 202 accepted · 200 duplicate · 400 unreadable · 401 bad token · 403 restricted/another department · 404 unknown department · 413 too large · 415 wrong content type · 422 invalid (every failing field listed) · 503 cannot store now.',
+    description: 'Body in the department\'s own dialect (departments.md). Answers 202 accepted · 200 duplicate · 400 unreadable · 401 bad token · 403 restricted/another department · 404 unknown department · 413 too large · 429 over a rate limit (Retry-After) · 415 wrong content type · 422 invalid (every failing field listed) · 503 cannot store now.',
   })
   @ApiParam({ name: 'dept', example: 'scjg' })
   @ApiConsumes('application/json', 'text/xml', 'application/x-www-form-urlencoded')
@@ -35,7 +36,9 @@ export class IngressController {
       contentType: req.headers['content-type'],
       body,
       correlationId: req.id,
+      clientAddress: clientAddressOf(req),
     });
+    if (reply.headers) res.set(reply.headers);
     res.status(reply.status).type(reply.contentType).send(reply.body);
   }
 }
