@@ -7,6 +7,7 @@ import { DispatchModule, MicroserviceOutboxSignal, parseWakeUrl, wakeServerOptio
 import { CoreModule, GatewayContext, IngressModule } from '#gw/ingress';
 import { Database, PersistenceModule } from '#gw/persistence';
 import { OpsModule } from '#gw/ops';
+import { ReportsModule } from '#gw/reports';
 import { createGatewayNestApp, onAppClose } from '#gw/runtime';
 
 export interface BuildOptions {
@@ -35,6 +36,7 @@ export async function buildGatewayApp(ctx: GatewayContext, options: BuildOptions
       DispatchModule.forRoot(ctx, { platformUrl: options.platformUrl }),
       CallbacksModule.forRoot(ctx),
       OpsModule.forRoot(ctx),
+      ReportsModule.forRoot(ctx),
     ],
   })
   class GatewayModule {}

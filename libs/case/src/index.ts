@@ -6,4 +6,5 @@ export * from './codes';
 export * from './canonical-event';
 export * from './validate-event';
 export * from './beijing-time';
+export * from './working-calendar';
 export * from './time-limit';

@@ -1,2 +1,3 @@
 export * from './catalogue.types';
 export * from './catalogue';
+export * from './holidays';

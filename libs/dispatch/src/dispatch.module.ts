@@ -76,6 +76,7 @@ export class DispatchModule {
               secret: ctx.secrets.platformSecret,
               signAlg: ctx.config.platform.signAlg,
               rateLimitPerSecond: ctx.config.platform.rateLimitPerSecond,
+              calendar: ctx.calendar,
               breaker,
               onBreakerStateChange: (endpoint, state) =>
                 (state === 'OPEN' ? logger.warn.bind(logger) : logger.log.bind(logger))(`city platform endpoint ${endpoint}: breaker ${state}`),

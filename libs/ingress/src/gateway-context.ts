@@ -1,5 +1,7 @@
 import { AdapterRegistry } from '#gw/adapters';
-import { Catalogue } from '#gw/catalogue';
+import { dirname, join, resolve } from 'node:path';
+import type { WorkingCalendar } from '#gw/case';
+import { Catalogue, loadWorkingCalendar } from '#gw/catalogue';
 import { GatewayConfig, GatewaySecrets, PersonalDataCipher, loadGatewayConfig, resolveSecrets } from '#gw/common';
 
 /** Everything decided once at start-up, before any module is built; a problem here stops the process. */
@@ -9,18 +11,23 @@ export interface GatewayContext {
   adapters: AdapterRegistry;
   secrets: GatewaySecrets;
   cipher: PersonalDataCipher;
+  /** Working days: the published holiday schedule plus `config/holidays.yaml` (HOLIDAYS_FILE). */
+  calendar: WorkingCalendar;
 }
 
 export function createGatewayContext(env: Record<string, string | undefined> = process.env): GatewayContext {
   const config = loadGatewayConfig(env);
   const catalogue = Catalogue.fromFile(config.cataloguePath);
+  // Beside the catalogue unless HOLIDAYS_FILE names one (which must then exist).
+  const holidaysFile = config.env.HOLIDAYS_FILE;
+  const calendar = loadWorkingCalendar(holidaysFile ? resolve(holidaysFile) : join(dirname(config.cataloguePath), 'holidays.yaml'), { required: !!holidaysFile });
   const adapters = new AdapterRegistry(catalogue);
   // Disabled departments keep their tokens so that posting with one is recognised (and refused) as theirs.
   const enabled = catalogue.departments.filter((d) => !d.restricted && d.enabled).map((d) => d.code);
   const disabled = catalogue.departments.filter((d) => !d.restricted && !d.enabled).map((d) => d.code);
   const secrets = resolveSecrets(config, enabled, disabled);
   const cipher = new PersonalDataCipher(secrets.personalDataKey);
-  return { config, catalogue, adapters, secrets, cipher };
+  return { config, catalogue, adapters, secrets, cipher, calendar };
 }
 
 export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

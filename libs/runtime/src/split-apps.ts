@@ -1,5 +1,6 @@
 import { CallbacksModule } from '#gw/callbacks';
 import { OpsModule } from '#gw/ops';
+import { ReportsModule } from '#gw/reports';
 import { INestApplication, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pinoHttpOptions } from '#gw/common';
@@ -49,6 +50,7 @@ export async function buildIngressApp(ctx: GatewayContext, options: SplitAppOpti
       // Platform callbacks are received and stored here; the dispatchers push them to departments.
       CallbacksModule.forRoot(ctx, { runDelivery: false }),
       OpsModule.forRoot(ctx),
+      ReportsModule.forRoot(ctx),
     ],
   })
   class IngressAppModule {}

@@ -1,3 +1,4 @@
+import type { WorkingCalendar } from '#gw/case';
 import type { SignAlg } from '../signing';
 import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
 import { CityPlatformPort, EndpointHealth, PlatformCall, PlatformOutcome, StageDeliveryContext } from '../platform-port';
@@ -11,6 +12,8 @@ export interface NationalPlatformSettings {
   secret: string;
   signAlg: SignAlg;
   rateLimitPerSecond: number;
+  /** Working days for promise_date; the published schedule alone when not given. */
+  calendar?: WorkingCalendar;
   breaker?: Partial<BreakerSettings>;
   onBreakerStateChange?(endpoint: string, state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'): void;
 }
@@ -24,9 +27,11 @@ export const PLATFORM_ENDPOINTS = ['accept', 'process', 'special', 'result', 'li
 export class NationalPlatformAdapter extends CityPlatformPort {
   readonly client: PlatformHttpClient;
   private readonly breakers: BreakerRegistry;
+  private readonly calendar?: WorkingCalendar;
 
   constructor(settings: NationalPlatformSettings) {
     super();
+    this.calendar = settings.calendar;
     this.breakers = new BreakerRegistry(
       { ...DEFAULT_BREAKER_SETTINGS, ...settings.breaker },
       { onStateChange: settings.onBreakerStateChange },
@@ -46,7 +51,7 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     if (plan.call === 'NONE') return { kind: 'SKIPPED', reason: plan.reason, calls };
 
     if (plan.call === 'ACCEPT') {
-      const answer = await this.client.call('accept', 'POST', '/cases/accept', acceptBody(kase, department, matter, event));
+      const answer = await this.client.call('accept', 'POST', '/cases/accept', acceptBody(kase, department, matter, event, this.calendar));
       calls.push(answer.call);
       const outcome = this.classify(answer, calls);
       if (outcome.kind !== 'DONE') return outcome;

@@ -4,6 +4,7 @@ import {
   PARTY_KINDS,
   STAGE_LABEL_ZH,
   Stage,
+  WorkingCalendar,
   formatBeijingDateTime,
   promiseDueDate,
 } from '#gw/case';
@@ -53,12 +54,13 @@ export function planStage(kase: PlatformCase, stage: Stage, event: CanonicalEven
   }
 }
 
-export function acceptBody(kase: PlatformCase, dept: DepartmentEntry, matter: MatterEntry | undefined, e: CanonicalEvent) {
+/** `calendar`: the working days promise_date is counted in (published schedule + config/holidays.yaml). */
+export function acceptBody(kase: PlatformCase, dept: DepartmentEntry, matter: MatterEntry | undefined, e: CanonicalEvent, calendar?: WorkingCalendar) {
   const applicant = e.applicants[0];
   const contact = e.agent ?? applicant;
   const stageTime = time(e.stageTime);
   const accepted = e.stage === 'ACCEPTED';
-  const due = accepted && matter?.timeLimit ? promiseDueDate(new Date(e.stageTime), matter.timeLimit) : undefined;
+  const due = accepted && matter?.timeLimit ? promiseDueDate(new Date(e.stageTime), matter.timeLimit, calendar) : undefined;
   return {
     source_case_id: kase.sourceCaseNo,
     task_code: e.matterCode,
