@@ -82,7 +82,7 @@ export class OutboxRepository {
 
   /** Rows whose dispatcher died mid-call go back to PENDING (the platform call is idempotent). */
   async returnExpiredLeases(now = new Date()): Promise<number> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const r = await em
         .createQueryBuilder()
         .update(OutboxEntity)
@@ -167,7 +167,7 @@ export class OutboxRepository {
    * be "claimed" again and sent twice (an accept repeated, or a seq sent by two dispatchers).
    */
   private claimTransaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.dialect === 'mysql' ? this.db.dataSource.transaction('READ COMMITTED', fn) : this.db.transaction(fn);
+    return this.db.transactionRetryingLocks(fn, 'READ COMMITTED');
   }
 
   async caseAndEvent(row: OutboxEntity): Promise<{ kase: CaseEntity; event: CaseEventEntity } | null> {
@@ -182,7 +182,7 @@ export class OutboxRepository {
 
   /** Gives the row its platform seq once (the case's next), durably before the call is made. */
   async allocateSeq(rowId: string, owner: string): Promise<number> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const row = await em.findOne(OutboxEntity, { where: { id: rowId } });
       if (!row || row.status !== 'IN_FLIGHT' || row.leaseOwner !== owner) throw new LeaseLostError(rowId);
       if (row.platformSeq) return row.platformSeq;
@@ -210,7 +210,7 @@ export class OutboxRepository {
    */
   async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string, followUp?: string): Promise<boolean> {
     if (this.db.dialect !== 'sqlite') {
-      return this.db.transaction((em) => this.finishIn(em, { rowId, owner, patch, attempts, platformProjectNo, followUp }));
+      return this.db.transactionRetryingLocks((em) => this.finishIn(em, { rowId, owner, patch, attempts, platformProjectNo, followUp }));
     }
     return new Promise<boolean>((resolve, reject) => {
       this.finishQueue.push({ rowId, owner, patch, attempts, platformProjectNo, followUp, resolve, reject });
@@ -234,7 +234,7 @@ export class OutboxRepository {
     try {
       if (group.length > 1) {
         try {
-          const results = await this.db.transaction(async (em) => {
+          const results = await this.db.transactionRetryingLocks(async (em) => {
             const out: boolean[] = [];
             for (const f of group) out.push(await this.finishIn(em, f));
             return out;
@@ -250,7 +250,7 @@ export class OutboxRepository {
       }
       for (const f of group) {
         try {
-          f.resolve(await this.db.transaction((em) => this.finishIn(em, f)));
+          f.resolve(await this.db.transactionRetryingLocks((em) => this.finishIn(em, f)));
         } catch (e) {
           f.reject(e);
         }
@@ -324,7 +324,7 @@ export class OutboxRepository {
    */
   async markCallStarted(rowId: string, owner: string): Promise<void> {
     const now = new Date();
-    const r = await this.db.transaction((em) =>
+    const r = await this.db.transactionRetryingLocks((em) =>
       em
         .createQueryBuilder()
         .update(OutboxEntity)
@@ -340,7 +340,7 @@ export class OutboxRepository {
    * answer was lost): it is done without being sent again. Returns false when no such parked row.
    */
   async confirmParked(rowId: string, operator: string): Promise<boolean> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const now = new Date();
       const r = await em
         .createQueryBuilder()
@@ -362,7 +362,7 @@ export class OutboxRepository {
 
   async recordAttempts(rowId: string, attempts: AttemptRecord[]): Promise<void> {
     if (!attempts.length) return;
-    await this.db.transaction((em) => this.insertAttempts(em, rowId, attempts, new Date()));
+    await this.db.transactionRetryingLocks((em) => this.insertAttempts(em, rowId, attempts, new Date()));
   }
 
   private async insertAttempts(em: EntityManager, rowId: string, attempts: AttemptRecord[], now: Date): Promise<void> {
@@ -427,7 +427,7 @@ export class OutboxRepository {
 
   /** Puts parked rows matching the filter back in line; returns the ids rerun. */
   async rerunParked(filter: ParkedFilter): Promise<string[]> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const ids = (await this.parkedQuery(filter).select('o.id', 'id').limit(Math.min(filter.limit ?? 10000, 10000)).getRawMany()).map((r) => String(r.id));
       if (!ids.length) return [];
       const now = new Date();
