@@ -2,3 +2,4 @@ export * from './rate-limiter';
 export * from './backoff';
 export * from './breaker-registry';
 export * from './claim-loop';
+export * from './retry-after';

@@ -1,5 +1,5 @@
 import axios, { AxiosInstance } from 'axios';
-import { BreakerRegistry, NonTrippingError, RateLimiter } from '#gw/resilience';
+import { BreakerRegistry, NonTrippingError, RateLimiter, parseRetryAfter } from '#gw/resilience';
 import { SignAlg, signedHeaders } from '../signing';
 import type { PlatformCall } from '../platform-port';
 
@@ -86,8 +86,8 @@ export class PlatformHttpClient {
           signal,
         });
         if (res.status === 429) {
-          const seconds = Number(res.headers['retry-after']);
-          const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+          // Seconds or an HTTP date; without one, a second. A 429 never counts toward opening the breaker (Throttled).
+          const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined) || 1000;
           this.limiter.pauseUntil(Date.now() + retryAfterMs);
           throw new Throttled(retryAfterMs);
         }
