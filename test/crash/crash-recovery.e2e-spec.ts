@@ -3,7 +3,9 @@
  * SIGKILL several times while departments post thousands of events and the dispatcher delivers
  * them. Afterwards the city platform (the simulator, its own process, which outlives every
  * gateway) must hold every acknowledged stage exactly once per (case, seq), in stage order, and
- * nothing answered 202 may be lost. Runs on SQLite, or on MariaDB when TEST_DATABASE_URL says so.
+ * nothing answered 202 may be lost; every licence a completed case issued is registered exactly
+ * once (a licence call cut off by a kill is parked as unknown and resolved as an operator would:
+ * confirmed when the platform holds it, rerun when it does not). Runs on SQLite, or on MariaDB when TEST_DATABASE_URL says so.
  *
  * Bigger runs by hand: CRASH_CASES=2000 CRASH_KILLS=8 CRASH_CONCURRENCY=32 CRASH_SEED=42 npx jest --config jest.config.js test/crash --selectProjects e2e
  */
@@ -13,6 +15,7 @@ import { DrivenEvent, SCJG_STAGES, driveCases, scjgLifecycle } from '../support/
 import { freePort } from '../support/free-port';
 import { AppProcess, APP_SCRIPTS, artifactsDir, deliveryStatus, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { OPERATOR_TOKEN } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -128,7 +131,21 @@ describe(`crash recovery: SIGKILL the gateway ${KILLS} times during ${CASES * SC
       120_000,
       250,
     );
+    // The operator resolves licences whose call a kill cut off: confirm those the platform holds, rerun the others.
+    const op = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const unknown: any[] = ((await (await fetch(`${base}/api/v1/parked?code=LICENCE_UNKNOWN`, { headers: op })).json()) as any).items;
+    const licenceNoOf = new Map(cases.map((life) => [life[0].caseNo, String((life[life.length - 1].body as any).result.licenseNo)]));
+    const registeredBefore = new Set(((await getJson(`${sim.origin}/admin/licenses`)) as any[]).map((l) => l.content.certificate_number));
+    for (const p of unknown) {
+      const action = registeredBefore.has(licenceNoOf.get(p.sourceCaseNo)) ? 'confirm' : 'rerun';
+      expect((await fetch(`${base}/api/v1/parked/${p.id}/${action}`, { method: 'POST', headers: op })).status).toBe(200);
+    }
+    await waitFor('the reruns delivered', async () => {
+      const s = (await deliveryStatus(base)).outbox;
+      return s.pending === 0 && s.inFlight === 0;
+    }, 60_000, 250);
     const status = await deliveryStatus(base);
+    const licences: any[] = await getJson(`${sim.origin}/admin/licenses`);
     const simCases: any[] = await getJson(`${sim.origin}/admin/cases`);
     const received: any[] = await getJson(`${sim.origin}/admin/received`);
     const summary = {
@@ -141,6 +158,7 @@ describe(`crash recovery: SIGKILL the gateway ${KILLS} times during ${CASES * SC
       driver: { posted: report.posted, acknowledged: report.acknowledged, connectionErrors: report.connectionErrors, unavailable: report.unavailable },
       duplicates: events.filter((e) => e.ackStatus === 200).length,
       platformCalls: received.length,
+      licencesUnknownAfterKills: unknown.length,
       platformCodes: received.reduce((m: Record<string, number>, c) => ((m[`${c.endpoint}:${c.code ?? c.httpStatus}`] = (m[`${c.endpoint}:${c.code ?? c.httpStatus}`] ?? 0) + 1), m), {}),
     };
     process.stdout.write(`crash-recovery ${testDb.kind}: ${JSON.stringify(summary)}\n`);
@@ -172,6 +190,11 @@ describe(`crash recovery: SIGKILL the gateway ${KILLS} times during ${CASES * SC
     }
     expect(problems.slice(0, 20)).toEqual([]);
 
+    // Every licence exactly once: one per case whose 办结 was acknowledged, none registered twice.
+    const issued = cases.filter((life) => life[life.length - 1].ackStatus !== undefined).map((life) => licenceNoOf.get(life[0].caseNo)).sort();
+    expect(licences.map((l) => l.content.certificate_number).sort()).toEqual(issued);
+    expect(licences.filter((l) => l.registrations !== 1).map((l) => `${l.content.certificate_number}: registered ${l.registrations} times`)).toEqual([]);
+
     // Re-sent calls after a crash are identical (idempotent): never a conflict, a gap or a closed case.
     const refused = received.filter((c) => ['2001', '2002', '2003', '3001'].includes(c.code));
     expect(refused.map((c) => `${c.endpoint} ${c.projectNo} seq ${c.body?.seq}: ${c.code} ${c.msg}`).slice(0, 20)).toEqual([]);
@@ -187,7 +210,7 @@ describe(`crash recovery: SIGKILL the gateway ${KILLS} times during ${CASES * SC
       const rows: { source_event_id: string; stage: string; status: string; platform_seq: number | string | null; source_case_no: string }[] = await db.manager.query(
         `SELECT e.source_event_id, e.stage, o.status, o.platform_seq, c.source_case_no
            FROM case_event e JOIN outbox o ON o.event_id = e.id JOIN gw_case c ON c.id = e.case_id
-          WHERE o.target = 'PLATFORM'`,
+          WHERE o.target = 'PLATFORM' AND o.kind = 'STAGE'`,
       );
       expect(rows).toHaveLength(events.filter((e) => e.ackStatus !== undefined).length);
       const stored = new Map(rows.map((r) => [r.source_event_id, r]));

@@ -196,17 +196,19 @@ if (!usingMysql()) {
         });
       }
 
-      // Both dispatchers delivered part of it; together every outbox row once.
+      // Both dispatchers delivered part of it; together every outbox row once (a completed case's licence is a row of its own).
       const statuses = await Promise.all(dispatchers.map((d) => deliveryStatus(d.base)));
       const done0 = statuses.map((s) => s.dispatcher.counters.done);
       process.stdout.write(`split deployment: dispatchers ${statuses.map((s) => `${s.dispatcher.owner} ${JSON.stringify(s.dispatcher.counters)}`).join(' · ')}\n`);
       expect(new Set(statuses.map((s) => s.dispatcher.owner)).size).toBe(2);
       for (const d of done0) expect(d).toBeGreaterThan(0);
-      expect(done0[0] + done0[1]).toBe(events.length + ingress.length);
+      expect(done0[0] + done0[1]).toBe(events.length + cases.length + ingress.length);
       expect(statuses[0].outbox).toMatchObject({ pending: 0, inFlight: 0, parked: 0 });
 
       // Every process is still healthy.
       for (const app of [...ingress, ...dispatchers]) expect((await fetch(`${app.base}/health/ready`)).status).toBe(200);
+      // And none logged an error at start-up (a dispatcher used to: UnknownElementException … IngestService).
+      for (const app of [...ingress, ...dispatchers]) expect(app.proc.log()).not.toContain('UnknownElementException');
     }, 120_000);
   });
 }

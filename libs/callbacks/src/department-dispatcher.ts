@@ -5,7 +5,7 @@ import type { AdapterRegistry, DeliveryReply, DeliveryType, DepartmentDelivery }
 import type { Catalogue } from '#gw/catalogue';
 import type { PersonalDataCipher } from '#gw/common';
 import { CallbackRepository, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
-import { BreakerRegistry, ClaimLoop, NonTrippingError, backoffDelay } from '#gw/resilience';
+import { BreakerRegistry, ClaimLoop, NonTrippingError, backoffDelay, parseRetryAfter } from '#gw/resilience';
 
 export interface DepartmentDispatcherSettings {
   concurrency: number;
@@ -21,6 +21,18 @@ class Refused extends NonTrippingError {
   }
 }
 
+/** 429: the system is up and asks us to slow down; not a failure, so the breaker stays closed. */
+class Throttled extends NonTrippingError {
+  /** When the system said to come back (epoch ms), if it said. */
+  readonly retryAt: number | undefined;
+
+  constructor(retryAfter: string | undefined, now = Date.now()) {
+    const ms = parseRetryAfter(retryAfter, now);
+    super(`HTTP 429${ms === undefined ? '' : `, retry after ${ms} ms`}`);
+    this.retryAt = ms === undefined ? undefined : now + ms;
+  }
+}
+
 /**
  * Pushes routed callbacks to department systems, each department behind its own breaker: while one
  * system is down its deliveries wait, and no other department's are held up.
@@ -28,6 +40,8 @@ class Refused extends NonTrippingError {
 export class DepartmentDispatcher {
   readonly owner = `${hostname()}-${process.pid}-dept-${randomBytes(3).toString('hex')}`;
   private readonly loop: ClaimLoop<OutboxEntity>;
+  /** Departments that answered 429 with Retry-After: nothing is pushed to them before then. */
+  private readonly notBefore = new Map<string, number>();
 
   constructor(
     private readonly callbacks: CallbackRepository,
@@ -43,9 +57,10 @@ export class DepartmentDispatcher {
     this.loop = new ClaimLoop<OutboxEntity>({
       concurrency: settings.concurrency,
       pollIntervalMs: settings.pollIntervalMs,
-      // Deliveries to a department whose breaker is open wait; the others are claimed.
+      // Deliveries to a department whose breaker is open, or that asked us to wait, wait; the others are claimed.
       claim: (free) => {
-        const open = this.catalogue.departments.filter((d) => this.breakers.state(d.code) === 'OPEN').map((d) => `DEPT:${d.code}`);
+        const now = Date.now();
+        const open = this.catalogue.departments.filter((d) => this.breakers.state(d.code) === 'OPEN' || (this.notBefore.get(d.code) ?? 0) > now).map((d) => `DEPT:${d.code}`);
         return this.callbacks.claimDeliveries(this.owner, free, this.settings.leaseMs, open);
       },
       deliver: (row) => this.deliver(row),
@@ -118,7 +133,8 @@ export class DepartmentDispatcher {
             proxy: false,
           });
           httpStatus = res.status;
-          if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(`HTTP ${res.status}`);
+          if (res.status === 429) throw new Throttled(res.headers['retry-after'] as string | undefined);
+          if (res.status >= 500 || res.status === 408) throw new Error(`HTTP ${res.status}`);
           const parsed = adapter.parseDeliveryReply
             ? adapter.parseDeliveryReply(res.status, res.headers['content-type'] as string | undefined, Buffer.from(res.data))
             : { ok: res.status >= 200 && res.status < 300, message: `HTTP ${res.status}` };
@@ -134,8 +150,13 @@ export class DepartmentDispatcher {
           return;
         }
         const message = (e as { code?: string }).code === 'EOPENBREAKER' ? `circuit open for ${code}` : (e as Error).message;
-        const delay = backoffDelay(row.attempts + 1, this.settings.retryBaseMs, this.settings.retryMaxMs);
-        await this.outbox.finish(row.id, this.owner, { status: 'PENDING', lastErrorCode: httpStatus ? `HTTP_${httpStatus}` : 'TRANSPORT', lastError: message, nextAttemptAt: new Date(Date.now() + delay) }, attempt(httpStatus, 'RETRY', message));
+        let retryAt = Date.now() + backoffDelay(row.attempts + 1, this.settings.retryBaseMs, this.settings.retryMaxMs);
+        if (e instanceof Throttled && e.retryAt !== undefined) {
+          // As the system asked: this delivery, and every other one to it, not before then.
+          retryAt = e.retryAt;
+          this.notBefore.set(code, Math.max(this.notBefore.get(code) ?? 0, retryAt));
+        }
+        await this.outbox.finish(row.id, this.owner, { status: 'PENDING', lastErrorCode: httpStatus ? `HTTP_${httpStatus}` : 'TRANSPORT', lastError: message, nextAttemptAt: new Date(retryAt) }, attempt(httpStatus, 'RETRY', message));
       }
     } catch (e) {
       if (e instanceof LeaseLostError) return;

@@ -16,6 +16,8 @@ export interface DepartmentFaults {
   down?: boolean;
   /** Answer every request with this HTTP status (and a plain-text body). */
   status?: number;
+  /** With `status`: a `Retry-After` header to send (seconds or an HTTP date), e.g. with 429. */
+  retryAfter?: string;
   /** Wait this long before answering. */
   latencyMs?: number;
   /** Answer the next N requests with HTTP 500. */
@@ -29,6 +31,7 @@ export type InjectedFault = 'failNext' | 'status' | 'replyCode';
 export interface SimulatorReply {
   status: number;
   contentType: string;
+  retryAfter?: string;
   /** The bytes sent. */
   body: Buffer;
 }
@@ -104,7 +107,8 @@ const text = (status: number, body: string): SimulatorReply => ({
 
 function checkFaults(faults: DepartmentFaults): DepartmentFaults {
   if (typeof faults !== 'object' || faults === null) throw new FaultsError('faults must be an object');
-  const { down, status, latencyMs, failNext, replyCode } = faults;
+  const { down, status, latencyMs, failNext, replyCode, retryAfter } = faults;
+  if (retryAfter !== undefined && (typeof retryAfter !== 'string' || status === undefined)) throw new FaultsError('retryAfter must be a string, given with status');
   if (down !== undefined && typeof down !== 'boolean') throw new FaultsError('down must be a boolean');
   if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599))
     throw new FaultsError(`status must be an HTTP status 200-599, got ${String(status)}`);
@@ -249,7 +253,7 @@ export class PushSimulator<P> {
 
   private send(res: ServerResponse, reply: SimulatorReply): void {
     if (res.destroyed || res.writableEnded) return;
-    res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.length });
+    res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.length, ...(reply.retryAfter ? { 'Retry-After': reply.retryAfter } : {}) });
     res.end(reply.body);
   }
 
@@ -285,7 +289,7 @@ export class PushSimulator<P> {
     } else if (this.faults.status !== undefined) {
       fault = 'status';
       error = `simulated status ${this.faults.status}`;
-      reply = text(this.faults.status, error);
+      reply = { ...text(this.faults.status, error), retryAfter: this.faults.retryAfter };
     } else if (read.error !== undefined) {
       reply = this.protocol.refused(read.error, { status: read.errorStatus });
     } else if (this.faults.replyCode !== undefined) {

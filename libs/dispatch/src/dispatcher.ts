@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { CanonicalEvent } from '#gw/case';
 import type { Catalogue } from '#gw/catalogue';
 import type { ForegroundWork, PersonalDataCipher } from '#gw/common';
-import { CityPlatformPort, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES } from '#gw/platform';
+import { CityPlatformPort, FollowUpKind, LICENCE_OUTCOME_UNKNOWN, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES, licenceUnknown } from '#gw/platform';
 import { AttemptRecord, CaseEntity, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
 import { ClaimLoop, backoffDelay } from '#gw/resilience';
 
@@ -140,6 +140,10 @@ export class Dispatcher {
         await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: 'MISSING_EVENT', parkedReason: '找不到对应的办件或环节 case or event row is missing' }, []);
         return;
       }
+      if (row.kind !== 'STAGE') {
+        await this.finish(row, await this.deliverFollowUp(row, loaded.kase, loaded.event.payloadEnc));
+        return;
+      }
       let outcome = await this.deliverStage(row, loaded.kase, loaded.event.payloadEnc, () => this.outbox.allocateSeq(row.id, this.owner));
       if (outcome.kind === 'GAP' && loaded.kase.platformProjectNo) {
         const recovered = await this.recoverGap(row, loaded.kase);
@@ -173,6 +177,31 @@ export class Dispatcher {
     });
     if (outcome.kind === 'DONE' && outcome.projectNo) kase.platformProjectNo = outcome.projectNo;
     return { ...outcome, calls: [...earlierCalls, ...outcome.calls] } as PlatformOutcome;
+  }
+
+  /**
+   * A follow-up step (the licence a result issued). Exactly once as far as the platform can tell:
+   * the spec has no query for licences and a repeated registration is a second licence, so the
+   * call is marked as started (durably, right before it may leave) and a row claimed again with
+   * that mark — its dispatcher died or lost the lease while the call was out — is not sent again
+   * but parked as unknown; an operator checks with the platform and reruns or confirms it. Every
+   * answer that says "not done" clears the mark with the finish and is retried as usual. Being
+   * its own row, the stage before it is never repeated for it and it is never repeated for the stage.
+   */
+  private async deliverFollowUp(row: OutboxEntity, kase: CaseEntity, payloadEnc: string): Promise<PlatformOutcome> {
+    if (row.callStartedAt) {
+      const why = `上次发送于 ${row.callStartedAt.toISOString()} 后进程中断 the previous attempt's dispatcher stopped mid-call`;
+      return { kind: 'PARK', code: LICENCE_OUTCOME_UNKNOWN, message: licenceUnknown(why), calls: [] };
+    }
+    const department = this.catalogue.department(kase.department);
+    if (!department) return { kind: 'PARK', code: 'DEPARTMENT_UNKNOWN', message: `部门 ${kase.department} 不在目录中 not in the catalogue`, calls: [] };
+    return this.platform.deliverFollowUp(row.kind as FollowUpKind, {
+      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location },
+      department,
+      matter: this.catalogue.matter(kase.matterCode),
+      event: this.cipher.decryptJson<CanonicalEvent>(payloadEnc),
+      beforeSend: () => this.outbox.markCallStarted(row.id, this.owner),
+    });
   }
 
   /** 3001: ask the platform where it stands and resend what it lacks, in order. */
@@ -211,7 +240,7 @@ export class Dispatcher {
     const counted = (kept: boolean, counter: keyof Dispatcher['counters']) => void this.counters[kept ? counter : 'leaseLost']++;
     switch (outcome.kind) {
       case 'DONE':
-        counted(await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempts, outcome.projectNo), 'done');
+        counted(await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempts, outcome.projectNo, outcome.followUp), 'done');
         return;
       case 'SKIPPED':
         counted(await this.outbox.finish(row.id, this.owner, { status: 'SKIPPED', lastError: outcome.reason }, attempts), 'skipped');

@@ -58,6 +58,17 @@ export class ParkedController {
     return { rerun: ids.length, ids };
   }
 
+  @Post(':id/confirm')
+  @HttpCode(200)
+  @ApiOperation({ summary: '确认一条滞留消息平台已收到，不再发送 Mark a parked message delivered without sending it (a licence the platform holds)' })
+  async confirmOne(@Param('id') id: string, @Req() req: Request & { id?: string }) {
+    const actor = operatorOf(req);
+    if (!(await this.outbox.confirmParked(id, actor))) throw new NotFoundException('没有这条滞留消息 no such parked message');
+    await this.audit.append({ actor, action: 'PARKED_CONFIRMED', targetType: 'outbox', targetId: id, correlationId: req.id });
+    this.dispatcher.wake();
+    return { confirmed: 1, ids: [id] };
+  }
+
   @Post('rerun')
   @HttpCode(200)
   @ApiOperation({ summary: '按条件重新发送全部滞留消息 Send again every parked message matching the filter' })

@@ -11,7 +11,7 @@ import {
 } from '#gw/case';
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
-import { CaseReadRepository, CaseRecord } from '#gw/persistence';
+import { CaseReadRepository, CaseRecord, DeliveryAttemptEntity, OutboxEntity } from '#gw/persistence';
 
 export interface MaskedParty {
   kind: string;
@@ -63,7 +63,9 @@ export class CaseViewService {
   view(rec: CaseRecord) {
     const { kase, events, outbox, attempts } = rec;
     const parties = this.cipher.decryptJson<{ applicants: PartyDto[]; agent: PartyDto | null }>(kase.partiesEnc);
-    const outboxByEvent = new Map(outbox.filter((o) => o.eventId).map((o) => [o.eventId!, o]));
+    // A stage's own row; a licence it issued is a row of its own on the same event (kind LICENCE).
+    const outboxByEvent = new Map(outbox.filter((o) => o.eventId && o.kind === 'STAGE').map((o) => [o.eventId!, o]));
+    const licenceByEvent = new Map(outbox.filter((o) => o.eventId && o.kind === 'LICENCE').map((o) => [o.eventId!, o]));
     const counts = { pending: 0, inFlight: 0, delivered: 0, parked: 0, skipped: 0 };
     for (const o of outbox) {
       if (o.status === 'PENDING') counts.pending++;
@@ -133,8 +135,23 @@ export class CaseViewService {
                   })),
               }
             : null,
+          licence: licenceOf(licenceByEvent.get(e.id), attempts),
         };
       }),
     };
   }
+}
+
+/** The licence a stage issued, as its own delivery step: where it stands and what was tried. */
+function licenceOf(o: OutboxEntity | undefined, attempts: DeliveryAttemptEntity[]) {
+  if (!o) return undefined;
+  return {
+    outboxId: o.id,
+    status: o.status,
+    attempts: o.attempts,
+    lastErrorCode: o.lastErrorCode,
+    parkedReason: o.parkedReason,
+    doneAt: o.doneAt?.toISOString() ?? null,
+    history: attempts.filter((a) => a.outboxId === o.id).map((a) => ({ at: a.attemptedAt.toISOString(), endpoint: a.endpoint, httpStatus: a.httpStatus, businessCode: a.businessCode, outcome: a.outcome, message: a.message })),
+  };
 }

@@ -124,7 +124,7 @@ export class CallbackRepository {
   }
 
   async setDepartmentCaseNo(id: string, departmentCaseNo: string): Promise<void> {
-    await this.db.transaction((em) => em.update(PlatformCallbackEntity, { id }, { departmentCaseNo: departmentCaseNo.slice(0, 64) }));
+    await this.db.transactionRetryingLocks((em) => em.update(PlatformCallbackEntity, { id }, { departmentCaseNo: departmentCaseNo.slice(0, 64) }));
   }
 
   /**
@@ -133,7 +133,7 @@ export class CallbackRepository {
    * its application.
    */
   async claimDeliveries(owner: string, limit: number, leaseMs: number, excludeTargets: string[]): Promise<OutboxEntity[]> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const now = new Date();
       const q = em
         .createQueryBuilder(OutboxEntity, 'o')
@@ -173,7 +173,7 @@ export class CallbackRepository {
    * dispatcher's periodic sweep of expired leases (up to 10 s later, and only where one runs).
    */
   async leaseInbox(target: string, limit: number, leaseMs: number): Promise<OutboxEntity[]> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const now = new Date();
       const q = em
         .createQueryBuilder(OutboxEntity, 'o')
@@ -197,7 +197,7 @@ export class CallbackRepository {
 
   /** The department took the item. Acknowledging twice, or after the lease ran out, is fine. */
   async ackInbox(target: string, id: string): Promise<'ACKED' | 'ALREADY' | 'UNKNOWN'> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const row = await em.findOne(OutboxEntity, { where: { id, target } });
       if (!row) return 'UNKNOWN';
       if (row.status === 'DONE') return 'ALREADY';

@@ -50,6 +50,8 @@ interface FinishArgs {
   patch: FinishPatch;
   attempts: AttemptRecord[];
   platformProjectNo?: string;
+  /** A delivered stage's follow-up (a licence): its own outbox row, created with this finish. */
+  followUp?: string;
 }
 
 interface FinishRequest extends FinishArgs {
@@ -80,7 +82,7 @@ export class OutboxRepository {
 
   /** Rows whose dispatcher died mid-call go back to PENDING (the platform call is idempotent). */
   async returnExpiredLeases(now = new Date()): Promise<number> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const r = await em
         .createQueryBuilder()
         .update(OutboxEntity)
@@ -165,7 +167,7 @@ export class OutboxRepository {
    * be "claimed" again and sent twice (an accept repeated, or a seq sent by two dispatchers).
    */
   private claimTransaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.dialect === 'mysql' ? this.db.dataSource.transaction('READ COMMITTED', fn) : this.db.transaction(fn);
+    return this.db.transactionRetryingLocks(fn, 'READ COMMITTED');
   }
 
   async caseAndEvent(row: OutboxEntity): Promise<{ kase: CaseEntity; event: CaseEventEntity } | null> {
@@ -180,7 +182,7 @@ export class OutboxRepository {
 
   /** Gives the row its platform seq once (the case's next), durably before the call is made. */
   async allocateSeq(rowId: string, owner: string): Promise<number> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const row = await em.findOne(OutboxEntity, { where: { id: rowId } });
       if (!row || row.status !== 'IN_FLIGHT' || row.leaseOwner !== owner) throw new LeaseLostError(rowId);
       if (row.platformSeq) return row.platformSeq;
@@ -206,12 +208,12 @@ export class OutboxRepository {
    * each finish keeps its own transaction: they run in parallel on the pool and the server groups
    * the flushes itself, where one shared transaction would put all their round trips in a row.
    */
-  async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string): Promise<boolean> {
+  async finish(rowId: string, owner: string, patch: FinishPatch, attempts: AttemptRecord[], platformProjectNo?: string, followUp?: string): Promise<boolean> {
     if (this.db.dialect !== 'sqlite') {
-      return this.db.transaction((em) => this.finishIn(em, { rowId, owner, patch, attempts, platformProjectNo }));
+      return this.db.transactionRetryingLocks((em) => this.finishIn(em, { rowId, owner, patch, attempts, platformProjectNo, followUp }));
     }
     return new Promise<boolean>((resolve, reject) => {
-      this.finishQueue.push({ rowId, owner, patch, attempts, platformProjectNo, resolve, reject });
+      this.finishQueue.push({ rowId, owner, patch, attempts, platformProjectNo, followUp, resolve, reject });
       this.scheduleFinishes();
     });
   }
@@ -232,7 +234,7 @@ export class OutboxRepository {
     try {
       if (group.length > 1) {
         try {
-          const results = await this.db.transaction(async (em) => {
+          const results = await this.db.transactionRetryingLocks(async (em) => {
             const out: boolean[] = [];
             for (const f of group) out.push(await this.finishIn(em, f));
             return out;
@@ -248,7 +250,7 @@ export class OutboxRepository {
       }
       for (const f of group) {
         try {
-          f.resolve(await this.db.transaction((em) => this.finishIn(em, f)));
+          f.resolve(await this.db.transactionRetryingLocks((em) => this.finishIn(em, f)));
         } catch (e) {
           f.reject(e);
         }
@@ -266,6 +268,8 @@ export class OutboxRepository {
       status: f.patch.status,
       leaseOwner: null,
       leaseUntil: null,
+      // The attempt's outcome is recorded now: nothing about the call is unknown any more.
+      callStartedAt: null,
       updatedAt: now,
       lastErrorCode: f.patch.lastErrorCode ?? null,
       lastError: f.patch.lastError ?? null,
@@ -280,16 +284,74 @@ export class OutboxRepository {
       .where('id = :id AND status = :s AND lease_owner = :o', { id: f.rowId, s: 'IN_FLIGHT', o: f.owner })
       .execute();
     if (!r.affected) return false;
-    if (f.platformProjectNo) {
+    if (f.platformProjectNo || f.followUp) {
       const row = await em.findOneOrFail(OutboxEntity, { where: { id: f.rowId } });
-      await em
-        .createQueryBuilder()
-        .update(CaseEntity)
-        .set({ platformProjectNo: f.platformProjectNo, updatedAt: now })
-        .where('id = :id AND platform_project_no IS NULL', { id: row.caseId })
-        .execute();
+      if (f.platformProjectNo) {
+        await em
+          .createQueryBuilder()
+          .update(CaseEntity)
+          .set({ platformProjectNo: f.platformProjectNo, updatedAt: now })
+          .where('id = :id AND platform_project_no IS NULL', { id: row.caseId })
+          .execute();
+      }
+      // Right behind its stage in the case's order (the key extends the stage's), so nothing of the
+      // case leaves before it; created with the stage's DONE, so a stage sent again never adds one.
+      if (f.followUp) {
+        await em.insert(OutboxEntity, {
+          target: row.target,
+          kind: f.followUp,
+          caseId: row.caseId,
+          eventId: row.eventId,
+          refId: null,
+          groupKey: row.groupKey,
+          orderTime: row.orderTime,
+          orderSeq: row.orderSeq,
+          orderKey: `${row.orderKey}|${f.followUp}`,
+          status: 'PENDING',
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
     }
     return true;
+  }
+
+  /**
+   * Records durably that a non-idempotent call (a licence) is about to leave: a later claim of
+   * this row then knows the outcome is unknown (see OutboxEntity.callStartedAt).
+   */
+  async markCallStarted(rowId: string, owner: string): Promise<void> {
+    const now = new Date();
+    const r = await this.db.transactionRetryingLocks((em) =>
+      em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ callStartedAt: now, updatedAt: now })
+        .where('id = :id AND status = :s AND lease_owner = :o', { id: rowId, s: 'IN_FLIGHT', o: owner })
+        .execute(),
+    );
+    if (!r.affected) throw new LeaseLostError(rowId);
+  }
+
+  /**
+   * An operator checked with the platform that a parked message did arrive (a licence whose
+   * answer was lost): it is done without being sent again. Returns false when no such parked row.
+   */
+  async confirmParked(rowId: string, operator: string): Promise<boolean> {
+    return this.db.transactionRetryingLocks(async (em) => {
+      const now = new Date();
+      const r = await em
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ status: 'DONE', doneAt: now, updatedAt: now, parkedReason: null, callStartedAt: null })
+        .where('id = :id AND status = :s', { id: rowId, s: 'PARKED' })
+        .execute();
+      if (!r.affected) return false;
+      await this.insertAttempts(em, rowId, [{ endpoint: 'operator', httpStatus: null, businessCode: null, durationMs: 0, outcome: 'CONFIRMED', message: `由运维确认已送达 confirmed delivered by ${operator}`.slice(0, 500) }], now);
+      return true;
+    });
   }
 
   /** Delivered rows of a case with seq in (after, before): what a 3001 gap asks to resend. */
@@ -300,7 +362,7 @@ export class OutboxRepository {
 
   async recordAttempts(rowId: string, attempts: AttemptRecord[]): Promise<void> {
     if (!attempts.length) return;
-    await this.db.transaction((em) => this.insertAttempts(em, rowId, attempts, new Date()));
+    await this.db.transactionRetryingLocks((em) => this.insertAttempts(em, rowId, attempts, new Date()));
   }
 
   private async insertAttempts(em: EntityManager, rowId: string, attempts: AttemptRecord[], now: Date): Promise<void> {
@@ -365,14 +427,14 @@ export class OutboxRepository {
 
   /** Puts parked rows matching the filter back in line; returns the ids rerun. */
   async rerunParked(filter: ParkedFilter): Promise<string[]> {
-    return this.db.transaction(async (em) => {
+    return this.db.transactionRetryingLocks(async (em) => {
       const ids = (await this.parkedQuery(filter).select('o.id', 'id').limit(Math.min(filter.limit ?? 10000, 10000)).getRawMany()).map((r) => String(r.id));
       if (!ids.length) return [];
       const now = new Date();
       await em
         .createQueryBuilder()
         .update(OutboxEntity)
-        .set({ status: 'PENDING', nextAttemptAt: now, parkedReason: null, updatedAt: now, attempts: 0 })
+        .set({ status: 'PENDING', nextAttemptAt: now, parkedReason: null, updatedAt: now, attempts: 0, callStartedAt: null })
         .where(new Brackets((w) => w.where('id IN (:...ids)', { ids }).andWhere('status = :s', { s: 'PARKED' })))
         .execute();
       return ids;

@@ -20,6 +20,20 @@ export interface StageDeliveryContext {
   seq(): Promise<number>;
 }
 
+/**
+ * A call that follows a delivered stage but is not idempotent on the platform, so it is its own
+ * outbox step (made once, its outcome recorded on its own): the licence a result issued.
+ */
+export type FollowUpKind = 'LICENCE';
+
+export interface FollowUpContext extends Omit<StageDeliveryContext, 'seq'> {
+  /**
+   * Called (and awaited) right before the request may leave, after rate limiting: records durably
+   * that the call started, so a dispatcher that dies before the answer does not send it again.
+   */
+  beforeSend(): Promise<void>;
+}
+
 /** One HTTP call made to the platform, for the delivery history. */
 export interface PlatformCall {
   endpoint: string;
@@ -31,7 +45,7 @@ export interface PlatformCall {
 
 export type PlatformOutcome =
   /** Received; for an accept, the platform's project_no. */
-  | { kind: 'DONE'; projectNo?: string; calls: PlatformCall[] }
+  | { kind: 'DONE'; projectNo?: string; calls: PlatformCall[]; followUp?: FollowUpKind }
   /** Nothing to send for this stage on this platform (e.g. 领证 after the result closed the case). */
   | { kind: 'SKIPPED'; reason: string; calls: PlatformCall[] }
   /** Transient: try again later (after `retryAfterMs` when the platform said so). */
@@ -56,6 +70,8 @@ export interface EndpointHealth {
 export abstract class CityPlatformPort {
   /** Delivers one stage of one case. Never throws for platform answers; throws only for bugs. */
   abstract deliverStage(ctx: StageDeliveryContext): Promise<PlatformOutcome>;
+  /** Makes a follow-up call (`DONE.followUp` of a stage); an answer that may never have come back is a PARK. */
+  abstract deliverFollowUp(kind: FollowUpKind, ctx: FollowUpContext): Promise<PlatformOutcome>;
   /** The last seq the platform holds for a case (gap recovery), or null when it cannot say. */
   abstract lastSeq(projectNo: string): Promise<number | null>;
   /** State of each endpoint's circuit breaker. */

@@ -1,4 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -53,8 +54,10 @@ export function configureHttpApp(
 
 /** The ingest pipeline, in apps that take department events (the dispatcher app does not). */
 function findIngestService(app: INestApplication): IngestService | undefined {
+  // Asked through ModuleRef, not `app`: NestFactory's proxy around `app` logs every exception its
+  // methods throw (level 50), and a dispatcher process, which has no IngestService, logged one at start-up.
   try {
-    return app.get(IngestService, { strict: false });
+    return app.get(ModuleRef).get(IngestService, { strict: false });
   } catch {
     return undefined;
   }

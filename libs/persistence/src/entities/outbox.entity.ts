@@ -16,7 +16,7 @@ export class OutboxEntity {
   @Column({ type: 'varchar', length: 32 })
   target!: string;
 
-  /** STAGE (a case stage for the platform); later kinds for callbacks. */
+  /** STAGE (a case stage for the platform), LICENCE (the licence a result issued: its own step); callback kinds for departments. */
   @Column({ type: 'varchar', length: 32 })
   kind!: string;
 
@@ -63,6 +63,15 @@ export class OutboxEntity {
   /** The platform seq this message was given (kept across retries so a retry is identical). */
   @Column({ name: 'platform_seq', type: 'int', nullable: true })
   platformSeq!: number | null;
+
+  /**
+   * Set, durably, just before a call the platform does not treat idempotently (a licence: the
+   * spec offers no way to ask whether it arrived) may leave. A row found with it set when claimed
+   * again was left by a dispatcher that died or lost its lease mid-call: its outcome is unknown,
+   * so it is parked for an operator instead of being sent a second time (see Dispatcher).
+   */
+  @Column({ name: 'call_started_at', type: 'datetime', precision: 3, nullable: true })
+  callStartedAt!: Date | null;
 
   @Column({ name: 'last_error_code', type: 'varchar', length: 32, nullable: true })
   lastErrorCode!: string | null;

@@ -1,7 +1,7 @@
 import type { WorkingCalendar } from '#gw/case';
 import type { SignAlg } from '../signing';
 import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
-import { CityPlatformPort, EndpointHealth, PlatformCall, PlatformOutcome, StageDeliveryContext } from '../platform-port';
+import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformOutcome, StageDeliveryContext } from '../platform-port';
 import { BUSINESS_CODES } from './business-codes';
 import { acceptBody, licenseBody, planStage, processBody, resultBody, specialBody } from './national-platform.mapper';
 import { PlatformAnswer, PlatformHttpClient } from './platform-http.client';
@@ -16,6 +16,13 @@ export interface NationalPlatformSettings {
   calendar?: WorkingCalendar;
   breaker?: Partial<BreakerSettings>;
   onBreakerStateChange?(endpoint: string, state: 'CLOSED' | 'OPEN' | 'HALF_OPEN'): void;
+}
+
+/** A licence call whose answer never came: registered or not, only the platform knows. */
+export const LICENCE_OUTCOME_UNKNOWN = 'LICENCE_UNKNOWN';
+
+export function licenceUnknown(why: string): string {
+  return `证照登记结果未知（${why}）：请向市平台核实，未登记则重发，已登记则确认 licence registration outcome unknown: check with the platform, then rerun (not registered) or confirm (registered)`;
 }
 
 export const PLATFORM_ENDPOINTS = ['accept', 'process', 'special', 'result', 'licenses', 'case'] as const;
@@ -75,12 +82,25 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event));
     calls.push(answer.call);
     const outcome = this.classify(answer, calls);
-    if (outcome.kind !== 'DONE' || plan.call !== 'RESULT' || plan.resultType !== 0 || !event.result?.certificateNo) return outcome;
+    // An electronic licence issued at completion is registered right after the result, as a step
+    // of its own: a repeated result is an idempotent success, a repeated licence a second licence.
+    if (outcome.kind === 'DONE' && plan.call === 'RESULT' && plan.resultType === 0 && event.result?.certificateNo) return { ...outcome, followUp: 'LICENCE' };
+    return outcome;
+  }
 
-    // An electronic licence issued at completion is registered right after the result.
-    const lic = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, department, event));
-    calls.push(lic.call);
-    return this.classify(lic, calls);
+  /**
+   * The licence registration. The spec gives no way to ask whether a licence arrived, so a call
+   * whose answer never came (a timeout, a reset connection) is not repeated: it is parked as
+   * unknown for an operator to check with the platform, then rerun or confirm. Everything that
+   * says it was not done (a business code, 429, 5xx, a refused connection) is retried as usual.
+   */
+  async deliverFollowUp(kind: FollowUpKind, ctx: FollowUpContext): Promise<PlatformOutcome> {
+    const projectNo = ctx.kase.platformProjectNo;
+    if (kind !== 'LICENCE' || !projectNo) return { kind: 'PARK', code: 'FOLLOW_UP_INVALID', message: `无法发送 cannot send follow-up ${kind} (project_no ${projectNo ?? 'missing'})`, calls: [] };
+    const answer = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, ctx.department, ctx.event), ctx.beforeSend);
+    const calls = [answer.call];
+    if (answer.transportError !== undefined && answer.mayHaveArrived) return { kind: 'PARK', code: LICENCE_OUTCOME_UNKNOWN, message: licenceUnknown(answer.transportError), calls };
+    return this.classify(answer, calls);
   }
 
   async lastSeq(projectNo: string): Promise<number | null> {

@@ -1,5 +1,5 @@
 import axios, { AxiosInstance } from 'axios';
-import { BreakerRegistry, NonTrippingError, RateLimiter } from '#gw/resilience';
+import { BreakerRegistry, NonTrippingError, RateLimiter, parseRetryAfter } from '#gw/resilience';
 import { SignAlg, signedHeaders } from '../signing';
 import type { PlatformCall } from '../platform-port';
 
@@ -20,6 +20,11 @@ export interface PlatformAnswer {
   transportError?: string;
   /** From a 429's Retry-After, in ms. */
   retryAfterMs?: number;
+  /**
+   * No answer came, but the request may have reached the platform (a timeout, a reset connection):
+   * harmless for an idempotent call, an unknown outcome for one that is not (a licence).
+   */
+  mayHaveArrived?: boolean;
   call: PlatformCall;
 }
 
@@ -53,7 +58,8 @@ export class PlatformHttpClient {
     this.http = axios.create({ baseURL: settings.baseUrl, validateStatus: () => true, responseType: 'text', transformResponse: (d) => d, proxy: false });
   }
 
-  async call(endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<PlatformAnswer> {
+  /** `beforeSend` runs after the rate limiter, right before the request may leave; its failure is thrown. */
+  async call(endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown, beforeSend?: () => Promise<void>): Promise<PlatformAnswer> {
     const started = Date.now();
     const done = (a: Omit<PlatformAnswer, 'call'>): PlatformAnswer => ({
       ...a,
@@ -65,10 +71,11 @@ export class PlatformHttpClient {
         message: (a.transportError ?? a.msg ?? null)?.slice(0, 500) ?? null,
       },
     });
+    const raw = body === undefined ? '' : JSON.stringify(body);
+    // Wait for the rate limiter before the breaker starts its clock: queueing is not slowness.
+    if (!this.breakers.breaker(endpoint).opened) await this.limiter.acquire();
+    await beforeSend?.();
     try {
-      const raw = body === undefined ? '' : JSON.stringify(body);
-      // Wait for the rate limiter before the breaker starts its clock: queueing is not slowness.
-      if (!this.breakers.breaker(endpoint).opened) await this.limiter.acquire();
       return await this.breakers.fire<PlatformAnswer>(endpoint, async (signal: AbortSignal) => {
         const headers = signedHeaders({ appId: this.settings.appId, secret: this.settings.secret, alg: this.settings.signAlg, body: raw });
         const res = await this.http.request({
@@ -79,8 +86,8 @@ export class PlatformHttpClient {
           signal,
         });
         if (res.status === 429) {
-          const seconds = Number(res.headers['retry-after']);
-          const retryAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+          // Seconds or an HTTP date; without one, a second. A 429 never counts toward opening the breaker (Throttled).
+          const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined) || 1000;
           this.limiter.pauseUntil(Date.now() + retryAfterMs);
           throw new Throttled(retryAfterMs);
         }
@@ -100,7 +107,9 @@ export class PlatformHttpClient {
       if (e instanceof Throttled) return done({ httpStatus: 429, code: null, msg: null, data: null, transportError: e.message, retryAfterMs: e.retryAfterMs });
       const err = e as Error & { code?: string; httpStatus?: number | null };
       const message = err.code === 'EOPENBREAKER' ? `circuit open for ${endpoint}` : err.message;
-      return done({ httpStatus: err instanceof TransportFailure ? err.httpStatus : null, code: null, msg: null, data: null, transportError: message });
+      // Sure not to have arrived: an HTTP answer (5xx: not done, by the spec), an open breaker, a refused connection.
+      const mayHaveArrived = !(err instanceof TransportFailure) && err.code !== 'EOPENBREAKER' && err.code !== 'ECONNREFUSED';
+      return done({ httpStatus: err instanceof TransportFailure ? err.httpStatus : null, code: null, msg: null, data: null, transportError: message, mayHaveArrived });
     }
   }
 }
