@@ -42,6 +42,7 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/parked': 'viewer',
   'POST /api/v1/parked/:id/rerun': 'operator',
   'POST /api/v1/parked/rerun': 'operator',
+  'POST /api/v1/parked/:id/confirm': 'operator',
   'GET /api/v1/delivery/status': 'viewer',
   'GET /api/v1/callbacks': 'viewer',
   'GET /api/v1/callbacks/satisfaction': 'viewer',
