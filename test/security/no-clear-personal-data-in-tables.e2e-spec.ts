@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import * as iconv from 'iconv-lite';
 import request from 'supertest';
-import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { onlineApplication, postCallback } from '../support/callbacks';
 import { scjgEvent } from '../support/scjg-events';
 import { example, postBatch, postEvent } from '../departments/department-support';
