@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
 import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
+import { maskFieldIssues, maskFreeText, maskIssueText, quoteSentValue } from '#gw/case';
 import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, ValidEvent, parseContentType } from './ingest.service';
 
@@ -135,7 +136,7 @@ export class BatchIngestService implements OnModuleInit {
     };
     const refuse = (o: EventOutcome): BatchReply => {
       req.body.resume();
-      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] } };
+      return { status: o.httpStatus, body: { code: o.code, message: maskIssueText(o.message), errors: maskFieldIssues(o.errors ?? []) } };
     };
     let spool: string | undefined;
     let batchRowId: string | undefined;
@@ -152,7 +153,7 @@ export class BatchIngestService implements OnModuleInit {
       };
       if (!adapter.batch) return await keepRefused(404, 'BATCH_NOT_SUPPORTED', `部门 ${code} 不以批量文件报送 ${code} sends single events to /events, not batches`);
       if (!adapter.batch.mediaTypes.includes(mediaType)) {
-        return await keepRefused(415, ErrorCodes.MEDIA_TYPE_UNSUPPORTED, `不支持的内容类型 Content-Type "${mediaType}"; send ${adapter.batch.mediaTypes.join(' or ')}`);
+        return await keepRefused(415, ErrorCodes.MEDIA_TYPE_UNSUPPORTED, `不支持的内容类型 Content-Type ${quoteSentValue(mediaType)}; send ${adapter.batch.mediaTypes.join(' or ')}`);
       }
 
       const spooled = await this.spool(req.body);
@@ -194,7 +195,7 @@ export class BatchIngestService implements OnModuleInit {
         await this.batches.abandon(batchRowId);
         batchRowId = undefined;
         const kept = await this.keepWholeFile(spool, base, e, batchKey);
-        return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
+        return { status: 400, body: { code: e.code, message: maskIssueText(e.message), errors: maskFieldIssues(e.issues ?? []), inboundId: kept } };
       }
       const counts = results.counts();
       // A large file's answer is megabytes: what the rows left behind goes first, then the rows'
@@ -214,7 +215,7 @@ export class BatchIngestService implements OnModuleInit {
       return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, jsonParts: withRepeated(json, false) };
     } catch (e) {
       if (batchRowId) await this.batches.abandon(batchRowId).catch(() => undefined);
-      if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: e.message, errors: e.errors } };
+      if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: maskIssueText(e.message), errors: e.errors && maskFieldIssues(e.errors) } };
       if (e instanceof TooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
       throw new StorageUnavailableError(e);
     } finally {
@@ -225,7 +226,7 @@ export class BatchIngestService implements OnModuleInit {
 
   private async repeated(previous: InboundBatchEntity, sha256: string, batchId: string | null): Promise<BatchReply> {
     if (batchId && previous.bodySha256 !== sha256) {
-      return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
+      return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${quoteSentValue(batchId)} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
     }
     const answer = previous.completedAt ? await this.batches.answerOf(previous) : null;
     if (!answer) return inProgress();
@@ -512,12 +513,14 @@ function toRowResult(row: number, sourceEventId: string | null, o: EventOutcome)
   const outcome = o.code === 'ACCEPTED' ? 'ACCEPTED' : o.code === 'DUPLICATE' ? 'DUPLICATE' : o.httpStatus === 403 ? 'REFUSED' : 'REJECTED';
   return {
     row,
-    sourceEventId,
+    // The department's own row id, quoted back: masked if it looks like an ID or mobile number.
+    sourceEventId: sourceEventId === null ? null : maskFreeText(sourceEventId),
     outcome,
     httpStatus: o.httpStatus,
     code: o.code,
     eventId: o.eventId,
     caseId: o.caseId,
-    errors: o.errors?.length ? o.errors : undefined,
+    // Masked again here, the last line before the answer is stored and sent (rejected rows only).
+    errors: o.errors?.length ? maskFieldIssues(o.errors) : undefined,
   };
 }

@@ -8,7 +8,7 @@ import {
   ParseResult,
   defaultJsonReply,
 } from '#gw/adapters';
-import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
+import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, maskFieldIssues, maskIssueText, quoteSentValue, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, MatterEntry } from '#gw/catalogue';
 import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
 import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord } from '#gw/persistence';
@@ -97,7 +97,8 @@ export class IngestService {
   async receiveEvent(req: EventRequest): Promise<HttpReply> {
     const code = String(req.department ?? '').toUpperCase();
     const known = this.adapters.get(code);
-    const reply = (d: IngestDecision) => {
+    const reply = (decision: IngestDecision) => {
+      const d = decision.httpStatus < 300 ? decision : maskedDecision(decision);
       this.observer?.onOutcome(code, d.code, d.httpStatus);
       // Called as a method: a formatter may read its adapter's state (the mapped adapter's reply template).
       return known?.formatReply ? known.formatReply(d) : defaultJsonReply(d);
@@ -120,7 +121,7 @@ export class IngestService {
       const adapter = admitted.adapter;
       if (!adapter.eventMediaTypes.includes(mediaType)) {
         const outcome = await this.quarantine(record, 415, 'UNREADABLE', ErrorCodes.MEDIA_TYPE_UNSUPPORTED,
-          `不支持的内容类型 Content-Type "${mediaType}" is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
+          `不支持的内容类型 Content-Type ${quoteSentValue(mediaType)} is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
         return reply(outcome);
       }
       const parsed = adapter.parseEvent({ department: code, mediaType, charset, headers: req.headers, body: req.body, receivedAt: record.receivedAt });
@@ -140,7 +141,7 @@ export class IngestService {
     const code = String(department ?? '').toUpperCase();
     const dept = this.catalogue.department(code);
     if (!dept) {
-      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${department}"`) };
+      return { refusal: await this.refuse(record, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department ${quoteSentValue(department)}`) };
     }
     if (dept.restricted) {
       // Classified: the payload is neither read nor kept; only the refusal is audited.
@@ -203,7 +204,7 @@ export class IngestService {
     }
     const code = mapped.event.matterCode;
     if (typeof code === 'string' && !issues.some((i) => i.field === 'matterCode')) {
-      if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${code} is not in the catalogue` });
+      if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${quoteSentValue(code)} is not in the catalogue` });
       else if (matter.department !== adapter.department.code) {
         issues.push({ field: 'matterCode', code: 'MATTER_NOT_OF_DEPARTMENT', message: `matter ${code} belongs to ${matter.department}` });
       }
@@ -287,7 +288,8 @@ export class IngestService {
   }
 
   private phrase(adapter: DepartmentAdapter, issues: FieldIssue[]): FieldIssue[] {
-    return issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message }));
+    // Masked here, where every issue of an event passes: its messages may quote what was sent.
+    return maskFieldIssues(issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message })));
   }
 
   private async quarantine(
@@ -299,8 +301,10 @@ export class IngestService {
     errors: FieldIssue[] = [],
     store: IngestStore = this.ingest,
   ): Promise<EventOutcome> {
-    const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
-    return { httpStatus, code, message, errors, inboundId };
+    // The last line before the issues are stored and answered (a whole file's issues come from its reader).
+    const masked = maskFieldIssues(errors);
+    const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors: masked });
+    return { httpStatus, code, message: maskIssueText(message), errors: masked, inboundId };
   }
 
   /** Keeps a payload that cannot be read at all (a whole batch file) in the quarantine. */
@@ -311,6 +315,11 @@ export class IngestService {
   /** Refused before reading (unknown department, bad token): kept, but not in the quarantine. */
   private async refuse(record: InboundRecord, httpStatus: number, code: string, message: string): Promise<EventOutcome> {
     const inboundId = await this.ingest.saveInbound(record, { outcome: 'REFUSED', httpStatus, errorCode: code });
-    return { httpStatus, code, message, inboundId };
+    return { httpStatus, code, message: maskIssueText(message), inboundId };
   }
+}
+
+/** A refusal as it may be answered: its message and issues masked (they may quote what was sent). */
+function maskedDecision(d: IngestDecision): IngestDecision {
+  return { ...d, message: maskIssueText(d.message), errors: d.errors && maskFieldIssues(d.errors) };
 }

@@ -8,6 +8,7 @@ import {
   StageEntry,
   TransitionIssue,
   findTransitionIssueInOrder,
+  maskFieldIssues,
   orderStageEntries,
 } from '#gw/case';
 import type { PersonalDataCipher } from '#gw/common';
@@ -941,7 +942,8 @@ export class IngestRepository {
       outcome: result.outcome,
       httpStatus: result.httpStatus,
       errorCode: result.errorCode ?? null,
-      errors: result.errors?.length ? JSON.stringify(result.errors) : null,
+      // Never stored quoting personal data, whoever phrased the issues (the callers mask them too).
+      errors: result.errors?.length ? JSON.stringify(maskFieldIssues(result.errors)) : null,
       eventId: result.eventId ?? null,
       caseId: result.caseId ?? null,
       correlationId: r.correlationId ?? null,
