@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from './errors';
+import { ensurePrivateDir, restrictFile } from './private-files';
 import type { GatewayConfig } from './gateway-config';
 
 export interface GatewaySecrets {
@@ -30,6 +31,9 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   const file = join(config.dataDir, 'secrets.json');
   let stored: Partial<GatewaySecrets> = {};
   if (config.mode === 'embedded' && existsSync(file)) {
+    // Written 0644 (in a 0755 folder) by older versions: made the owner's only whenever it is read.
+    ensurePrivateDir(dirname(file));
+    restrictFile(file);
     try {
       stored = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
@@ -91,7 +95,7 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
 
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
-    mkdirSync(dirname(file), { recursive: true });
+    ensurePrivateDir(dirname(file));
     const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OnModuleInit } from '@nestjs/common';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PRIVATE_FILE_MODE, StorageUnavailableError, ensurePrivateDir, restrictFile } from '#gw/common';
 import { maskFieldIssues, maskFreeText, maskIssueText, quoteSentValue } from '#gw/case';
 import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, ValidEvent, parseContentType } from './ingest.service';
@@ -235,7 +235,7 @@ export class BatchIngestService implements OnModuleInit {
   }
 
   private async spool(body: Readable): Promise<{ path: string; sha256: string; bytes: number }> {
-    mkdirSync(this.spoolDir, { recursive: true });
+    ensurePrivateDir(this.spoolDir);
     const path = join(this.spoolDir, `${randomUUID()}.batch`);
     const hash = createHash('sha256');
     let bytes = 0;
@@ -249,7 +249,8 @@ export class BatchIngestService implements OnModuleInit {
       },
     });
     try {
-      await pipeline(body, meter, createWriteStream(path));
+      await pipeline(body, meter, createWriteStream(path, { mode: PRIVATE_FILE_MODE }));
+      restrictFile(path);
     } catch (e) {
       rmSync(path, { force: true });
       throw e;
