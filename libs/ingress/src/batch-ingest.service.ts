@@ -1,11 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OnModuleInit } from '@nestjs/common';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PRIVATE_FILE_MODE, StorageUnavailableError, ensurePrivateDir, restrictFile } from '#gw/common';
+import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
+import { SpoolTooLarge, readSpooled, sealedParts, spoolSealed } from './batch-spool';
 import { maskFieldIssues, maskFreeText, maskIssueText, quoteSentValue } from '#gw/case';
 import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, ValidEvent, parseContentType } from './ingest.service';
@@ -51,8 +50,6 @@ const DEFERRABLE = new Set(['STAGE_REQUIRES_ACCEPTANCE', 'STAGE_REQUIRES_SUBMISS
 
 /** Bytes of an unreadable batch file kept in the database; the whole file stays on disk beside it. */
 const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
-
-class TooLarge extends Error {}
 
 /**
  * A batch still unfinished this long after it arrived was cut off — the gateway stopped, or the
@@ -104,6 +101,8 @@ export class BatchIngestService implements OnModuleInit {
   constructor(
     private readonly ingest: IngestService,
     private readonly batches: BatchRepository,
+    /** Seals the spooled file (the gateway's data key): the kept copy stores the same sealed parts. */
+    private readonly cipher: PersonalDataCipher,
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
     /** Marked busy while a file's rows are stored: the platform dispatcher of this process waits. */
@@ -179,7 +178,7 @@ export class BatchIngestService implements OnModuleInit {
       endForeground = this.foreground.begin();
       // The file as received is kept once, beside the rows (which then need no copy of it each);
       // nothing is answered before it is stored.
-      const fileKept = this.batches.keepFile(batchRowId, spool).then(
+      const fileKept = this.batches.keepSealedParts(batchRowId, sealedParts(spool)).then(
         () => ({ ok: true as const }),
         (error: unknown) => ({ ok: false as const, error }),
       );
@@ -216,7 +215,7 @@ export class BatchIngestService implements OnModuleInit {
     } catch (e) {
       if (batchRowId) await this.batches.abandon(batchRowId).catch(() => undefined);
       if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: maskIssueText(e.message), errors: e.errors && maskFieldIssues(e.errors) } };
-      if (e instanceof TooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
+      if (e instanceof SpoolTooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
       throw new StorageUnavailableError(e);
     } finally {
       endForeground?.();
@@ -234,28 +233,8 @@ export class BatchIngestService implements OnModuleInit {
     return { status: 200, body: { repeated: true }, jsonParts: withRepeated(answer, true) };
   }
 
-  private async spool(body: Readable): Promise<{ path: string; sha256: string; bytes: number }> {
-    ensurePrivateDir(this.spoolDir);
-    const path = join(this.spoolDir, `${randomUUID()}.batch`);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const max = this.maxBatchBytes;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        if (bytes > max) return cb(new TooLarge());
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    try {
-      await pipeline(body, meter, createWriteStream(path, { mode: PRIVATE_FILE_MODE }));
-      restrictFile(path);
-    } catch (e) {
-      rmSync(path, { force: true });
-      throw e;
-    }
-    return { path, sha256: hash.digest('hex'), bytes };
+  private spool(body: Readable) {
+    return spoolSealed(body, this.spoolDir, this.maxBatchBytes, this.cipher);
   }
 
   private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>, pacer: HeapPacer): Promise<RowResults> {
@@ -263,7 +242,7 @@ export class BatchIngestService implements OnModuleInit {
     const writer = this.ingest.batchStore({ maxRows: this.groupRows });
     const run = new RowsRun(this.ingest, adapter, writer, results, pacer);
 
-    const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
+    const rows = adapter.batch!.readRows(readSpooled(spool, this.cipher), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
     for await (const row of rows) {
       if (run.failure) break;
       run.start(row.row, rowRecord(base, row.row, row.raw ?? null), row.result);
@@ -280,7 +259,7 @@ export class BatchIngestService implements OnModuleInit {
   private async keepWholeFile(spool: string, base: InboundRecord, e: UnreadableError, batchKey: string | null, httpStatus = 400): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of createReadStream(spool, { end: MAX_KEPT_FILE_BYTES - 1 })) {
+    for await (const chunk of readSpooled(spool, this.cipher, MAX_KEPT_FILE_BYTES)) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
