@@ -1,7 +1,9 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
+import { OperatorAccountEntity } from '#gw/persistence';
 import { REPO_ROOT, TestGateway, startTestGateway } from '../support/test-gateway';
 import { YBJ_HEADER, postBatch } from '../departments/department-support';
 
@@ -65,5 +67,27 @@ describe('10a: the data folder and the files holding personal data or secrets ar
     resolveSecrets(config, ['SCJG']);
     expect(modeOf(secrets.generatedFile!)).toBe(0o600);
     expect(modeOf(dataDir)).toBe(0o700);
+  });
+});
+
+describe('10c: operator passwords hashed with scrypt N=2^17; old hashes still sign in and are made again', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: 'hash-admin', GATEWAY_ADMIN_PASSWORD: 'Hash-pass-2026!' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('stores new hashes at N=2^17 and replaces a 2^14 hash at the next successful login', async () => {
+    const account = () => gw.db.manager.findOneByOrFail(OperatorAccountEntity, { username: 'hash-admin' });
+    expect((await account()).passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    // As the gateway hashed before this fix.
+    const salt = randomBytes(16);
+    const key = scryptSync('Hash-pass-2026!', salt, 32, { N: 16384, r: 8, p: 1 });
+    await gw.db.manager.update(OperatorAccountEntity, { username: 'hash-admin' }, { passwordHash: ['scrypt', 16384, 8, 1, salt.toString('base64'), key.toString('base64')].join('$') });
+    const login = await fetch(`${gw.url}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'hash-admin', password: 'Hash-pass-2026!' }) });
+    expect(login.status).toBe(200);
+    expect((await account()).passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
   });
 });

@@ -3,7 +3,7 @@ import { GatewayError } from '#gw/common';
 import { AuditRepository, OperatorAccountEntity, OperatorRole } from '#gw/persistence';
 import { OpsConfig, passwordProblem, usernameProblem } from './ops-config';
 import { OperatorAccountRepository, ThrottleRule } from './operator-account.repository';
-import { dummyHash, hashPassword, verifyPassword } from './password-hash';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
 
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'operator', 'admin'];
 
@@ -229,7 +229,9 @@ export class OperatorAccountService {
     const sessionId = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + this.sessionMs);
     await this.repo.createSession(sha256(sessionId), account.username, expiresAt);
-    await this.repo.update(account.username, { lastLoginAt: new Date(now) });
+    // A hash of weaker parameters (scrypt 2^14 before) is replaced now that the password is known.
+    const rehashed = needsRehash(account.passwordHash) ? { passwordHash: await hashPassword(password) } : {};
+    await this.repo.update(account.username, { lastLoginAt: new Date(now), ...rehashed });
     await this.audit.append({
       actor: `operator:${account.username}`,
       action: 'LOGIN',
