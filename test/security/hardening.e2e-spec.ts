@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
 import { OperatorAccountEntity } from '#gw/persistence';
-import { REPO_ROOT, TestGateway, startTestGateway } from '../support/test-gateway';
-import { YBJ_HEADER, postBatch } from '../departments/department-support';
+import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { scjgEvent } from '../support/scjg-events';
+import { YBJ_HEADER, postBatch, postEvent } from '../departments/department-support';
 
 jest.setTimeout(90_000);
 
@@ -89,5 +90,64 @@ describe('10c: operator passwords hashed with scrypt N=2^17; old hashes still si
     const login = await fetch(`${gw.url}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'hash-admin', password: 'Hash-pass-2026!' }) });
     expect(login.status).toBe(200);
     expect((await account()).passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+  });
+});
+
+describe('10d: security headers on every answer, no X-Powered-By', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const expectHardened = (where: string, headers: Headers, api: boolean) => {
+    const h = (name: string) => headers.get(name);
+    expect({ where, poweredBy: h('x-powered-by') }).toEqual({ where, poweredBy: null });
+    expect({ where, csp: h('content-security-policy') }).toEqual({ where, csp: expect.stringContaining("frame-ancestors 'none'") });
+    expect(h('content-security-policy')).toContain("default-src 'self'");
+    expect(h('content-security-policy')).toContain("object-src 'none'");
+    expect(h('content-security-policy')).toContain("base-uri 'self'");
+    expect({ where, nosniff: h('x-content-type-options') }).toEqual({ where, nosniff: 'nosniff' });
+    expect({ where, frame: h('x-frame-options') }).toEqual({ where, frame: 'DENY' });
+    expect({ where, referrer: h('referrer-policy') }).toEqual({ where, referrer: 'no-referrer' });
+    expect({ where, coop: h('cross-origin-opener-policy') }).toEqual({ where, coop: 'same-origin' });
+    expect(h('strict-transport-security')).toMatch(/max-age=\d+/);
+    if (api) expect({ where, cache: h('cache-control') }).toEqual({ where, cache: 'no-store' });
+  };
+
+  it('sets them on the API (answers and errors), the dashboard, health and the department events fast path', async () => {
+    const operator = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const status = await fetch(`${gw.url}/api/v1/delivery/status`, { headers: operator });
+    expect(status.status).toBe(200);
+    expectHardened('GET /api/v1/delivery/status', status.headers, true);
+    const unauthorised = await fetch(`${gw.url}/api/v1/quarantine`);
+    expect(unauthorised.status).toBe(401);
+    expectHardened('GET /api/v1/quarantine without a token', unauthorised.headers, true);
+    const missing = await fetch(`${gw.url}/api/v1/no-such-route`);
+    expect(missing.status).toBe(404);
+    expectHardened('404', missing.headers, true);
+    const dashboard = await fetch(`${gw.url}/dashboard/`);
+    expect(dashboard.status).toBe(200);
+    expectHardened('GET /dashboard/', dashboard.headers, false);
+    const health = await fetch(`${gw.url}/health/live`);
+    expectHardened('GET /health/live', health.headers, false);
+    const event = await postEvent(gw, 'scjg', JSON.stringify(scjgEvent({ bizNo: 'SCJG-HDR-0001' })), 'application/json');
+    expect(event.status).toBe(202);
+    const fastPath = await fetch(`${gw.url}/api/v1/departments/scjg/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKENS.SCJG}` },
+      body: JSON.stringify(scjgEvent({ bizNo: 'SCJG-HDR-0002' })),
+    });
+    expect(fastPath.status).toBe(202);
+    expectHardened('POST events (fast path)', fastPath.headers, true);
+    const tooLarge = await fetch(`${gw.url}/api/v1/departments/scjg/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKENS.SCJG}` },
+      body: 'x'.repeat(2 * 1024 * 1024),
+    });
+    expect(tooLarge.status).toBe(413);
+    expectHardened('POST events, too large (fast path)', tooLarge.headers, true);
   });
 });

@@ -5,9 +5,13 @@ import { GatewayExceptionFilter } from './gateway-exception.filter';
 import { IngestService } from '../ingest.service';
 import { EventFastPath } from './event-fast-path';
 import { installBodyParsers } from './raw-body';
+import { securityHeadersMiddleware } from './security-headers';
 
 /** What every gateway HTTP app shares: body parsing, validation, the error filter and API docs. */
 export function configureHttpApp(app: INestApplication, options: { maxEventBytes: number; title?: string }): void {
+  // First: every answer, errors included, carries the security headers and no X-Powered-By.
+  (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
+  app.use(securityHeadersMiddleware);
   installBodyParsers(app, options.maxEventBytes);
   const ingest = findIngestService(app);
   if (ingest) {
