@@ -1,9 +1,12 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
+import { createGatewayContext } from '#gw/ingress';
 import { OperatorAccountEntity } from '#gw/persistence';
+import { platformFor } from '../../apps/gateway/src/embedded-platform';
+import { freePort } from '../support/free-port';
 import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent } from '../support/scjg-events';
 import { YBJ_HEADER, postBatch, postEvent } from '../departments/department-support';
@@ -149,5 +152,50 @@ describe('10d: security headers on every answer, no X-Powered-By', () => {
     });
     expect(tooLarge.status).toBe(413);
     expectHardened('POST events, too large (fast path)', tooLarge.headers, true);
+  });
+});
+
+describe('10e: the built-in platform simulator\'s admin API needs its token; production never starts it', () => {
+  let root: string;
+  beforeAll(() => (root = mkdtempSync(join(tmpdir(), 'gw-sim-'))));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('guards the embedded simulator\'s admin API with a token generated into secrets.json', async () => {
+    const dataDir = join(root, 'data');
+    const ctx = createGatewayContext({
+      GATEWAY_MODE: 'embedded',
+      DATA_DIR: dataDir,
+      CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'),
+      SIMULATOR_PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+    });
+    const token = ctx.secrets.simulatorAdminToken!;
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    expect(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).simulatorAdminToken).toBe(token);
+    const platform = await platformFor(ctx);
+    try {
+      const origin = new URL(platform.url).origin;
+      const open = await fetch(`${origin}/admin/stats`);
+      expect(open.status).toBe(401);
+      // Signing a callback with the real callback secret is what an open admin API gave away.
+      const forged = await fetch(`${origin}/admin/online-applications`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect(forged.status).toBe(401);
+      expect((await fetch(`${origin}/admin/stats`, { headers: { Authorization: 'Bearer wrong-token' } })).status).toBe(401);
+      expect((await fetch(`${origin}/admin/stats`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await platform.close?.();
+    }
+  });
+
+  it('never starts the simulator in production mode', async () => {
+    const ctx = createGatewayContext({ GATEWAY_MODE: 'embedded', DATA_DIR: join(root, 'prod'), CATALOGUE_FILE: resolve(REPO_ROOT, 'config/catalogue.yaml'), SIMULATOR_PORT: String(await freePort()) });
+    const production = { ...ctx, config: { ...ctx.config, mode: 'production' as const }, secrets: { ...ctx.secrets, simulatorAdminToken: undefined } };
+    await expect(platformFor(production)).rejects.toThrow(/production mode never starts the platform simulator/);
+    // Production's secrets hold no simulator token at all.
+    const prodSecrets = resolveSecrets(
+      loadGatewayConfig({ GATEWAY_MODE: 'production', DATA_DIR: join(root, 'prod2'), DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/x', GATEWAY_DATA_KEY: 'ab'.repeat(32), PLATFORM_CALLBACK_SECRET: 'callback-secret-0123456789', GATEWAY_OPERATOR_TOKEN: 'operator-token-0123456789', GATEWAY_DEPT_TOKEN_SCJG: 'scjg-token-0123456789' }),
+      ['SCJG'],
+    );
+    expect(prodSecrets.simulatorAdminToken).toBeUndefined();
   });
 });

@@ -15,6 +15,11 @@ export interface GatewaySecrets {
   callbackSecret: string;
   /** Bearer token for the operators' API (rerun, replay) until operator accounts sign in. */
   operatorToken: string;
+  /**
+   * Bearer token of the built-in platform simulator's admin API (embedded mode only; the simulator
+   * can sign callbacks with the real callback secret). SIMULATOR_ADMIN_TOKEN, or generated.
+   */
+  simulatorAdminToken?: string;
   /** Where generated secrets were written (embedded mode), for the start-up message. */
   generatedFile?: string;
 }
@@ -89,6 +94,10 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     else operatorToken = generate(24);
   }
 
+  // Production mode never runs the simulator: no token for it there.
+  let simulatorAdminToken = config.mode === 'embedded' ? (env.SIMULATOR_ADMIN_TOKEN ?? stored.simulatorAdminToken) : undefined;
+  if (config.mode === 'embedded' && !simulatorAdminToken) simulatorAdminToken = generate(24);
+
   if (missing.length) {
     throw new ConfigError(`生产模式缺少密钥 production mode is missing secrets:\n  - ${missing.join('\n  - ')}`);
   }
@@ -96,12 +105,12 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
     ensurePrivateDir(dirname(file));
-    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken };
+    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedFile = file;
   }
-  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, generatedFile };
+  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, generatedFile };
 }
 
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */
