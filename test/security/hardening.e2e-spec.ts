@@ -1,5 +1,6 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
@@ -197,5 +198,25 @@ describe('10e: the built-in platform simulator\'s admin API needs its token; pro
       ['SCJG'],
     );
     expect(prodSecrets.simulatorAdminToken).toBeUndefined();
+  });
+});
+
+describe('10f: slow clients get bounded time (slowloris)', () => {
+  it('limits the time for headers, for a whole request and for idle kept-alive connections; configurable', async () => {
+    const defaults = await startTestGateway();
+    try {
+      const server = defaults.app.getHttpServer() as Server;
+      expect({ headers: server.headersTimeout, request: server.requestTimeout, keepAlive: server.keepAliveTimeout }).toEqual({ headers: 20_000, request: 120_000, keepAlive: 5_000 });
+    } finally {
+      await defaults.close();
+    }
+    // A slower county link gets a longer request limit.
+    const slowLinks = await startTestGateway({ env: { HTTP_HEADERS_TIMEOUT_MS: '10000', HTTP_REQUEST_TIMEOUT_MS: '600000' } });
+    try {
+      const server = slowLinks.app.getHttpServer() as Server;
+      expect({ headers: server.headersTimeout, request: server.requestTimeout }).toEqual({ headers: 10_000, request: 600_000 });
+    } finally {
+      await slowLinks.close();
+    }
   });
 });

@@ -23,7 +23,7 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
     logger: options.logs === false ? false : undefined,
   });
   app.useLogger(app.get(Logger));
-  configureHttpApp(app, { maxEventBytes: ctx.config.maxEventBytes, title: options.title });
+  configureHttpApp(app, { maxEventBytes: ctx.config.maxEventBytes, title: options.title, http: ctx.config.http });
   return app;
 }
 
