@@ -1,13 +1,18 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { type Server, type Server as HttpServer, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
 import { createGatewayContext } from '#gw/ingress';
-import { OperatorAccountEntity } from '#gw/persistence';
+import { DeliveryAttemptEntity, OperatorAccountEntity, OutboxEntity, PlatformCallbackEntity } from '#gw/persistence';
+import { In } from 'typeorm';
 import { platformFor } from '../../apps/gateway/src/embedded-platform';
 import { freePort } from '../support/free-port';
+import { onlineApplication } from '../support/callbacks';
+import { waitFor } from '../support/wait-for';
 import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent } from '../support/scjg-events';
 import { YBJ_HEADER, postBatch, postEvent } from '../departments/department-support';
@@ -218,5 +223,74 @@ describe('10f: slow clients get bounded time (slowloris)', () => {
     } finally {
       await slowLinks.close();
     }
+  });
+});
+
+describe('10g: deliveries to department systems follow no redirect and read no answer of any size', () => {
+  const SETUP = '11430626MB123456250000120001000'; // SCJG's 企业设立登记 (online-capable)
+  let gw: TestGateway;
+  let dept: HttpServer;
+  /** What the stand-in SCJG system does with the next delivery. */
+  let mode: 'redirect' | 'huge' = 'redirect';
+  const hits: string[] = [];
+  let hugeClosedEarly = false;
+
+  beforeAll(async () => {
+    dept = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      req.resume();
+      if (req.url === '/moved') {
+        res.end('{"code":"0"}');
+      } else if (mode === 'redirect') {
+        res.writeHead(302, { Location: `http://127.0.0.1:${(dept.address() as AddressInfo).port}/moved` }).end();
+      } else {
+        // 50 MB of answer, written as the client reads it: a gateway that reads it all takes it all.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const more = () => {
+          while (sent < 50) {
+            sent++;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        res.on('close', () => (hugeClosedEarly = sent < 50 || !res.writableFinished));
+        more();
+      }
+    });
+    await new Promise<void>((r) => dept.listen(0, '127.0.0.1', r));
+    gw = await startTestGateway({ env: { DEPT_SCJG_URL: `http://127.0.0.1:${(dept.address() as AddressInfo).port}/scjg`, DISPATCH_RETRY_BASE_MS: '60000' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await new Promise((r) => dept?.close(r));
+  });
+
+  /** The delivery attempts to SCJG of the callback carrying `projectNo` (through its outbox row). */
+  const attemptsFor = async (projectNo: string) => {
+    const callback = await gw.db.manager.findOneBy(PlatformCallbackEntity, { projectNo });
+    if (!callback) return [];
+    const outbox = await gw.db.manager.findBy(OutboxEntity, { refId: callback.id });
+    if (!outbox.length) return [];
+    return gw.db.manager.findBy(DeliveryAttemptEntity, { endpoint: 'dept:SCJG', outboxId: In(outbox.map((o) => o.id)) });
+  };
+
+  it('parks a delivery answered by a redirect, with the reason, without following it', async () => {
+    mode = 'redirect';
+    const { projectNo } = (await request(gw.platform.origin).post('/admin/online-applications').send(onlineApplication(SETUP)).expect(202)).body;
+    const parked = await waitFor('the redirected delivery parked', async () => (await attemptsFor(projectNo)).find((a) => a.outcome === 'PARK'));
+    expect(parked.httpStatus).toBe(302);
+    expect(parked.message).toMatch(/redirect to http:\/\/127\.0\.0\.1:\d+\/moved not followed/);
+    expect(hits).toContain('/scjg');
+    expect(hits).not.toContain('/moved');
+  });
+
+  it('cuts off an answer of 50 MB at 1 MiB and counts the delivery as failed', async () => {
+    mode = 'huge';
+    const { projectNo } = (await request(gw.platform.origin).post('/admin/online-applications').send(onlineApplication(SETUP)).expect(202)).body;
+    const failed = await waitFor('the over-long answer counted as a failure', async () => (await attemptsFor(projectNo)).find((a) => a.outcome === 'RETRY'));
+    expect(failed.message).toMatch(/larger than 1048576 bytes and was cut off/);
+    await waitFor('the department system to see its answer abandoned', async () => hugeClosedEarly);
   });
 });
