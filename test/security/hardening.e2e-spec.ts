@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadGatewayConfig, resolveSecrets } from '#gw/common';
 import { createGatewayContext } from '#gw/ingress';
-import { DeliveryAttemptEntity, OperatorAccountEntity, OutboxEntity, PlatformCallbackEntity } from '#gw/persistence';
+import { DeliveryAttemptEntity, InboundBatchEntity, InboundMessageEntity, OperatorAccountEntity, OutboxEntity, PlatformCallbackEntity } from '#gw/persistence';
 import { In } from 'typeorm';
 import { platformFor } from '../../apps/gateway/src/embedded-platform';
 import { freePort } from '../support/free-port';
@@ -292,5 +292,49 @@ describe('10g: deliveries to department systems follow no redirect and read no a
     const failed = await waitFor('the over-long answer counted as a failure', async () => (await attemptsFor(projectNo)).find((a) => a.outcome === 'RETRY'));
     expect(failed.message).toMatch(/larger than 1048576 bytes and was cut off/);
     await waitFor('the department system to see its answer abandoned', async () => hugeClosedEarly);
+  });
+});
+
+describe('10h: stored requests keep no credential headers, and no header of any length', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const CREDENTIALS: Record<string, string> = {
+    Cookie: 'gw_session=cookie-credential-0001',
+    'Proxy-Authorization': 'Basic cHJveHktY3JlZGVudGlhbA==',
+    'X-Api-Key': 'api-key-credential-0001',
+    'X-Auth-Token': 'auth-token-credential-0001',
+    'X-Signature': 'signature-credential-0001',
+    'X-Client-Secret': 'client-secret-credential-0001',
+    'X-Upstream-Password': 'password-credential-0001',
+  };
+  const LONG = 'L'.repeat(5000);
+
+  it('leaves them out of a kept event and a kept batch, and caps the rest', async () => {
+    const extra = { ...CREDENTIALS, 'X-Long-Header': LONG, 'X-Vendor': 'vendor-kept' };
+    const invalid = await postEvent(gw, 'scjg', JSON.stringify(scjgEvent({ bizNo: 'SCJG-HDRS-001', status: 99 })), 'application/json', TOKENS.SCJG, extra);
+    expect(invalid.status).toBe(422);
+    const batch = await postBatch(gw, 'ybj', ybjFile('YB-HDRS-0001'), { 'X-Batch-Id': 'YBJ-HDRS-1', ...extra });
+    expect(batch.status).toBe(200);
+
+    const stored = [
+      ...(await gw.db.manager.find(InboundMessageEntity)).map((m) => m.headers),
+      ...(await gw.db.manager.find(InboundBatchEntity)).map((b) => b.headers),
+    ].filter((h): h is string => !!h);
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    for (const text of stored) {
+      const headers = JSON.parse(text) as Record<string, string>;
+      expect(Object.keys(headers).filter((k) => /cookie|authorization|api-key|token|signature|secret|password/i.test(k))).toEqual([]);
+      for (const value of Object.values(CREDENTIALS)) expect(text).not.toContain(value);
+      expect(text).not.toContain(TOKENS.SCJG);
+      expect(text).not.toContain(TOKENS.YBJ);
+      expect(headers['x-vendor']).toBe('vendor-kept');
+      expect(headers['x-long-header'].length).toBeLessThanOrEqual(513);
+    }
   });
 });
