@@ -338,3 +338,27 @@ describe('10h: stored requests keep no credential headers, and no header of any 
     }
   });
 });
+
+describe('10i: a dashboard session ends at its maximum lifetime, however active', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // ~1.8 s of lifetime; the idle timeout stays 30 minutes, so only the maximum can end it.
+    gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: 'life-admin', GATEWAY_ADMIN_PASSWORD: 'Life-pass-2026!', DASHBOARD_SESSION_MAX_HOURS: '0.0005' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('answers 401 once the maximum is reached although the session is used all along', async () => {
+    const login = await fetch(`${gw.url}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'life-admin', password: 'Life-pass-2026!' }) });
+    expect(login.status).toBe(200);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0];
+    const me = () => fetch(`${gw.url}/api/v1/auth/me`, { headers: { Cookie: cookie } });
+    const first = await me();
+    expect(first.status).toBe(200);
+    expect(Date.parse((await first.json()).expiresAt) - Date.now()).toBeLessThan(60_000);
+    // Used every 100 ms: without a maximum each use would keep it alive for another 30 minutes.
+    const ended = await waitFor('the session to end', async () => ((await me()).status === 401 ? true : null), 20_000, 100);
+    expect(ended).toBe(true);
+  });
+});

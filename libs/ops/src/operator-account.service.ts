@@ -70,6 +70,11 @@ export class OperatorAccountService {
     return this.config.sessionMinutes * 60_000;
   }
 
+  /** A session's absolute end, whatever its activity (`DASHBOARD_SESSION_MAX_HOURS`). */
+  private sessionDeadline(createdAt: number): number {
+    return createdAt + Math.round((this.config.sessionMaxHours ?? 12) * 3_600_000);
+  }
+
   async hasAdmin(): Promise<boolean> {
     return (await this.repo.countActiveAdmins()) > 0;
   }
@@ -227,7 +232,7 @@ export class OperatorAccountService {
     }
     await this.repo.clearLoginFailures(key);
     const sessionId = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now + this.sessionMs);
+    const expiresAt = new Date(Math.min(now + this.sessionMs, this.sessionDeadline(now)));
     await this.repo.createSession(sha256(sessionId), account.username, expiresAt);
     // A hash of weaker parameters (scrypt 2^14 before) is replaced now that the password is known.
     const rehashed = needsRehash(account.passwordHash) ? { passwordHash: await hashPassword(password) } : {};
@@ -254,10 +259,17 @@ export class OperatorAccountService {
       await this.repo.deleteSession(idHash);
       return null;
     }
+    // Activity slides the expiry, but never past the absolute end counted from sign-in.
+    const deadline = this.sessionDeadline(found.session.createdAt.getTime());
+    if (deadline <= now) {
+      await this.repo.deleteSession(idHash);
+      return null;
+    }
     let expiresAt = found.session.expiresAt;
     let renewed = false;
-    if (now + this.sessionMs - expiresAt.getTime() >= 60_000) {
-      expiresAt = new Date(now + this.sessionMs);
+    const target = Math.min(now + this.sessionMs, deadline);
+    if (target - expiresAt.getTime() >= 60_000 || (target === deadline && target > expiresAt.getTime())) {
+      expiresAt = new Date(target);
       await this.repo.extendSession(idHash, expiresAt);
       renewed = true;
     }
