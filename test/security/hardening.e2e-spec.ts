@@ -356,7 +356,7 @@ describe('10i: a dashboard session ends at its maximum lifetime, however active'
     const me = () => fetch(`${gw.url}/api/v1/auth/me`, { headers: { Cookie: cookie } });
     const first = await me();
     expect(first.status).toBe(200);
-    expect(Date.parse((await first.json()).expiresAt) - Date.now()).toBeLessThan(60_000);
+    expect(Date.parse(((await first.json()) as { expiresAt: string }).expiresAt) - Date.now()).toBeLessThan(60_000);
     // Used every 100 ms: without a maximum each use would keep it alive for another 30 minutes.
     const ended = await waitFor('the session to end', async () => ((await me()).status === 401 ? true : null), 20_000, 100);
     expect(ended).toBe(true);
