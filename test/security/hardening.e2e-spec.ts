@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadGatewayConfig, resolveSecrets } from '#gw/common';
+import { loadGatewayConfig, operatorTokenExpiry, resolveSecrets } from '#gw/common';
 import { createGatewayContext } from '#gw/ingress';
-import { DeliveryAttemptEntity, InboundBatchEntity, InboundMessageEntity, OperatorAccountEntity, OutboxEntity, PlatformCallbackEntity } from '#gw/persistence';
+import { AuditLogEntity, DeliveryAttemptEntity, InboundBatchEntity, InboundMessageEntity, OperatorAccountEntity, OutboxEntity, PlatformCallbackEntity } from '#gw/persistence';
 import { In } from 'typeorm';
 import { platformFor } from '../../apps/gateway/src/embedded-platform';
 import { freePort } from '../support/free-port';
@@ -360,5 +360,42 @@ describe('10i: a dashboard session ends at its maximum lifetime, however active'
     // Used every 100 ms: without a maximum each use would keep it alive for another 30 minutes.
     const ended = await waitFor('the session to end', async () => ((await me()).status === 401 ? true : null), 20_000, 100);
     expect(ended).toBe(true);
+  });
+});
+
+describe('10j: the operator token can expire (GATEWAY_OPERATOR_TOKEN_EXPIRES) and its uses are audited as operator:token', () => {
+  const operator = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
+
+  it('refuses the token after its date, with its own code', async () => {
+    const gw = await startTestGateway({ env: { GATEWAY_OPERATOR_TOKEN_EXPIRES: '2020-01-01' } });
+    try {
+      const r = await fetch(`${gw.url}/api/v1/delivery/status`, { headers: operator });
+      expect(r.status).toBe(401);
+      expect((await r.json()) as { code: string }).toMatchObject({ code: 'OPERATOR_TOKEN_EXPIRED' });
+      expect((await fetch(`${gw.url}/api/v1/auth/me`, { headers: operator })).status).toBe(401);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('accepts it until the end of its day (Beijing time), auditing what it does as operator:token', async () => {
+    const gw = await startTestGateway({ env: { GATEWAY_OPERATOR_TOKEN_EXPIRES: '2999-12-31' } });
+    try {
+      const me = await fetch(`${gw.url}/api/v1/auth/me`, { headers: operator });
+      expect(me.status).toBe(200);
+      expect(((await me.json()) as { expiresAt: string }).expiresAt).toBe('2999-12-31T16:00:00.000Z');
+      const replay = await fetch(`${gw.url}/api/v1/quarantine/replay`, { method: 'POST', headers: { ...operator, 'Content-Type': 'application/json' }, body: '{}' });
+      expect(replay.status).toBeLessThan(300);
+      const audit = await gw.db.manager.find(AuditLogEntity);
+      expect(audit.filter((a) => a.action === 'QUARANTINE_REPLAY_MATCHING').map((a) => a.actor)).toEqual(['operator:token']);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses to start with a malformed date', () => {
+    expect(() => operatorTokenExpiry({ GATEWAY_OPERATOR_TOKEN_EXPIRES: '2026-02-30' })).toThrow(/yyyy-MM-dd/);
+    expect(() => operatorTokenExpiry({ GATEWAY_OPERATOR_TOKEN_EXPIRES: '31.12.2026' })).toThrow(/yyyy-MM-dd/);
+    expect(operatorTokenExpiry({})).toBeNull();
   });
 });

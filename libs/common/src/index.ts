@@ -7,3 +7,4 @@ export * from './heap-pacer';
 export * from './foreground-work';
 export * from './text-slices';
 export * from './private-files';
+export * from './operator-token';
