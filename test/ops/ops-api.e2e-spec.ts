@@ -43,7 +43,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
   it('creates the first admin from the environment, storing only a salted scrypt hash', async () => {
     const a = await gw.db.manager.findOneByOrFail(OperatorAccountEntity, { username: ADMIN.username });
     expect(a.role).toBe('admin');
-    expect(a.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(a.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     expect(a.passwordHash).not.toContain(ADMIN.password);
     expect((await audit('OPERATOR_CREATED')).some((e) => e.targetId === ADMIN.username && e.actor === 'system')).toBe(
       true,

@@ -1,28 +1,10 @@
 import { ConfigError } from '#gw/common';
-import { GatewayContext } from '#gw/ingress';
 import { bootstrapApp, failStartup, onAppClose } from '#gw/runtime';
-import { startPlatformSimulator } from '#gw/simulator';
 import { OperatorAccountService } from '#gw/ops';
 import { buildGatewayApp } from './gateway.app';
+import { PlatformEndpoint, platformFor } from './embedded-platform';
 
-/** Without CITY_PLATFORM_URL the city platform simulator stands in, in this process. */
-async function platformFor(ctx: GatewayContext): Promise<{ url: string; simulated: boolean; close?: () => Promise<void> }> {
-  if (ctx.config.platform.url) return { url: ctx.config.platform.url, simulated: false };
-  const sim = await startPlatformSimulator({
-    port: ctx.config.simulatorPort,
-    host: '127.0.0.1',
-    apps: { [ctx.config.platform.appId]: ctx.secrets.platformSecret },
-    signAlg: ctx.config.platform.signAlg,
-    rateLimitPerSecond: ctx.config.platform.rateLimitPerSecond,
-    // The simulator calls back this gateway, signed with the callback secret both share.
-    callbackUrl: `http://127.0.0.1:${ctx.config.port}/api/v1/platform/callbacks`,
-    callbackAppId: ctx.config.callbacks.appId,
-    callbackSecret: ctx.secrets.callbackSecret,
-  });
-  return { url: sim.url, simulated: true, close: () => sim.close() };
-}
-
-let platform: { url: string; simulated: boolean; close?: () => Promise<void> };
+let platform: PlatformEndpoint;
 /** No admin yet (and none coming from GATEWAY_ADMIN_USER): the banner says how to create one. */
 let noAdmin = false;
 
@@ -49,7 +31,7 @@ void bootstrapApp({
       `  接口文档 API docs        ${base}/api/docs`,
       `  健康检查 Health          ${base}/health/ready`,
       `  数据库   Database        ${db}`,
-      `  市平台   City platform   ${platform.url}${platform.simulated ? '  (模拟器 simulator: 未配置 CITY_PLATFORM_URL / no CITY_PLATFORM_URL set)' : ''}`,
+      `  市平台   City platform   ${platform.url}${platform.simulated ? '  (模拟器 simulator: 未配置 CITY_PLATFORM_URL / no CITY_PLATFORM_URL set; 管理接口令牌 admin token: secrets.json simulatorAdminToken)' : ''}`,
       config.mode === 'embedded'
         ? `  部门令牌 Dept tokens     ${config.dataDir}/secrets.json  (每个部门一个；可用 GATEWAY_DEPT_TOKEN_<部门代码> 覆盖 / override with GATEWAY_DEPT_TOKEN_<CODE>)`
         : '  部门令牌 Dept tokens     GATEWAY_DEPT_TOKEN_<CODE>',

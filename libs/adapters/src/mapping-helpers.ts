@@ -1,5 +1,6 @@
 import * as iconv from 'iconv-lite';
 import type { FieldIssue } from '#gw/case';
+import { maskPersonalDigits, maskSentValue } from '#gw/case';
 
 /** A string value or undefined; numbers are stringified, blanks and objects dropped. */
 export function text(value: unknown): string | undefined {
@@ -71,4 +72,20 @@ export function decodeBody(body: Buffer, charset: string | undefined): string | 
 
 export function issue(field: string, code: string, message: string): FieldIssue {
   return { field, code, message };
+}
+
+/**
+ * A parser's error message as a field issue may carry it: the parsers quote the text they stopped
+ * at (V8's JSON.parse `"…" is not valid JSON`, csv-parse's `value is "…"`, the XML validator's tag
+ * names), which may be an ID number or a name. Quoted parts are masked (`maskSentValue`); V8's
+ * copy of the JSON text is dropped (the position stays where V8 gives one).
+ */
+export function parserReason(message: string): string {
+  return maskPersonalDigits(
+    String(message ?? '')
+      .replace(/,\s*(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, ' (not valid JSON)')
+      .replace(/"([^"]*)"|'([^']*)'/g, (_m, dq: string | undefined, sq: string | undefined) =>
+        dq !== undefined ? `"${maskSentValue(dq)}"` : `'${maskSentValue(sq)}'`,
+      ),
+  );
 }

@@ -15,6 +15,21 @@ export interface DepartmentDispatcherSettings {
   retryMaxMs: number;
 }
 
+/**
+ * Largest answer read from a department system (their answers are a line of text or a small
+ * document); a larger one is cut off and the delivery fails. Redirects are never followed: a
+ * delivery goes only where the catalogue (or DEPT_<CODE>_URL) says.
+ */
+export const MAX_DEPARTMENT_ANSWER_BYTES = 1024 * 1024;
+
+/** The failure of a delivery whose answer ran over `MAX_DEPARTMENT_ANSWER_BYTES` (axios's message is its own). */
+function transportMessage(e: unknown): string {
+  const err = e as Error & { code?: string };
+  if (err.code === 'EOPENBREAKER') return err.message;
+  if (/maxContentLength/i.test(err.message ?? '')) return `部门系统应答超过 1 MiB，已截断 the answer was larger than ${MAX_DEPARTMENT_ANSWER_BYTES} bytes and was cut off`;
+  return err.message;
+}
+
 class Refused extends NonTrippingError {
   constructor(readonly reply: DeliveryReply, readonly httpStatus: number) {
     super(reply.message);
@@ -131,8 +146,17 @@ export class DepartmentDispatcher {
             validateStatus: () => true,
             signal,
             proxy: false,
+            maxRedirects: 0,
+            maxContentLength: MAX_DEPARTMENT_ANSWER_BYTES,
+            maxBodyLength: MAX_DEPARTMENT_ANSWER_BYTES * 64,
           });
           httpStatus = res.status;
+          if (res.status >= 300 && res.status < 400) {
+            // A moved system is a configuration matter: parked with the reason, not retried.
+            const location = String(res.headers.location ?? '').slice(0, 200);
+            const message = `部门系统答复重定向（未跟随），请核对接收地址 HTTP ${res.status} redirect${location ? ` to ${location}` : ''} not followed: check the delivery URL (DEPT_${code}_URL)`;
+            throw new Refused({ ok: false, permanent: true, message }, res.status);
+          }
           if (res.status === 429) throw new Throttled(res.headers['retry-after'] as string | undefined);
           if (res.status >= 500 || res.status === 408) throw new Error(`HTTP ${res.status}`);
           const parsed = adapter.parseDeliveryReply
@@ -149,7 +173,7 @@ export class DepartmentDispatcher {
           await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: `DEPT_${e.httpStatus}`, lastError: e.reply.message, parkedReason: `部门系统拒收 ${code} refused: ${e.reply.message}` }, attempt(e.httpStatus, 'PARK', e.reply.message));
           return;
         }
-        const message = (e as { code?: string }).code === 'EOPENBREAKER' ? `circuit open for ${code}` : (e as Error).message;
+        const message = (e as { code?: string }).code === 'EOPENBREAKER' ? `circuit open for ${code}` : transportMessage(e);
         let retryAt = Date.now() + backoffDelay(row.attempts + 1, this.settings.retryBaseMs, this.settings.retryMaxMs);
         if (e instanceof Throttled && e.retryAt !== undefined) {
           // As the system asked: this delivery, and every other one to it, not before then.

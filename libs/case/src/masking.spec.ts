@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { idNumberCheckChar } from './identifiers';
-import { maskFreeText, maskIdNumber, maskName, maskPhone } from './masking';
+import { maskFieldIssues, maskFreeText, maskIdNumber, maskIssueText, maskName, maskPersonalDigits, maskPhone, maskSentValue, quoteSentValue } from './masking';
 
 describe('maskIdNumber', () => {
   it.each([
@@ -156,4 +156,32 @@ describe('maskFreeText', () => {
       }),
     );
   });
+});
+
+describe('masking what a sender sent, in messages', () => {
+  it('masks digit runs of 11 or more that maskFreeText leaves (wrong-length ID numbers, cards)', () => {
+    expect(maskPersonalDigits('id 4306262001070812 end')).toBe('id 430***********12 end');
+    expect(maskPersonalDigits('12345678901')).toBe('123******01');
+    expect(maskPersonalDigits('row 12345, line 2')).toBe('row 12345, line 2');
+  });
+
+  it('quotes a sent value masked: Han text as a name, digits as maskPersonalDigits, cut at 40 characters', () => {
+    expect(quoteSentValue('诸葛孔明')).toBe('"诸***"');
+    expect(quoteSentValue('430626200107081238')).toBe('"4306**********1238"');
+    expect(quoteSentValue('APPROVEDX')).toBe('"APPROVEDX"');
+    expect(quoteSentValue(20)).toBe('"20"');
+    expect(maskSentValue('A'.repeat(50))).toBe('A'.repeat(40) + '…');
+  });
+
+  it('masks quoted Han text and personal digits in a message, nothing else, and is idempotent', () => {
+    const message = '环节 "李四" is not one of 申报 受理; matter 430626200107081238 or 13912345678';
+    const masked = maskIssueText(message);
+    expect(masked).toBe('环节 "李*" is not one of 申报 受理; matter 4306**********1238 or 139****5678');
+    expect(maskIssueText(masked)).toBe(masked);
+    expect(maskFieldIssues([{ field: 'x', code: 'C', message }])).toEqual([{ field: 'x', code: 'C', message: masked }]);
+  });
+});
+
+it('leaves the digits inside a matter code', () => {
+  expect(maskIssueText('matter 11430626MB5678902L0000110001000 is classified')).toBe('matter 11430626MB5678902L0000110001000 is classified');
 });

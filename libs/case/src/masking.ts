@@ -50,3 +50,61 @@ export function maskFreeText(text: string): string {
       )
   );
 }
+
+/** Han characters (and the rare-name extensions): text holding any may be a person's name. */
+const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]/u;
+
+/** Longest part of a sent value quoted back in a message; the rest is cut (`…`). */
+const MAX_QUOTED_CHARS = 40;
+
+/**
+ * `maskFreeText`, and any other run of 11 or more digits standing alone (an ID number of a wrong
+ * length, a bank card, a mobile number in a form the phone rule does not know): only its first
+ * three and last two digits stay. For texts that quote what a sender sent (error messages, stored issues).
+ */
+export function maskPersonalDigits(text: string): string {
+  if (text === null || text === undefined) return '';
+  // Standing alone only: a run inside a code (a matter code's `…L0000110001000`) is the code's.
+  return maskFreeText(text).replace(/(?<![\dA-Za-z])\d{11,}[Xx]?(?![\dA-Za-z])/g, (m) => m.slice(0, 3) + '*'.repeat(m.length - 5) + m.slice(-2));
+}
+
+/**
+ * A value sent by a department, as an error message may show it: digits masked as
+ * `maskPersonalDigits` does, text holding Han characters (possibly a name) masked as a name, cut at
+ * 40 characters. Messages quote values only through this (`"受*"`, `"4306**********1238"`).
+ */
+export function maskSentValue(value: unknown): string {
+  let v = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const chars = Array.from(v);
+  if (chars.length > MAX_QUOTED_CHARS) v = chars.slice(0, MAX_QUOTED_CHARS).join('') + '…';
+  if (HAN.test(v)) return maskName(v);
+  return maskPersonalDigits(v);
+}
+
+/** `"<maskSentValue(value)>"`: a sent value quoted in a message. */
+export function quoteSentValue(value: unknown): string {
+  return `"${maskSentValue(value)}"`;
+}
+
+/**
+ * The last-line mask of a message or issue text that is answered, stored or shown: digits as
+ * `maskPersonalDigits`, and every double-quoted part holding Han characters masked as a name
+ * (messages quote sent values in double quotes; their own Chinese text stands unquoted).
+ */
+export function maskIssueText(text: string): string {
+  if (text === null || text === undefined) return '';
+  const s = String(text);
+  // Most messages hold neither digits nor quotes: nothing to look for.
+  if (!/[\d"]/.test(s)) return s;
+  return maskPersonalDigits(s).replace(/"([^"]*)"/g, (m, inner: string) => (HAN.test(inner) ? `"${maskName(inner)}"` : m));
+}
+
+/** Field issues with their field, code and message texts masked (`maskIssueText`); anything else in them kept. */
+export function maskFieldIssues<T extends { field: string; code: string; message?: string }>(issues: readonly T[]): T[] {
+  return issues.map((i) => ({
+    ...i,
+    field: maskIssueText(i.field),
+    code: maskIssueText(i.code),
+    ...(i.message === undefined ? {} : { message: maskIssueText(i.message) }),
+  }));
+}

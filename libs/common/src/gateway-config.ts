@@ -41,6 +41,15 @@ class GatewayEnv {
   @IsOptional() @IsInt() @Min(2) @Max(20000)
   BATCH_ROWS_UNDER_WAY?: number;
 
+  @IsOptional() @IsInt() @Min(1000) @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1000) @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(1000) @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+
   @IsOptional() @IsInt() @Min(0) @Max(60000)
   SQLITE_BUSY_TIMEOUT_MS?: number;
 
@@ -112,6 +121,9 @@ const NUMERIC = [
   'MAX_EVENT_BYTES',
   'MAX_BATCH_BYTES',
   'BATCH_ROWS_UNDER_WAY',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'HTTP_KEEP_ALIVE_TIMEOUT_MS',
   'SQLITE_BUSY_TIMEOUT_MS',
   'DATABASE_POOL_SIZE',
   'CITY_PLATFORM_RATE_LIMIT',
@@ -151,6 +163,13 @@ export interface GatewayConfig {
   logLevel: string;
   maxEventBytes: number;
   maxBatchBytes: number;
+  /**
+   * Slow-client limits of the HTTP server (slowloris): the request's headers within
+   * `headersTimeoutMs` (20 s), the whole request, body included, within `requestTimeoutMs` (120 s:
+   * a 10 MB YBJ file needs ~1 Mbit/s; raise it for slower county links), an idle kept-alive
+   * connection closed after `keepAliveTimeoutMs` (5 s).
+   */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /**
    * Rows of a batch file read ahead while earlier ones are stored (two groups' worth; a group is
    * one transaction). More is faster (fewer groups) and costs memory: ~5 MiB per 1,000 rows on
@@ -248,6 +267,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     logLevel: parsed.LOG_LEVEL ?? 'info',
     maxEventBytes: parsed.MAX_EVENT_BYTES ?? 1024 * 1024,
     maxBatchBytes: parsed.MAX_BATCH_BYTES ?? 64 * 1024 * 1024,
+    http: {
+      headersTimeoutMs: parsed.HTTP_HEADERS_TIMEOUT_MS ?? 20_000,
+      requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS ?? 120_000,
+      keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    },
     batchRowsUnderWay: parsed.BATCH_ROWS_UNDER_WAY ?? DEFAULT_BATCH_ROWS_UNDER_WAY,
     personalDataKey: parsed.GATEWAY_DATA_KEY?.toLowerCase(),
     platform: {

@@ -6,3 +6,5 @@ export * from './logging';
 export * from './heap-pacer';
 export * from './foreground-work';
 export * from './text-slices';
+export * from './private-files';
+export * from './operator-token';

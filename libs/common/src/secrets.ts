@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from './errors';
+import { ensurePrivateDir, restrictFile } from './private-files';
 import type { GatewayConfig } from './gateway-config';
 
 export interface GatewaySecrets {
@@ -14,6 +15,11 @@ export interface GatewaySecrets {
   callbackSecret: string;
   /** Bearer token for the operators' API (rerun, replay) until operator accounts sign in. */
   operatorToken: string;
+  /**
+   * Bearer token of the built-in platform simulator's admin API (embedded mode only; the simulator
+   * can sign callbacks with the real callback secret). SIMULATOR_ADMIN_TOKEN, or generated.
+   */
+  simulatorAdminToken?: string;
   /** Where generated secrets were written (embedded mode), for the start-up message. */
   generatedFile?: string;
 }
@@ -84,6 +90,9 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   const file = join(config.dataDir, 'secrets.json');
   let stored: Partial<GatewaySecrets> = {};
   if (config.mode === 'embedded' && existsSync(file)) {
+    // Written 0644 (in a 0755 folder) by older versions: made the owner's only whenever it is read.
+    ensurePrivateDir(dirname(file));
+    restrictFile(file);
     try {
       stored = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
@@ -147,19 +156,24 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     for (const p of problems) named.delete(p.split(/[:=]/)[0]);
     missing.splice(0, missing.length, ...named, ...problems);
   }
+
+  // Production mode never runs the simulator: no token for it there.
+  let simulatorAdminToken = config.mode === 'embedded' ? (env.SIMULATOR_ADMIN_TOKEN ?? stored.simulatorAdminToken) : undefined;
+  if (config.mode === 'embedded' && !simulatorAdminToken) simulatorAdminToken = generate(24);
+
   if (missing.length) {
     throw new ConfigError(`生产模式缺少密钥或密钥太弱 production mode is missing secrets, or they are too weak:\n  - ${missing.join('\n  - ')}`);
   }
 
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
-    mkdirSync(dirname(file), { recursive: true });
-    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken };
+    ensurePrivateDir(dirname(file));
+    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedFile = file;
   }
-  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, generatedFile };
+  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, generatedFile };
 }
 
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */

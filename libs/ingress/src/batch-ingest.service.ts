@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OnModuleInit } from '@nestjs/common';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, StorageUnavailableError } from '#gw/common';
+import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
+import { SpoolTooLarge, readSpooled, sealedParts, spoolSealed } from './batch-spool';
+import { maskFieldIssues, maskFreeText, maskIssueText, quoteSentValue } from '#gw/case';
 import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
 import { EventOutcome, IngestService, ValidEvent, parseContentType } from './ingest.service';
 
@@ -54,8 +54,6 @@ const DEFERRABLE = new Set(['STAGE_REQUIRES_ACCEPTANCE', 'STAGE_REQUIRES_SUBMISS
 
 /** Bytes of an unreadable batch file kept in the database; the whole file stays on disk beside it. */
 const MAX_KEPT_FILE_BYTES = 8 * 1024 * 1024;
-
-class TooLarge extends Error {}
 
 /**
  * Rows of one file that may fail (invalid, unreadable) before the file is refused as a whole: each
@@ -125,6 +123,8 @@ export class BatchIngestService implements OnModuleInit {
   constructor(
     private readonly ingest: IngestService,
     private readonly batches: BatchRepository,
+    /** Seals the spooled file (the gateway's data key): the kept copy stores the same sealed parts. */
+    private readonly cipher: PersonalDataCipher,
     private readonly spoolDir: string,
     private readonly maxBatchBytes: number,
     /** Marked busy while a file's rows are stored: the platform dispatcher of this process waits. */
@@ -158,7 +158,7 @@ export class BatchIngestService implements OnModuleInit {
     const refuse = (o: EventOutcome): BatchReply => {
       req.body.resume();
       const headers = o.retryAfterSeconds ? { 'Retry-After': String(o.retryAfterSeconds) } : undefined;
-      return { status: o.httpStatus, body: { code: o.code, message: o.message, errors: o.errors ?? [] }, headers };
+      return { status: o.httpStatus, body: { code: o.code, message: maskIssueText(o.message), errors: maskFieldIssues(o.errors ?? []) }, headers };
     };
     const declared = Number(req.headers['content-length']);
     let spool: string | undefined;
@@ -177,7 +177,7 @@ export class BatchIngestService implements OnModuleInit {
       };
       if (!adapter.batch) return await keepRefused(404, 'BATCH_NOT_SUPPORTED', `部门 ${code} 不以批量文件报送 ${code} sends single events to /events, not batches`);
       if (!adapter.batch.mediaTypes.includes(mediaType)) {
-        return await keepRefused(415, ErrorCodes.MEDIA_TYPE_UNSUPPORTED, `不支持的内容类型 Content-Type "${mediaType}"; send ${adapter.batch.mediaTypes.join(' or ')}`);
+        return await keepRefused(415, ErrorCodes.MEDIA_TYPE_UNSUPPORTED, `不支持的内容类型 Content-Type ${quoteSentValue(mediaType)}; send ${adapter.batch.mediaTypes.join(' or ')}`);
       }
 
       const spooled = await this.spool(req.body);
@@ -203,7 +203,7 @@ export class BatchIngestService implements OnModuleInit {
       endForeground = this.foreground.begin();
       // The file as received is kept once, beside the rows (which then need no copy of it each);
       // nothing is answered before it is stored.
-      const fileKept = this.batches.keepFile(batchRowId, spool).then(
+      const fileKept = this.batches.keepSealedParts(batchRowId, sealedParts(spool)).then(
         () => ({ ok: true as const }),
         (error: unknown) => ({ ok: false as const, error }),
       );
@@ -234,7 +234,7 @@ export class BatchIngestService implements OnModuleInit {
         await this.batches.abandon(batchRowId);
         batchRowId = undefined;
         const kept = await this.keepWholeFile(spool, base, e, batchKey);
-        return { status: 400, body: { code: e.code, message: e.message, errors: e.issues, inboundId: kept } };
+        return { status: 400, body: { code: e.code, message: maskIssueText(e.message), errors: maskFieldIssues(e.issues ?? []), inboundId: kept } };
       }
       const counts = results.counts();
       // A large file's answer is megabytes: what the rows left behind goes first, then the rows'
@@ -254,8 +254,8 @@ export class BatchIngestService implements OnModuleInit {
       return { status: 200, body: { batchId, batchKey, ...counts, repeated: false }, jsonParts: withRepeated(json, false) };
     } catch (e) {
       if (batchRowId) await this.batches.abandon(batchRowId).catch(() => undefined);
-      if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: e.message, errors: e.errors } };
-      if (e instanceof TooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
+      if (e instanceof GatewayError) return { status: e.httpStatus, body: { code: e.code, message: maskIssueText(e.message), errors: e.errors && maskFieldIssues(e.errors) } };
+      if (e instanceof SpoolTooLarge) return { status: 413, body: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: `批量文件超过 ${this.maxBatchBytes} 字节 batch file is larger than ${this.maxBatchBytes} bytes`, errors: [] } };
       throw new StorageUnavailableError(e);
     } finally {
       endForeground?.();
@@ -265,7 +265,7 @@ export class BatchIngestService implements OnModuleInit {
 
   private async repeated(previous: InboundBatchEntity, sha256: string, batchId: string | null): Promise<BatchReply> {
     if (batchId && previous.bodySha256 !== sha256) {
-      return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${batchId} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
+      return { status: 409, body: { code: 'BATCH_ID_REUSED', message: `批次号 ${quoteSentValue(batchId)} 已用于内容不同的文件 X-Batch-Id was already used for a different file`, errors: [{ field: 'X-Batch-Id', code: 'BATCH_ID_REUSED', message: 'use a new batch id for a new file' }] } };
     }
     const answer = previous.completedAt ? await this.batches.answerOf(previous) : null;
     if (!answer) return inProgress();
@@ -273,27 +273,8 @@ export class BatchIngestService implements OnModuleInit {
     return { status: 200, body: { repeated: true }, jsonParts: withRepeated(answer, true) };
   }
 
-  private async spool(body: Readable): Promise<{ path: string; sha256: string; bytes: number }> {
-    mkdirSync(this.spoolDir, { recursive: true });
-    const path = join(this.spoolDir, `${randomUUID()}.batch`);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const max = this.maxBatchBytes;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        if (bytes > max) return cb(new TooLarge());
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    try {
-      await pipeline(body, meter, createWriteStream(path));
-    } catch (e) {
-      rmSync(path, { force: true });
-      throw e;
-    }
-    return { path, sha256: hash.digest('hex'), bytes };
+  private spool(body: Readable) {
+    return spoolSealed(body, this.spoolDir, this.maxBatchBytes, this.cipher);
   }
 
   private async processRows(adapter: DepartmentAdapter, base: InboundRecord, spool: string, mediaType: string, charset: string | undefined, headers: Record<string, string>, pacer: HeapPacer): Promise<RowResults> {
@@ -301,7 +282,7 @@ export class BatchIngestService implements OnModuleInit {
     const writer = this.ingest.batchStore({ maxRows: this.groupRows });
     const run = new RowsRun(this.ingest, adapter, writer, results, pacer);
 
-    const rows = adapter.batch!.readRows(createReadStream(spool), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
+    const rows = adapter.batch!.readRows(readSpooled(spool, this.cipher), { department: adapter.department.code, mediaType, charset, headers, receivedAt: base.receivedAt });
     for await (const row of rows) {
       if (run.failure) break;
       run.start(row.row, rowRecord(base, row.row, row.raw ?? null), row.result);
@@ -322,7 +303,7 @@ export class BatchIngestService implements OnModuleInit {
   private async keepWholeFile(spool: string, base: InboundRecord, e: UnreadableError, batchKey: string | null, httpStatus = 400): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of createReadStream(spool, { end: MAX_KEPT_FILE_BYTES - 1 })) {
+    for await (const chunk of readSpooled(spool, this.cipher, MAX_KEPT_FILE_BYTES)) {
       chunks.push(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
@@ -559,12 +540,14 @@ function toRowResult(row: number, sourceEventId: string | null, o: EventOutcome)
   const outcome = o.code === 'ACCEPTED' ? 'ACCEPTED' : o.code === 'DUPLICATE' ? 'DUPLICATE' : o.httpStatus === 403 ? 'REFUSED' : 'REJECTED';
   return {
     row,
-    sourceEventId,
+    // The department's own row id, quoted back: masked if it looks like an ID or mobile number.
+    sourceEventId: sourceEventId === null ? null : maskFreeText(sourceEventId),
     outcome,
     httpStatus: o.httpStatus,
     code: o.code,
     eventId: o.eventId,
     caseId: o.caseId,
-    errors: o.errors?.length ? o.errors : undefined,
+    // Masked again here, the last line before the answer is stored and sent (rejected rows only).
+    errors: o.errors?.length ? maskFieldIssues(o.errors) : undefined,
   };
 }

@@ -2,7 +2,7 @@ import { AdapterRegistry } from '#gw/adapters';
 import { dirname, join, resolve } from 'node:path';
 import type { WorkingCalendar } from '#gw/case';
 import { Catalogue, loadWorkingCalendar } from '#gw/catalogue';
-import { GatewayConfig, GatewaySecrets, PersonalDataCipher, loadGatewayConfig, resolveSecrets } from '#gw/common';
+import { GatewayConfig, GatewaySecrets, PersonalDataCipher, loadGatewayConfig, operatorTokenExpiry, resolveSecrets } from '#gw/common';
 
 /** Everything decided once at start-up, before any module is built; a problem here stops the process. */
 export interface GatewayContext {
@@ -13,10 +13,13 @@ export interface GatewayContext {
   cipher: PersonalDataCipher;
   /** Working days: the published holiday schedule plus `config/holidays.yaml` (HOLIDAYS_FILE). */
   calendar: WorkingCalendar;
+  /** When GATEWAY_OPERATOR_TOKEN stops working (GATEWAY_OPERATOR_TOKEN_EXPIRES); null: never. */
+  operatorTokenExpiresAt?: Date | null;
 }
 
 export function createGatewayContext(env: Record<string, string | undefined> = process.env): GatewayContext {
   const config = loadGatewayConfig(env);
+  const operatorTokenExpiresAt = operatorTokenExpiry(env);
   const catalogue = Catalogue.fromFile(config.cataloguePath);
   // Beside the catalogue unless HOLIDAYS_FILE names one (which must then exist).
   const holidaysFile = config.env.HOLIDAYS_FILE;
@@ -27,7 +30,7 @@ export function createGatewayContext(env: Record<string, string | undefined> = p
   const disabled = catalogue.departments.filter((d) => !d.restricted && !d.enabled).map((d) => d.code);
   const secrets = resolveSecrets(config, enabled, disabled);
   const cipher = new PersonalDataCipher(secrets.personalDataKey);
-  return { config, catalogue, adapters, secrets, cipher, calendar };
+  return { config, catalogue, adapters, secrets, cipher, calendar, operatorTokenExpiresAt };
 }
 
 export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');

@@ -8,7 +8,7 @@ import {
   ParseResult,
   defaultJsonReply,
 } from '#gw/adapters';
-import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, validateCanonicalEvent } from '#gw/case';
+import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, maskFieldIssues, maskIssueText, quoteSentValue, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, MatterEntry } from '#gw/catalogue';
 import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError, loadGatewayConfig } from '#gw/common';
 import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord, NOT_OF_DEPARTMENT_MESSAGE } from '#gw/persistence';
@@ -151,8 +151,9 @@ export class IngestService {
     return refusal ? this.formatted(department, refusal) : null;
   }
 
-  private formatted(department: string, d: EventOutcome): HttpReply {
+  private formatted(department: string, decision: EventOutcome): HttpReply {
     const code = String(department ?? '').toUpperCase();
+    const d = decision.httpStatus < 300 ? decision : maskedDecision(decision);
     const known = this.adapters.get(code);
     this.observer?.onOutcome(code, d.code, d.httpStatus);
     // Called as a method: a formatter may read its adapter's state (the mapped adapter's reply template).
@@ -182,7 +183,7 @@ export class IngestService {
       const adapter = admitted.adapter;
       if (!adapter.eventMediaTypes.includes(mediaType)) {
         const outcome = await this.quarantine(record, 415, 'UNREADABLE', ErrorCodes.MEDIA_TYPE_UNSUPPORTED,
-          `不支持的内容类型 Content-Type "${mediaType}" is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
+          `不支持的内容类型 Content-Type ${quoteSentValue(mediaType)} is not accepted; send ${adapter.eventMediaTypes.join(' or ') || 'batches to /batches'}`);
         return reply(outcome);
       }
       const parsed = adapter.parseEvent({ department: code, mediaType, charset, headers: req.headers, body: req.body, receivedAt: record.receivedAt });
@@ -207,7 +208,7 @@ export class IngestService {
     }
     const dept = this.catalogue.department(code);
     if (!dept) {
-      return { refusal: await this.refuse(record, client, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department "${String(department).slice(0, REFUSAL_TEXT_CAP)}"`) };
+      return { refusal: await this.refuse(record, client, 404, ErrorCodes.DEPARTMENT_UNKNOWN, `未知部门 unknown department ${quoteSentValue(String(department).slice(0, REFUSAL_TEXT_CAP))}`) };
     }
     if (dept.restricted) {
       const over = this.throttle.onRefusal(address);
@@ -274,7 +275,7 @@ export class IngestService {
     }
     const code = mapped.event.matterCode;
     if (typeof code === 'string' && !issues.some((i) => i.field === 'matterCode')) {
-      if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${code} is not in the catalogue` });
+      if (!matter) issues.push({ field: 'matterCode', code: 'MATTER_UNKNOWN', message: `matter ${quoteSentValue(code)} is not in the catalogue` });
       else if (matter.department !== adapter.department.code) {
         issues.push({ field: 'matterCode', code: 'MATTER_NOT_OF_DEPARTMENT', message: `matter ${code} belongs to ${matter.department}` });
       }
@@ -367,7 +368,8 @@ export class IngestService {
   }
 
   private phrase(adapter: DepartmentAdapter, issues: FieldIssue[]): FieldIssue[] {
-    return issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message }));
+    // Masked here, where every issue of an event passes: its messages may quote what was sent.
+    return maskFieldIssues(issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message })));
   }
 
   private async quarantine(
@@ -379,8 +381,10 @@ export class IngestService {
     errors: FieldIssue[] = [],
     store: IngestStore = this.ingest,
   ): Promise<EventOutcome> {
-    const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors });
-    return { httpStatus, code, message, errors, inboundId };
+    // The last line before the issues are stored and answered (a whole file's issues come from its reader).
+    const masked = maskFieldIssues(errors);
+    const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors: masked });
+    return { httpStatus, code, message: maskIssueText(message), errors: masked, inboundId };
   }
 
   /** Keeps a payload that cannot be read at all (a whole batch file) in the quarantine. */
@@ -400,6 +404,11 @@ export class IngestService {
     const over = this.throttle.onRefusal(client.address ?? 'unknown');
     if (over) return over;
     const inboundId = await this.ingest.saveInbound(refusalRecord(record, client), { outcome: 'REFUSED', httpStatus, errorCode: code });
-    return { httpStatus, code, message, inboundId };
+    return { httpStatus, code, message: maskIssueText(message), inboundId };
   }
+}
+
+/** A refusal as it may be answered: its message and issues masked (they may quote what was sent). */
+function maskedDecision(d: EventOutcome): EventOutcome {
+  return { ...d, message: maskIssueText(d.message), errors: d.errors && maskFieldIssues(d.errors) };
 }

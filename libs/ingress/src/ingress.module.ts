@@ -44,7 +44,7 @@ export class IngressModule {
         },
         {
           provide: BatchIngestService,
-          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
+          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, ctx.cipher, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
           inject: [IngestService, BatchRepository, ForegroundWork],
         },
         {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AdapterRegistry, ParseResult, UnreadableError } from '#gw/adapters';
+import { maskFieldIssues, maskFreeText, maskIssueText } from '#gw/case';
 import { ErrorCodes, GatewayError, StorageUnavailableError } from '#gw/common';
 import { AuditRepository, InboundMessageEntity, InboundRecord, QuarantineFilter, QuarantineRepository } from '#gw/persistence';
 import { IngestService, parseContentType } from './ingest.service';
@@ -38,11 +39,12 @@ export class QuarantineService {
         channel: m.channel,
         receivedAt: m.receivedAt.toISOString(),
         mediaType: m.mediaType,
-        sourceEventId: m.sourceEventId,
+        // Masked when shown, whatever was stored (rows kept before issues were masked when stored).
+        sourceEventId: m.sourceEventId === null ? null : maskFreeText(m.sourceEventId),
         outcome: m.outcome,
         httpStatus: m.httpStatus,
         errorCode: m.errorCode,
-        errors: m.errors ? JSON.parse(m.errors) : [],
+        errors: m.errors ? maskFieldIssues(JSON.parse(m.errors)) : [],
         batchId: m.batchId,
         rowNo: m.rowNo,
         correlationId: m.correlationId,
@@ -113,7 +115,7 @@ export class QuarantineService {
       return { id: entry.id, httpStatus: outcome.httpStatus, code: outcome.code, message: outcome.message, eventId: outcome.eventId, caseId: outcome.caseId, errors: outcome.errors };
     } catch (e) {
       if (e instanceof GatewayError) throw e;
-      if (e instanceof UnreadableError) return { id: entry.id, httpStatus: 400, code: e.code, message: e.message, errors: e.issues };
+      if (e instanceof UnreadableError) return { id: entry.id, httpStatus: 400, code: e.code, message: maskIssueText(e.message), errors: maskFieldIssues(e.issues ?? []) };
       throw new StorageUnavailableError(e);
     }
   }

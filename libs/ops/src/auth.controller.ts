@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { Response } from 'express';
-import { GatewayError, secretsEqual } from '#gw/common';
+import { GatewayError, operatorTokenAccepted } from '#gw/common';
 import { GATEWAY_CONTEXT, GatewayContext } from '#gw/ingress';
 import { LoginLockedError, OperatorAccountService } from './operator-account.service';
 import { OperatorRequest, SESSION_COOKIE, readCookie, sessionCookie } from './session.middleware';
@@ -66,8 +66,8 @@ export class AuthController {
       };
     }
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (m && secretsEqual(m[1], this.ctx.secrets.operatorToken))
-      return { username: 'token', role: 'admin', expiresAt: null, sessionMinutes: null };
+    if (m && operatorTokenAccepted(m[1], this.ctx.secrets.operatorToken, this.ctx.operatorTokenExpiresAt ?? null))
+      return { username: 'token', role: 'admin', expiresAt: this.ctx.operatorTokenExpiresAt?.toISOString() ?? null, sessionMinutes: null };
     throw new GatewayError('OPERATOR_UNAUTHORIZED', 401, '未登录或会话已过期 not signed in, or the session expired');
   }
 }

@@ -32,10 +32,6 @@ const FILES: Record<string, string> = {
   'favicon.svg': 'image/svg+xml',
 };
 
-/** Everything local: the county intranet has no internet, so no CDN is ever referenced. */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-
 /** The operators' dashboard: static files (Chinese UI, vanilla JS) and ECharts from node_modules. */
 @ApiExcludeController()
 @Controller('dashboard')
@@ -47,11 +43,9 @@ export class DashboardController {
     if (!file || !existsSync(file)) {
       throw new NotFoundException('看板文件缺失 dashboard files are missing (libs/ops/assets, node_modules/echarts)');
     }
+    // The Content-Security-Policy (everything local: county intranets have no internet) and the
+    // other security headers are the whole app's (libs/ingress/src/http/security-headers.ts).
     res.setHeader('Content-Type', type);
-    res.setHeader('Content-Security-Policy', CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', cache);
     res.sendFile(file);
   }

@@ -3,7 +3,7 @@ import { GatewayError } from '#gw/common';
 import { AuditRepository, OperatorAccountEntity, OperatorRole } from '#gw/persistence';
 import { OpsConfig, passwordProblem, usernameProblem } from './ops-config';
 import { OperatorAccountRepository, ThrottleRule } from './operator-account.repository';
-import { dummyHash, hashPassword, verifyPassword } from './password-hash';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hash';
 
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'operator', 'admin'];
 
@@ -88,6 +88,11 @@ export class OperatorAccountService {
 
   get sessionMs(): number {
     return this.config.sessionMinutes * 60_000;
+  }
+
+  /** A session's absolute end, whatever its activity (`DASHBOARD_SESSION_MAX_HOURS`). */
+  private sessionDeadline(createdAt: number): number {
+    return createdAt + Math.round((this.config.sessionMaxHours ?? 12) * 3_600_000);
   }
 
   async hasAdmin(): Promise<boolean> {
@@ -245,9 +250,11 @@ export class OperatorAccountService {
     await this.repo.clearLoginFailures(userKey);
     await this.repo.releaseAttempt(addressKey, LOGIN_ADDRESS_THROTTLE);
     const sessionId = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now + this.sessionMs);
+    const expiresAt = new Date(Math.min(now + this.sessionMs, this.sessionDeadline(now)));
     await this.repo.createSession(sha256(sessionId), account.username, expiresAt);
-    await this.repo.update(account.username, { lastLoginAt: new Date(now) });
+    // A hash of weaker parameters (scrypt 2^14 before) is replaced now that the password is known.
+    const rehashed = needsRehash(account.passwordHash) ? { passwordHash: await hashPassword(password) } : {};
+    await this.repo.update(account.username, { lastLoginAt: new Date(now), ...rehashed });
     await this.audit.append({
       actor: `operator:${account.username}`,
       action: 'LOGIN',
@@ -285,10 +292,17 @@ export class OperatorAccountService {
       await this.repo.deleteSession(idHash);
       return null;
     }
+    // Activity slides the expiry, but never past the absolute end counted from sign-in.
+    const deadline = this.sessionDeadline(found.session.createdAt.getTime());
+    if (deadline <= now) {
+      await this.repo.deleteSession(idHash);
+      return null;
+    }
     let expiresAt = found.session.expiresAt;
     let renewed = false;
-    if (now + this.sessionMs - expiresAt.getTime() >= 60_000) {
-      expiresAt = new Date(now + this.sessionMs);
+    const target = Math.min(now + this.sessionMs, deadline);
+    if (target - expiresAt.getTime() >= 60_000 || (target === deadline && target > expiresAt.getTime())) {
+      expiresAt = new Date(target);
       await this.repo.extendSession(idHash, expiresAt);
       renewed = true;
     }

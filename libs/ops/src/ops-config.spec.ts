@@ -5,6 +5,7 @@ describe('dashboard configuration', () => {
   it('has defaults and no admin unless one is configured', () => {
     expect(loadOpsConfig({})).toEqual({
       sessionMinutes: 30,
+      sessionMaxHours: 12,
       readyMaxOutboxAgeSeconds: 900,
       deptSilentHours: 24,
       firstAdmin: undefined,

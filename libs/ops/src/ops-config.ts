@@ -4,6 +4,8 @@ import { ConfigError } from '#gw/common';
 export interface OpsConfig {
   /** Minutes a dashboard session lasts without use (sliding). */
   sessionMinutes: number;
+  /** Hours after sign-in a dashboard session ends however active it is (`DASHBOARD_SESSION_MAX_HOURS`, 12). */
+  sessionMaxHours: number;
   /** Oldest pending outbox message older than this is a warning on /health/ready (never "down"). */
   readyMaxOutboxAgeSeconds: number;
   /** A department silent for longer than this shows amber on the overview. */
@@ -51,9 +53,21 @@ function int(
   return Number(v);
 }
 
+/** A number of hours, fractions allowed (down to about a second), at most a week. */
+function hours(env: Record<string, string | undefined>, name: string, def: number, problems: string[]): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || +v < 0.0002 || +v > 24 * 7) {
+    problems.push(`${name}="${v}": 必须是 0.0002–168 之间的小时数 must be a number of hours from 0.0002 to 168`);
+    return def;
+  }
+  return Number(v);
+}
+
 export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>): OpsConfig {
   const problems: string[] = [];
   const sessionMinutes = int(env, 'DASHBOARD_SESSION_MINUTES', 30, 1, 24 * 60, problems);
+  const sessionMaxHours = hours(env, 'DASHBOARD_SESSION_MAX_HOURS', 12, problems);
   const readyMaxOutboxAgeSeconds = int(env, 'READY_MAX_OUTBOX_AGE_SECONDS', 900, 1, 7 * 24 * 3600, problems);
   const deptSilentHours = int(env, 'DASHBOARD_DEPT_SILENT_HOURS', 24, 1, 24 * 30, problems);
   let firstAdmin: OpsConfig['firstAdmin'];
@@ -81,5 +95,5 @@ export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>)
       `运维看板配置有误，网关未启动 dashboard configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`,
     );
   }
-  return { sessionMinutes, readyMaxOutboxAgeSeconds, deptSilentHours, firstAdmin, metricsToken };
+  return { sessionMinutes, sessionMaxHours, readyMaxOutboxAgeSeconds, deptSilentHours, firstAdmin, metricsToken };
 }

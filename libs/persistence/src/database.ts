@@ -1,11 +1,11 @@
-import { closeSync, fdatasync, mkdirSync, open as openFile } from 'node:fs';
+import { closeSync, fdatasync, open as openFile } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import * as mysql2 from 'mysql2';
 import { format as mysqlFormat } from 'mysql2';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import type { DatabaseConfig } from '#gw/common';
-import { ConfigError } from '#gw/common';
+import { ConfigError, ensurePrivateDir, ensurePrivateFile, restrictFile } from '#gw/common';
 import { ENTITIES } from './entities';
 import { GroupSession, MysqlPipelinedSession, StatementByStatement } from './group-session';
 import { MYSQL_MIGRATIONS } from './migrations/mysql';
@@ -450,7 +450,12 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(db: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (db.kind === 'sqlite') mkdirSync(dirname(db.path), { recursive: true });
+  if (db.kind === 'sqlite' && db.path !== ':memory:') {
+    // The database holds personal data: folder 0700, files 0600. SQLite gives its -wal and -shm
+    // files the database file's mode, so the file is made before SQLite opens it.
+    ensurePrivateDir(dirname(db.path));
+    ensurePrivateFile(db.path);
+  }
   const ds = new DataSource(dataSourceOptions(db));
   try {
     await ds.initialize();
@@ -458,6 +463,8 @@ export async function openDatabase(db: DatabaseConfig, options: OpenDatabaseOpti
     const where = db.kind === 'sqlite' ? db.path : db.url.replace(/\/\/[^@]*@/, '//***@');
     throw new ConfigError(`数据库无法连接 cannot open the database ${where}: ${(e as Error).message}`);
   }
+  // Files left 0644 by older versions (SQLite made them after the database file's mode).
+  if (db.kind === 'sqlite' && db.path !== ':memory:') for (const suffix of ['', '-wal', '-shm']) restrictFile(db.path + suffix);
   const dialect: Dialect = db.kind === 'sqlite' ? 'sqlite' : 'mysql';
   if (dialect === 'mysql') {
     const [{ v }] = await ds.query('SELECT VERSION() AS v');

@@ -8,6 +8,7 @@ import {
   StageEntry,
   TransitionIssue,
   findTransitionIssueInOrder,
+  maskFieldIssues,
   orderStageEntries,
 } from '#gw/case';
 import { ErrorCodes, type PersonalDataCipher } from '#gw/common';
@@ -971,7 +972,8 @@ export class IngestRepository {
       outcome: result.outcome,
       httpStatus: result.httpStatus,
       errorCode: result.errorCode ?? null,
-      errors: result.errors?.length ? JSON.stringify(result.errors) : null,
+      // Never stored quoting personal data, whoever phrased the issues (the callers mask them too).
+      errors: result.errors?.length ? JSON.stringify(maskFieldIssues(result.errors)) : null,
       eventId: result.eventId ?? null,
       caseId: result.caseId ?? null,
       correlationId: r.correlationId ?? null,
@@ -1224,12 +1226,36 @@ function keepsOwnBody(r: InboundRecord, outcome: InboundOutcome): boolean {
 /** Headers as kept with a request, by the request's headers object (a batch's rows all share theirs). */
 const storedHeaderTexts = new WeakMap<Record<string, string>, string>();
 
-/** A request's headers as stored: JSON, without the credentials (`authorization`). */
+/**
+ * Headers never stored: credentials by name, and any whose name says it carries one (a token, a
+ * secret, a signature, a password, a cookie, a key). The platform's callback signature headers
+ * are checked, not kept.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token']);
+const CREDENTIAL_HEADER_NAME = /token|secret|signature|password|passwd|cookie|api-?key|auth/i;
+/** Longest header value stored; a longer one is cut (`…`). */
+export const MAX_STORED_HEADER_CHARS = 512;
+/** Most headers stored for one request; the rest are left out. */
+export const MAX_STORED_HEADERS = 64;
+
+/** Whether a header (by its lower-case name) may be stored with a request. */
+export function isStorableHeader(name: string): boolean {
+  return !CREDENTIAL_HEADERS.has(name) && !CREDENTIAL_HEADER_NAME.test(name);
+}
+
+/** A request's headers as stored: JSON, without credentials (`isStorableHeader`), values capped. */
 export function storedHeaders(headers: Record<string, string> | undefined): string | null {
   if (!headers) return null;
   let text = storedHeaderTexts.get(headers);
   if (text === undefined) {
-    const { authorization: _credentials, ...kept } = headers;
+    const kept: Record<string, string> = {};
+    let count = 0;
+    for (const name of Object.keys(headers)) {
+      if (!isStorableHeader(name.toLowerCase())) continue;
+      if (++count > MAX_STORED_HEADERS) break;
+      const value = String(headers[name]);
+      kept[name] = value.length > MAX_STORED_HEADER_CHARS ? `${value.slice(0, MAX_STORED_HEADER_CHARS)}…` : value;
+    }
     text = JSON.stringify(kept);
     storedHeaderTexts.set(headers, text);
   }

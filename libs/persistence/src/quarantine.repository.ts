@@ -134,6 +134,17 @@ export class BatchRepository {
    * The batch must not be answered before this has returned.
    */
   async keepFile(id: string, path: string): Promise<void> {
+    const cipher = this.cipher;
+    await this.keepSealedParts(
+      id,
+      (async function* () {
+        for await (const chunk of createReadStream(path, { highWaterMark: BATCH_FILE_PART_BYTES })) yield cipher.seal(chunk as Buffer);
+      })(),
+    );
+  }
+
+  /** As `keepFile`, from parts already sealed with this gateway's cipher (a spooled batch file's). */
+  async keepSealedParts(id: string, sealed: AsyncIterable<Buffer>): Promise<void> {
     let partNo = 0;
     let parts: InboundBatchFileEntity[] = [];
     const write = async () => {
@@ -141,8 +152,8 @@ export class BatchRepository {
       parts = [];
       await this.db.transaction((em) => em.insert(InboundBatchFileEntity, written));
     };
-    for await (const chunk of createReadStream(path, { highWaterMark: BATCH_FILE_PART_BYTES })) {
-      parts.push({ batchId: id, partNo: partNo++, body: this.cipher.seal(chunk as Buffer) });
+    for await (const body of sealed) {
+      parts.push({ batchId: id, partNo: partNo++, body });
       if (parts.length >= BATCH_FILE_PARTS_PER_WRITE) await write();
     }
     if (parts.length) await write();

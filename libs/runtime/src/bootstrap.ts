@@ -118,6 +118,11 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
     failStartup(e);
   }
   const { config } = ctx;
+  if (config.mode === 'production' && !ctx.operatorTokenExpiresAt) {
+    new Logger('Startup').warn(
+      '运维令牌 GATEWAY_OPERATOR_TOKEN 永不过期，建议设置 GATEWAY_OPERATOR_TOKEN_EXPIRES=yyyy-MM-dd 并定期更换 the operator token never expires: set GATEWAY_OPERATOR_TOKEN_EXPIRES and rotate it',
+    );
+  }
   const app = await spec.build(ctx).catch(failStartup);
   await startWakeListener(app, config.env.WAKE_URL ?? config.wakeUrl);
   await app.listen(config.port, config.host).catch((e: Error) =>

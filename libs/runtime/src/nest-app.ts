@@ -30,6 +30,7 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
     maxEventBytes: ctx.config.maxEventBytes,
     title: options.title,
     docsAccess: operatorOnly(app, ctx),
+    http: ctx.config.http,
   });
   return app;
 }

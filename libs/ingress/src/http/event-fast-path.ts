@@ -6,6 +6,7 @@ import { IngestService } from '../ingest.service';
 import { clientAddressOf } from '../ingress-throttle';
 import { errorReply } from './error-reply';
 import { headerRecord } from './ingress.controller';
+import { setSecurityHeaders } from './security-headers';
 
 /** `POST /api/v1/departments/{dept}/events` (Express matches case-insensitively, trailing slash allowed). */
 const EVENT_PATH = /^\/api\/v1\/departments\/([^/?#]+)\/events\/?(?:\?.*)?$/i;
@@ -59,6 +60,7 @@ export class EventFastPath {
     const started = process.hrtime.bigint();
     const correlationId = correlationIdOf(req);
     res.setHeader('X-Correlation-Id', correlationId);
+    setSecurityHeaders(req, res);
     const limit = this.options.maxEventBytes;
     const finish = (status: number, contentType: string, body: Buffer, headers?: Record<string, string>) => {
       if (res.headersSent || res.destroyed) return;

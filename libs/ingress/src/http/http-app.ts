@@ -6,7 +6,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
 import { IngestService } from '../ingest.service';
 import { EventFastPath } from './event-fast-path';
+import type { Server } from 'node:http';
+import type { GatewayConfig } from '#gw/common';
 import { installBodyParsers } from './raw-body';
+import { securityHeadersMiddleware } from './security-headers';
 
 /** What every gateway HTTP app shares: body parsing, validation, the error filter and API docs. */
 export function configureHttpApp(
@@ -14,10 +17,15 @@ export function configureHttpApp(
   options: {
     maxEventBytes: number;
     title?: string;
-    /** Who may read the API docs (`/api/docs…`); everyone when absent (embedded mode). */
+    /** Who may read the API docs (`/api/docs…`); everyone when absent. */
     docsAccess?: (req: Request) => Promise<boolean>;
+    http?: GatewayConfig['http'];
   },
 ): void {
+  if (options.http) applyServerTimeouts(app.getHttpServer() as Server, options.http);
+  // First: every answer, errors included, carries the security headers and no X-Powered-By.
+  (app.getHttpAdapter().getInstance() as { disable?: (setting: string) => void }).disable?.('x-powered-by');
+  app.use(securityHeadersMiddleware);
   installBodyParsers(app, options.maxEventBytes);
   const ingest = findIngestService(app);
   if (ingest) {
@@ -50,6 +58,18 @@ export function configureHttpApp(
     });
   }
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+}
+
+/**
+ * Node's defaults let a client hold a connection for a minute sending headers a byte at a time,
+ * and five minutes sending a body (slowloris). The request limit must still fit a YBJ batch over
+ * the slowest county link: it is configurable (`HTTP_REQUEST_TIMEOUT_MS`).
+ */
+export function applyServerTimeouts(server: Server, limits: GatewayConfig['http']): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  // Node requires requestTimeout ≥ headersTimeout (0 would switch it off).
+  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 }
 
 /** The ingest pipeline, in apps that take department events (the dispatcher app does not). */

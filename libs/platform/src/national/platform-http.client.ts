@@ -43,6 +43,9 @@ class Throttled extends NonTrippingError {
   }
 }
 
+/** Largest platform answer read (its envelopes are small); a larger one is cut off as a failure. */
+export const MAX_PLATFORM_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /**
  * Signed JSON calls to the platform: every call waits for the shared rate limiter, goes through
  * its endpoint's breaker, and is signed over the exact bytes sent.
@@ -55,7 +58,17 @@ export class PlatformHttpClient {
     readonly breakers: BreakerRegistry,
     readonly limiter: RateLimiter,
   ) {
-    this.http = axios.create({ baseURL: settings.baseUrl, validateStatus: () => true, responseType: 'text', transformResponse: (d) => d, proxy: false });
+    // Never follow a redirect (the signed call goes only to CITY_PLATFORM_URL) nor read an answer of any size.
+    this.http = axios.create({
+      baseURL: settings.baseUrl,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: (d) => d,
+      proxy: false,
+      maxRedirects: 0,
+      maxContentLength: MAX_PLATFORM_ANSWER_BYTES,
+      maxBodyLength: 64 * 1024 * 1024,
+    });
   }
 
   /** `beforeSend` runs after the rate limiter, right before the request may leave; its failure is thrown. */
@@ -92,6 +105,9 @@ export class PlatformHttpClient {
           throw new Throttled(retryAfterMs);
         }
         if (res.status >= 500 || res.status === 408) throw new TransportFailure(`HTTP ${res.status}`, res.status);
+        if (res.status >= 300 && res.status < 400) {
+          throw new TransportFailure(`HTTP ${res.status}: redirect not followed (check CITY_PLATFORM_URL)`, res.status);
+        }
         let parsed: { code?: unknown; msg?: unknown; data?: unknown };
         try {
           parsed = JSON.parse(String(res.data));

@@ -13,7 +13,8 @@ import type {
   ParseResult,
   RawInbound,
 } from '../../department-adapter';
-import { decodeBody, fromCompactTime, issue, text } from '../../mapping-helpers';
+import { decodeBody, fromCompactTime, issue, parserReason, text } from '../../mapping-helpers';
+import { maskSentValue, quoteSentValue } from '#gw/case';
 import { formatBdcDelivery, parseBdcDeliveryReply } from './bdc-delivery';
 
 /**
@@ -174,7 +175,7 @@ export class BdcAdapter implements DepartmentAdapter {
   parseEvent(raw: RawInbound): ParseResult {
     const charset = (raw.charset ?? declaredEncoding(raw.body) ?? 'gbk').toLowerCase();
     if (!GBK_FAMILY.has(charset) && charset !== 'utf-8' && charset !== 'utf8') {
-      return { ok: false, code: 'PAYLOAD_ENCODING', message: `charset "${charset}" is not supported; BDC sends GBK` };
+      return { ok: false, code: 'PAYLOAD_ENCODING', message: `charset ${quoteSentValue(charset)} is not supported; BDC sends GBK` };
     }
     const xml = decodeBody(raw.body, charset);
     if (xml === undefined) {
@@ -186,7 +187,7 @@ export class BdcAdapter implements DepartmentAdapter {
           message: 'body is truncated (it ends in the middle of a character)',
         };
       }
-      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${charset.toUpperCase()}` };
+      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${maskSentValue(charset.toUpperCase())}` };
     }
 
     // No DTDs: a DOCTYPE or an entity declaration is how XXE and entity-expansion attacks start.
@@ -199,14 +200,14 @@ export class BdcAdapter implements DepartmentAdapter {
       return {
         ok: false,
         code: 'PAYLOAD_NOT_XML',
-        message: `body is not well-formed XML: ${e.msg} (line ${e.line}, column ${e.col})`,
+        message: `body is not well-formed XML: ${parserReason(e.msg)} (line ${e.line}, column ${e.col})`,
       };
     }
     let doc: unknown;
     try {
       doc = parser.parse(xml);
     } catch (e) {
-      return { ok: false, code: 'PAYLOAD_NOT_XML', message: `body is not well-formed XML: ${(e as Error).message}` };
+      return { ok: false, code: 'PAYLOAD_NOT_XML', message: `body is not well-formed XML: ${parserReason((e as Error).message)}` };
     }
     const root = child(doc, ROOT);
     const head = child(root, 'HEAD');
@@ -231,19 +232,19 @@ export class BdcAdapter implements DepartmentAdapter {
       if ((BJJG_VALUES as readonly string[]).includes(bjjgText)) bjjg = bjjgText as Bjjg;
       else
         issues.push(
-          issue('result.type', 'VALUE_NOT_ALLOWED', `BJJG "${bjjgText}" is not one of ${BJJG_VALUES.join(' ')}`),
+          issue('result.type', 'VALUE_NOT_ALLOWED', `BJJG ${quoteSentValue(bjjgText)} is not one of ${BJJG_VALUES.join(' ')}`),
         );
     }
 
     let stage: Stage | undefined = lookup(BDC_STAGES, hj);
     let result: CaseResultDto | undefined;
     if (hj !== undefined && !stage) {
-      issues.push(issue('stage', 'STATUS_UNKNOWN', `HJ "${hj}" is not one of ${Object.keys(BDC_STAGES).join(' ')}`));
+      issues.push(issue('stage', 'STATUS_UNKNOWN', `HJ ${quoteSentValue(hj)} is not one of ${Object.keys(BDC_STAGES).join(' ')}`));
     }
     switch (hj) {
       case '发证':
         if (bjjg === '不予' || bjjg === '退件') {
-          issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `发证 cannot carry BJJG "${bjjg}"`));
+          issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `发证 cannot carry BJJG ${quoteSentValue(bjjg)}`));
         } else if (lz !== undefined && LZ_YES.has(lz)) {
           stage = 'DELIVERED';
         } else {
@@ -261,7 +262,7 @@ export class BdcAdapter implements DepartmentAdapter {
         break;
       case '退件':
         if (bjjg === '准予' || bjjg === '不予')
-          issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `退件 cannot carry BJJG "${bjjg}"`));
+          issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `退件 cannot carry BJJG ${quoteSentValue(bjjg)}`));
         result = { type: 5, explain: blyj };
         break;
       case '不予受理':
@@ -320,7 +321,7 @@ export class BdcAdapter implements DepartmentAdapter {
           issue(
             `${at}.certType`,
             'VALUE_NOT_ALLOWED',
-            `ZJZL "${zjzl}" is not one of ${Object.keys(BDC_CERT_TYPES).join(' ')}`,
+            `ZJZL ${quoteSentValue(zjzl)} is not one of ${Object.keys(BDC_CERT_TYPES).join(' ')}`,
           ),
         );
       }

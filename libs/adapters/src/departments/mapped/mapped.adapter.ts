@@ -1,4 +1,4 @@
-import { APPLY_CHANNEL_NAMES, CERT_TYPE_CODES, PARTY_KIND_NAMES, isStage } from '#gw/case';
+import { APPLY_CHANNEL_NAMES, CERT_TYPE_CODES, PARTY_KIND_NAMES, isStage, maskSentValue, quoteSentValue } from '#gw/case';
 import type { CanonicalEvent, FieldIssue, PartyKind, Stage } from '#gw/case';
 import type { Catalogue, DepartmentEntry } from '#gw/catalogue';
 import {
@@ -22,6 +22,7 @@ import {
   fromIsoWithOffset,
   fromSpreadsheetTime,
   issue,
+  parserReason,
   text,
 } from '../../mapping-helpers';
 import {
@@ -67,12 +68,12 @@ export class MappedAdapter implements DepartmentAdapter {
     const charset = raw.charset ?? this.mapping.charset;
     const json = decodeBody(raw.body, charset);
     if (json === undefined)
-      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${charset.toUpperCase()}` };
+      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${maskSentValue(charset.toUpperCase())}` };
     let body: unknown;
     try {
       body = JSON.parse(json);
     } catch (e) {
-      return { ok: false, code: 'PAYLOAD_NOT_JSON', message: `body is not JSON: ${(e as Error).message}` };
+      return { ok: false, code: 'PAYLOAD_NOT_JSON', message: `body is not JSON: ${parserReason((e as Error).message)}` };
     }
     if (!isObject(body)) {
       return { ok: false, code: 'PAYLOAD_NOT_OBJECT', message: 'body must be one JSON object (one event per request)' };
@@ -299,7 +300,7 @@ class EventBuilder {
           lookup(this.mapping.stages, s) ?? (!this.mapping.stages && isStage(s) ? { stage: s as Stage } : undefined);
         if (!entry) {
           const allowed = this.mapping.stages ? Object.keys(this.mapping.stages) : ['the canonical stages'];
-          this.issues.push(issue(field, 'STATUS_UNKNOWN', `${source} "${s}" is not one of ${allowed.join(' ')}`));
+          this.issues.push(issue(field, 'STATUS_UNKNOWN', `${source} ${quoteSentValue(s)} is not one of ${allowed.join(' ')}`));
           return;
         }
         this.stageEntry = entry;
@@ -310,7 +311,7 @@ class EventBuilder {
         const t = parseTime(this.mapping.dateFormat, s);
         if (!t)
           this.issues.push(
-            issue(field, 'DATE_INVALID', `${source} "${s}" is not a real time as ${this.mapping.dateFormat}`),
+            issue(field, 'DATE_INVALID', `${source} ${quoteSentValue(s)} is not a real time as ${this.mapping.dateFormat}`),
           );
         value = t ?? s;
         break;
@@ -328,7 +329,7 @@ class EventBuilder {
           (!this.mapping.certTypes && (CERT_TYPE_CODES as readonly string[]).includes(s) ? { certType: s } : undefined);
         if (!entry) {
           const allowed = this.mapping.certTypes ? Object.keys(this.mapping.certTypes) : CERT_TYPE_CODES;
-          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} "${s}" is not one of ${allowed.join(' ')}`));
+          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} ${quoteSentValue(s)} is not one of ${allowed.join(' ')}`));
           return;
         }
         if ('kind' in entry && entry.kind) this.kindFromCertType.set(this.objectKey(target, index), entry.kind);
@@ -339,7 +340,7 @@ class EventBuilder {
       case 'applyChannel': {
         const allowed: readonly string[] = target.kind === 'kind' ? PARTY_KIND_NAMES : APPLY_CHANNEL_NAMES;
         if (!allowed.includes(s)) {
-          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} "${s}" is not one of ${allowed.join(' ')}`));
+          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} ${quoteSentValue(s)} is not one of ${allowed.join(' ')}`));
           return;
         }
         break;
@@ -352,7 +353,7 @@ class EventBuilder {
             : undefined;
         if (type === undefined) {
           const allowed = this.mapping.resultTypes ? Object.keys(this.mapping.resultTypes) : ['0–6'];
-          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} "${s}" is not one of ${allowed.join(' ')}`));
+          this.issues.push(issue(field, 'VALUE_NOT_ALLOWED', `${source} ${quoteSentValue(s)} is not one of ${allowed.join(' ')}`));
           return;
         }
         value = type;

@@ -12,6 +12,7 @@ import type {
   RawInbound,
 } from '../../department-adapter';
 import { decodeBody, fromDashedTime, issue, text } from '../../mapping-helpers';
+import { maskSentValue, quoteSentValue } from '#gw/case';
 import { formatRsjDelivery, parseRsjDeliveryReply } from './rsj-delivery';
 
 /**
@@ -94,7 +95,7 @@ export class RsjAdapter implements DepartmentAdapter {
     const charset = raw.charset ?? 'utf-8';
     const body = decodeBody(raw.body, charset);
     if (body === undefined)
-      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${charset.toUpperCase()}` };
+      return { ok: false, code: 'PAYLOAD_ENCODING', message: `body is not valid ${maskSentValue(charset.toUpperCase())}` };
     const form = new URLSearchParams(body);
     // URLSearchParams decodes %XX as UTF-8 and turns bytes that are not UTF-8 (a GBK-encoding
     // servlet) into U+FFFD: such a form is unreadable rather than silently garbled.
@@ -103,7 +104,7 @@ export class RsjAdapter implements DepartmentAdapter {
         return {
           ok: false,
           code: 'PAYLOAD_ENCODING',
-          message: `form field ${key.includes('\uFFFD') ? 'name' : `"${key}"`} is not percent-encoded UTF-8`,
+          message: `form field ${key.includes('\uFFFD') ? 'name' : quoteSentValue(key)} is not percent-encoded UTF-8`,
         };
       }
     }
@@ -128,7 +129,7 @@ export class RsjAdapter implements DepartmentAdapter {
     const zt = get('zt', 'stage');
     const status = lookup(RSJ_STATUS, zt);
     if (zt !== undefined && !status) {
-      issues.push(issue('stage', 'STATUS_UNKNOWN', `zt "${zt}" is not one of ${Object.keys(RSJ_STATUS).join(' ')}`));
+      issues.push(issue('stage', 'STATUS_UNKNOWN', `zt ${quoteSentValue(zt)} is not one of ${Object.keys(RSJ_STATUS).join(' ')}`));
     }
     const ztsj = get('ztsj', 'stageTime');
     const stageTime = fromDashedTime(ztsj);
@@ -144,7 +145,7 @@ export class RsjAdapter implements DepartmentAdapter {
       const bjjg = get('bjjg', 'result.type');
       const type = lookup(RSJ_RESULTS, bjjg);
       if (bjjg !== undefined && type === undefined) {
-        issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `bjjg "${bjjg}" is not 1 (准予) or 2 (不予)`));
+        issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `bjjg ${quoteSentValue(bjjg)} is not 1 (准予) or 2 (不予)`));
       }
       if (type === 0) result = { type: 0 };
       if (type === 1) result = { type: 1, explain: blyj };

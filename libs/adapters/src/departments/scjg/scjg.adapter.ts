@@ -2,7 +2,8 @@ import type { CanonicalEvent, CaseResultDto, FieldIssue, PartyDto, Stage } from 
 import type { DepartmentEntry } from '#gw/catalogue';
 import type { DeliveryReply, DepartmentAdapter, DepartmentAdapterFactory, DepartmentDelivery, OutboundRequest, ParseResult, RawInbound } from '../../department-adapter';
 import { formatScjgDelivery, parseScjgDeliveryReply } from './scjg-delivery';
-import { decodeBody, fromIsoWithOffset, issue, text } from '../../mapping-helpers';
+import { decodeBody, fromIsoWithOffset, issue, parserReason, text } from '../../mapping-helpers';
+import { quoteSentValue } from '#gw/case';
 
 /** SCJG numeric statuses (departments.md) → canonical stages. */
 export const SCJG_STATUS: Readonly<Record<number, { stage: Stage; name: string }>> = {
@@ -58,7 +59,7 @@ function mapApplicant(raw: any, issues: FieldIssue[]): PartyDto | undefined {
   if (type === 'PERSON') {
     return { kind: 'PERSON', name: text(raw.name)!, certType: '111', certNo: text(raw.idNo)!, phone: text(raw.phone ?? raw.mobile) };
   }
-  issues.push(issue('applicants[0].kind', 'VALUE_NOT_ALLOWED', `applicant type "${type}" is neither ENTERPRISE nor PERSON`));
+  issues.push(issue('applicants[0].kind', 'VALUE_NOT_ALLOWED', `applicant type ${quoteSentValue(type)} is neither ENTERPRISE nor PERSON`));
   return undefined;
 }
 
@@ -71,7 +72,7 @@ function mapResult(raw: any, issues: FieldIssue[]): CaseResultDto | undefined {
   const decision = text(raw.decision);
   if (decision === 'APPROVED') return { type: 0, certificateName: '营业执照', certificateNo: text(raw.licenseNo), explain: text(raw.reason) };
   if (decision === 'DENIED') return { type: 1, explain: text(raw.reason) };
-  issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `decision "${decision ?? ''}" is neither APPROVED nor DENIED`));
+  issues.push(issue('result.type', 'VALUE_NOT_ALLOWED', `decision ${quoteSentValue(decision ?? '')} is neither APPROVED nor DENIED`));
   return undefined;
 }
 
@@ -87,7 +88,7 @@ export class ScjgAdapter implements DepartmentAdapter {
     try {
       body = JSON.parse(json);
     } catch (e) {
-      return { ok: false, code: 'PAYLOAD_NOT_JSON', message: `body is not JSON: ${(e as Error).message}` };
+      return { ok: false, code: 'PAYLOAD_NOT_JSON', message: `body is not JSON: ${parserReason((e as Error).message)}` };
     }
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       return { ok: false, code: 'PAYLOAD_NOT_OBJECT', message: 'body must be one JSON object (one event per request)' };
@@ -96,7 +97,7 @@ export class ScjgAdapter implements DepartmentAdapter {
     const issues: FieldIssue[] = [];
     const status = SCJG_STATUS[body.status as number];
     if (body.status !== undefined && body.status !== null && !status) {
-      issues.push(issue('stage', 'STATUS_UNKNOWN', `status ${JSON.stringify(body.status)} is not one of ${Object.keys(SCJG_STATUS).join(' ')}`));
+      issues.push(issue('stage', 'STATUS_UNKNOWN', `status ${quoteSentValue(body.status)} is not one of ${Object.keys(SCJG_STATUS).join(' ')}`));
     }
     const stageTime = fromIsoWithOffset(text(body.statusTime));
     if (text(body.statusTime) && !stageTime) {

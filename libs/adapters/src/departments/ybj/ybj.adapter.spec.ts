@@ -239,7 +239,7 @@ describe('YBJ adapter (nightly CSV batches)', () => {
     it('refuses a header with a missing, unknown or repeated column', async () => {
       const missing = await readError(Buffer.from(HEADER.replace(',办理地点', '') + '\n'));
       expect(missing.code).toBe('BATCH_HEADER');
-      expect(missing.message).toContain('"办理地点" is missing');
+      expect(missing.message).toContain('「办理地点」 is missing');
       const unknown = await readError(Buffer.from(HEADER.replace('经办人', '办理人') + '\n'));
       expect(unknown.issues.map((i) => i.code)).toEqual(['COLUMN_UNKNOWN', 'COLUMN_MISSING']);
       const repeated = await readError(Buffer.from(`${HEADER},流水号\n`));

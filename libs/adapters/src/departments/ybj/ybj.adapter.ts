@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse, type CsvError, type Parser } from 'csv-parse';
 import * as iconv from 'iconv-lite';
-import { PINGJIANG_COUNTY, PINGJIANG_TOWNSHIPS } from '#gw/case';
+import { PINGJIANG_COUNTY, PINGJIANG_TOWNSHIPS, quoteSentValue } from '#gw/case';
 import type { CanonicalEvent, CaseResultDto, FieldIssue, Stage } from '#gw/case';
 import type { DepartmentEntry } from '#gw/catalogue';
 import {
@@ -14,7 +14,7 @@ import {
   type ParseResult,
   type RawInbound,
 } from '../../department-adapter';
-import { fromSpreadsheetTime, issue, text } from '../../mapping-helpers';
+import { fromSpreadsheetTime, issue, parserReason, text } from '../../mapping-helpers';
 
 /**
  * YBJ 医保局 (departments.md): no single events — one CSV file a night, exported from a
@@ -137,7 +137,7 @@ export function mapYbjRow(
   const hj = get('环节');
   const stage = lookup(YBJ_STAGES, hj);
   if (hj !== undefined && !stage)
-    issues.push(issue('stage', 'STATUS_UNKNOWN', `环节 "${hj}" is not one of ${Object.keys(YBJ_STAGES).join(' ')}`));
+    issues.push(issue('stage', 'STATUS_UNKNOWN', `环节 ${quoteSentValue(hj)} is not one of ${Object.keys(YBJ_STAGES).join(' ')}`));
   const when = get('环节时间');
   const stageTime = fromSpreadsheetTime(when);
   if (when !== undefined && !stageTime)
@@ -155,7 +155,7 @@ export function mapYbjRow(
         issue(
           'result.type',
           'VALUE_NOT_ALLOWED',
-          `办理结果 "${outcome}" is not one of ${Object.keys(YBJ_RESULTS).join(' ')}`,
+          `办理结果 ${quoteSentValue(outcome)} is not one of ${Object.keys(YBJ_RESULTS).join(' ')}`,
         ),
       );
     }
@@ -259,7 +259,7 @@ class YbjBatchReader implements BatchReader {
         const item = pending[i];
         if (!columns) {
           if ('skipped' in item)
-            throw new UnreadableError('BATCH_HEADER', `the header row cannot be read: ${item.skipped.message}`);
+            throw new UnreadableError('BATCH_HEADER', `the header row cannot be read: ${parserReason(item.skipped.message)}`);
           columns = readHeader(item.record, gbk);
           headerLine = item.record.map(csvField).join(',');
           continue;
@@ -269,8 +269,8 @@ class YbjBatchReader implements BatchReader {
           const e = item.skipped;
           const message =
             e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-              ? `row ${row} does not have the ${YBJ_HEADER.length} columns of the header (${e.message})`
-              : `row ${row} cannot be read: ${e.message}`;
+              ? `row ${row} does not have the ${YBJ_HEADER.length} columns of the header (${parserReason(e.message)})`
+              : `row ${row} cannot be read: ${parserReason(e.message)}`;
           yield {
             row,
             result: { ok: false, code: 'ROW_UNREADABLE', message },
@@ -334,7 +334,7 @@ class YbjBatchReader implements BatchReader {
       yield* drain();
     } catch (e) {
       if (e instanceof UnreadableError) throw e;
-      throw new UnreadableError('BATCH_UNREADABLE', `the batch file cannot be read: ${(e as Error).message}`);
+      throw new UnreadableError('BATCH_UNREADABLE', `the batch file cannot be read: ${parserReason((e as Error).message)}`);
     } finally {
       if (!parser.destroyed) parser.destroy();
       await input.return?.();
@@ -363,13 +363,13 @@ function readHeader(record: string[], gbk: boolean): Map<Column, number> {
   const columns = new Map<Column, number>();
   names.forEach((name, i) => {
     if (!(YBJ_HEADER as readonly string[]).includes(name))
-      issues.push(issue(`header[${i}]`, 'COLUMN_UNKNOWN', `unknown column "${name}"`));
+      issues.push(issue(`header[${i}]`, 'COLUMN_UNKNOWN', `unknown column ${quoteSentValue(name)}`));
     else if (columns.has(name as Column))
-      issues.push(issue(`header[${i}]`, 'COLUMN_REPEATED', `column "${name}" appears twice`));
+      issues.push(issue(`header[${i}]`, 'COLUMN_REPEATED', `column 「${name}」 appears twice`));
     else columns.set(name as Column, i);
   });
   for (const name of YBJ_HEADER)
-    if (!columns.has(name)) issues.push(issue('header', 'COLUMN_MISSING', `column "${name}" is missing`));
+    if (!columns.has(name)) issues.push(issue('header', 'COLUMN_MISSING', `column 「${name}」 is missing`));
   if (issues.length) {
     throw new UnreadableError(
       'BATCH_HEADER',
