@@ -199,7 +199,7 @@ describe('10e: the built-in platform simulator\'s admin API needs its token; pro
     await expect(platformFor(production)).rejects.toThrow(/production mode never starts the platform simulator/);
     // Production's secrets hold no simulator token at all.
     const prodSecrets = resolveSecrets(
-      loadGatewayConfig({ GATEWAY_MODE: 'production', DATA_DIR: join(root, 'prod2'), DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/x', GATEWAY_DATA_KEY: 'ab'.repeat(32), PLATFORM_CALLBACK_SECRET: 'callback-secret-0123456789', GATEWAY_OPERATOR_TOKEN: 'operator-token-0123456789', GATEWAY_DEPT_TOKEN_SCJG: 'scjg-token-0123456789' }),
+      loadGatewayConfig({ GATEWAY_MODE: 'production', DATA_DIR: join(root, 'prod2'), DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/x', GATEWAY_DATA_KEY: '3f9a1c7e5b2d8046af1e9c3b7d5a2f8e0c4b6d9a1e3f5c7b9d2a4e6f8b0c1d3e', PLATFORM_CALLBACK_SECRET: 'callback-Qm4Rt7Yx2Kp9Lw3Nz6Bv1Cj8Hd5Fs0Ga', GATEWAY_OPERATOR_TOKEN: 'operator-7Hq2vK9pLz3xW8rT5mN1bC6dF4gJ0sYa', GATEWAY_DEPT_TOKEN_SCJG: 'scjg-Zx8Cv3Bn6Ml1Kj4Hg7Fd2Sa9Qw5Er0Ty' }),
       ['SCJG'],
     );
     expect(prodSecrets.simulatorAdminToken).toBeUndefined();
