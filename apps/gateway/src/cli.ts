@@ -2,7 +2,8 @@ import { ConfigError, GatewayError } from '#gw/common';
 import { CatalogueError } from '#gw/catalogue';
 import { createGatewayContext } from '#gw/ingress';
 import { OperatorAccountRepository, OperatorAccountService, loadOpsConfig } from '#gw/ops';
-import { AuditRepository, openDatabase } from '#gw/persistence';
+import { createWriteStream } from 'node:fs';
+import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine, openDatabase } from '#gw/persistence';
 
 /**
  * Operator accounts from the command line (the first admin, a forgotten password):
@@ -10,6 +11,8 @@ import { AuditRepository, openDatabase } from '#gw/persistence';
  *   echo "$PASSWORD" | node dist/apps/gateway/src/cli.js create-operator --user chencan --role admin
  *   node dist/apps/gateway/src/cli.js set-password --user chencan        (asks, without echo)
  *   node dist/apps/gateway/src/cli.js list-operators
+ *   node dist/apps/gateway/src/cli.js verify-audit                      (exit 1 naming the first broken entry)
+ *   node dist/apps/gateway/src/cli.js export-audit --from 2026-01-01 [--to 2026-02-01] [--out FILE]
  *
  * Uses the same configuration as the gateway (DATABASE_URL or DATA_DIR); the password is read
  * from standard input, never from the command line (it would stay in the shell history).
@@ -25,7 +28,11 @@ const USAGE = `用法 usage:
   create-operator --user 用户名 --role viewer|operator|admin   (密码从标准输入读取 password from stdin)
   set-password --user 用户名                                  (密码从标准输入读取 password from stdin)
   list-operators
+  verify-audit                                               校验审计链 check the audit chain (exit 1 if broken)
+  export-audit --from 时间 [--to 时间] [--out 文件]            导出审计记录 CSV export audit entries as CSV
 `;
+
+const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'verify-audit', 'export-audit'];
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -76,7 +83,7 @@ export async function readPassword(io: CliIo, prompt: string): Promise<string> {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || !['create-operator', 'set-password', 'list-operators'].includes(command)) {
+  if (!command || !COMMANDS.includes(command)) {
     io.stderr.write(USAGE);
     return 2;
   }
@@ -85,7 +92,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const ctx = createGatewayContext(io.env);
     const opsConfig = loadOpsConfig(io.env);
     db = await openDatabase(ctx.config.database);
-    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), new AuditRepository(db), opsConfig, (s) => ctx.cipher.lookupHash(s));
+    const audit = new AuditRepository(db, ctx.secrets.auditKey);
+    if (command === 'verify-audit') {
+      const v = await audit.verify();
+      if (v.ok) {
+        io.stdout.write(`审计链完整 audit chain intact: ${v.checked} 条 entries checked (seq ${v.firstSeq}–${v.headSeq})\n`);
+        return 0;
+      }
+      io.stderr.write(`审计链断裂 audit chain broken (${v.broken!.problem}): ${v.broken!.message}\n`);
+      return 1;
+    }
+    if (command === 'export-audit') return await exportAudit(audit, args, io);
+    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), audit, opsConfig, (s) => ctx.cipher.lookupHash(s));
     if (command === 'list-operators') {
       for (const a of await accounts.list()) {
         io.stdout.write(`${a.username}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${a.lastLoginAt ?? '-'}\n`);
@@ -117,6 +135,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await db?.close();
   }
+}
+
+/** `export-audit --from --to [--out FILE]`: CSV to the file (mode 600) or to standard output; the export is audited. */
+async function exportAudit(audit: AuditRepository, args: string[], io: CliIo): Promise<number> {
+  const fromText = option(args, 'from');
+  const toText = option(args, 'to');
+  const from = fromText ? new Date(fromText) : undefined;
+  const to = toText ? new Date(toText) : new Date();
+  if (!from || isNaN(from.getTime()) || isNaN(to.getTime()) || from >= to) {
+    io.stderr.write(`需要有效的 --from（早于 --to） a valid --from before --to is needed (e.g. --from 2026-01-01 --to 2026-02-01)\n${USAGE}`);
+    return 2;
+  }
+  await audit.append({ actor: 'cli', action: 'AUDIT_EXPORTED', targetType: 'audit', detail: { from: from.toISOString(), to: to.toISOString() } });
+  const out = option(args, 'out');
+  const file = out ? createWriteStream(out, { mode: 0o600 }) : undefined;
+  const write = (s: string) => (file ? new Promise<void>((r, j) => file.write(s, (e) => (e ? j(e) : r()))) : (io.stdout.write(s), Promise.resolve()));
+  let count = 0;
+  await write('\ufeff' + AUDIT_CSV_HEADER);
+  for await (const rows of audit.range(from, to)) {
+    await write(rows.map(auditCsvLine).join(''));
+    count += rows.length;
+  }
+  if (file) {
+    await new Promise<void>((r) => file.end(r));
+    io.stderr.write(`已导出 exported ${count} 条 entries to ${out}\n`);
+  }
+  return 0;
 }
 
 if (require.main === module) {

@@ -143,6 +143,7 @@ export class OperatorAccountService {
       targetId: username,
       detail: { role },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return view((await this.repo.find(username))!);
   }
@@ -192,6 +193,7 @@ export class OperatorAccountService {
       targetId: username,
       detail: { role: patch.role, disabled: patch.disabled, passwordChanged: patch.password !== undefined },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return view((await this.repo.find(username))!);
   }
@@ -231,8 +233,10 @@ export class OperatorAccountService {
         action: 'LOGIN_FAILED',
         targetType: 'operator',
         targetId: account ? account.username : hintOf(username),
-        detail: { reason, ip: facts.ip },
+        detail: { reason },
         correlationId: facts.correlationId,
+        outcome: 'failure',
+        address: facts.ip,
       });
       throw new GatewayError(
         'LOGIN_FAILED',
@@ -253,8 +257,9 @@ export class OperatorAccountService {
       action: 'LOGIN',
       targetType: 'operator',
       targetId: account.username,
-      detail: { role: account.role, ip: facts.ip },
+      detail: { role: account.role },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return { sessionId, username: account.username, role: account.role, expiresAt };
   }
@@ -265,8 +270,10 @@ export class OperatorAccountService {
       action: 'LOGIN_FAILED',
       targetType: 'operator',
       targetId: hintOf(username),
-      detail: { reason: scope === 'user' ? 'LOCKED' : 'ADDRESS_LOCKED', ip: facts.ip },
+      detail: { reason: scope === 'user' ? 'LOCKED' : 'ADDRESS_LOCKED' },
       correlationId: facts.correlationId,
+      outcome: 'failure',
+      address: facts.ip,
     });
     const rule = scope === 'user' ? LOGIN_USER_THROTTLE : LOGIN_ADDRESS_THROTTLE;
     // Another request may have set the lock a moment after this one's clock was read.
@@ -305,6 +312,7 @@ export class OperatorAccountService {
       targetType: 'operator',
       targetId: found.account.username,
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
   }
 }

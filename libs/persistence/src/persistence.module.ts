@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
 import { GatewayConfig, PersonalDataCipher } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
@@ -17,6 +17,14 @@ class DatabaseCloser implements OnApplicationShutdown {
   }
 }
 
+/** Start-up: the audit rows from before the chain existed are chained, the empty head signed. */
+class AuditChainStarter implements OnModuleInit {
+  constructor(@Inject(AuditRepository) private readonly audit: AuditRepository) {}
+  async onModuleInit(): Promise<void> {
+    await this.audit.ensureChained();
+  }
+}
+
 /**
  * Opens the database (running migrations) and provides the repositories. Repositories are plain
  * classes over `Database`, so scripts and benchmarks use them without Nest.
@@ -24,7 +32,8 @@ class DatabaseCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; database?: Database }): DynamicModule {
+  /** `auditKey`: the audit chain's key (`GatewaySecrets.auditKey`). */
+  static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
@@ -34,13 +43,14 @@ export class PersistenceModule {
           ? { provide: Database, useValue: options.database }
           : { provide: Database, useFactory: () => openDatabase(options.config.database) },
         { provide: IngestRepository, useFactory: (db: Database, c: PersonalDataCipher) => new IngestRepository(db, c), inject: [Database, PersonalDataCipher] },
-        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db, options.auditKey), inject: [Database] },
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         DatabaseCloser,
+        AuditChainStarter,
       ],
       exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
     };
