@@ -10,3 +10,4 @@ export * from './callback.repository';
 export * from './persistence.module';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';
+export * from './backup';

@@ -21,7 +21,8 @@ export class CaseAccessGuard extends OperatorGuard {
   constructor(
     @Inject(GATEWAY_CONTEXT) ctx: GatewayContext,
     reflector: Reflector,
-    private readonly departments: DepartmentAuth,
+    // Named: the parameter decorators of OperatorGuard's constructor are inherited by index.
+    @Inject(DepartmentAuth) private readonly departments: DepartmentAuth,
     @Optional() @Inject(AuditRepository) audit?: AuditRepository,
   ) {
     super(ctx, reflector, audit);
