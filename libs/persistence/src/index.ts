@@ -11,3 +11,4 @@ export * from './persistence.module';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';
 export * from './backup';
+export * from './retention';

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
 import { GatewayConfig, PersonalDataCipher } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
@@ -7,6 +7,7 @@ import { IngestRepository } from './ingest.repository';
 import { OutboxRepository } from './outbox.repository';
 import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
+import { RetentionPruner, loadRetentionConfig } from './retention';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -25,6 +26,17 @@ class AuditChainStarter implements OnModuleInit {
   }
 }
 
+/** The retention job runs from start-up to shutdown (every `RETENTION_INTERVAL`). */
+class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(RetentionPruner) private readonly pruner: RetentionPruner) {}
+  onApplicationBootstrap(): void {
+    this.pruner.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.pruner.stop();
+  }
+}
+
 /**
  * Opens the database (running migrations) and provides the repositories. Repositories are plain
  * classes over `Database`, so scripts and benchmarks use them without Nest.
@@ -34,6 +46,8 @@ class AuditChainStarter implements OnModuleInit {
 export class PersistenceModule {
   /** `auditKey`: the audit chain's key (`GatewaySecrets.auditKey`). */
   static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
+    // Checked before anything opens: an audit retention under 180 days stops start-up.
+    const retention = loadRetentionConfig(options.config.env);
     return {
       module: PersistenceModule,
       providers: [
@@ -49,10 +63,12 @@ export class PersistenceModule {
         { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
+        { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
+        RetentionJob,
         DatabaseCloser,
         AuditChainStarter,
       ],
-      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
+      exports: [RetentionPruner, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
     };
   }
 }
