@@ -206,7 +206,7 @@ describe('the audit trail is a chain nobody can quietly edit (安全审计)', ()
       const page = await browser.newPage();
       await page.request.post(`${gw.url}/api/v1/auth/login`, { data: VIEWER });
       await page.goto(`${gw.url}/dashboard/#/audit`);
-      await page.waitForFunction("document.getElementById('audit-chain').dataset.state !== 'unknown'");
+      await page.locator('#audit-chain[data-state="ok"], #audit-chain[data-state="broken"]').waitFor();
       expect(await page.locator('#audit-chain-text').textContent()).toMatch(text);
     } finally {
       await browser?.close();
