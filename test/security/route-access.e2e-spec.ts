@@ -53,6 +53,8 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/ops/series': 'viewer',
   'GET /api/v1/ops/cases': 'viewer',
   'GET /api/v1/ops/audit': 'viewer',
+  'GET /api/v1/ops/audit/verify': 'viewer',
+  'GET /api/v1/ops/audit/export': 'viewer',
   'GET /api/v1/ops/drain': 'viewer',
   'POST /api/v1/ops/drain': 'operator',
   'DELETE /api/v1/ops/drain': 'operator',

@@ -2,7 +2,8 @@ import { ConfigError, GatewayError } from '#gw/common';
 import { CatalogueError } from '#gw/catalogue';
 import { createGatewayContext } from '#gw/ingress';
 import { OperatorAccountRepository, OperatorAccountService, loadOpsConfig } from '#gw/ops';
-import { AuditRepository, openDatabase } from '#gw/persistence';
+import { createWriteStream } from 'node:fs';
+import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine, backupSqlite, mysqlBackupCommands, openDatabase, restoreSqlite } from '#gw/persistence';
 
 /**
  * Operator accounts from the command line (the first admin, a forgotten password):
@@ -10,6 +11,10 @@ import { AuditRepository, openDatabase } from '#gw/persistence';
  *   echo "$PASSWORD" | node dist/apps/gateway/src/cli.js create-operator --user chencan --role admin
  *   node dist/apps/gateway/src/cli.js set-password --user chencan        (asks, without echo)
  *   node dist/apps/gateway/src/cli.js list-operators
+ *   node dist/apps/gateway/src/cli.js verify-audit                      (exit 1 naming the first broken entry)
+ *   node dist/apps/gateway/src/cli.js export-audit --from 2026-01-01 [--to 2026-02-01] [--out FILE]
+ *   node dist/apps/gateway/src/cli.js backup [--to DIR]                  (SQLite; MariaDB: prints the dump command)
+ *   node dist/apps/gateway/src/cli.js restore --from DIR --data-dir NEWDIR
  *
  * Uses the same configuration as the gateway (DATABASE_URL or DATA_DIR); the password is read
  * from standard input, never from the command line (it would stay in the shell history).
@@ -25,7 +30,13 @@ const USAGE = `用法 usage:
   create-operator --user 用户名 --role viewer|operator|admin   (密码从标准输入读取 password from stdin)
   set-password --user 用户名                                  (密码从标准输入读取 password from stdin)
   list-operators
+  verify-audit                                               校验审计链 check the audit chain (exit 1 if broken)
+  export-audit --from 时间 [--to 时间] [--out 文件]            导出审计记录 CSV export audit entries as CSV
+  backup [--to 目录]                                          在线备份（默认 ./backups） online backup (SQLite; MariaDB: the dump command)
+  restore --from 备份目录 --data-dir 新数据目录                  恢复到空的数据目录 restore into an empty data folder
 `;
+
+const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'verify-audit', 'export-audit', 'backup', 'restore'];
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -76,16 +87,45 @@ export async function readPassword(io: CliIo, prompt: string): Promise<string> {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || !['create-operator', 'set-password', 'list-operators'].includes(command)) {
+  if (!command || !COMMANDS.includes(command)) {
     io.stderr.write(USAGE);
     return 2;
   }
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
+    if (command === 'restore') return await restore(args, io);
     const ctx = createGatewayContext(io.env);
     const opsConfig = loadOpsConfig(io.env);
     db = await openDatabase(ctx.config.database);
-    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), new AuditRepository(db), opsConfig, (s) => ctx.cipher.lookupHash(s));
+    const audit = new AuditRepository(db, ctx.secrets.auditKey);
+    if (command === 'backup') {
+      const database = ctx.config.database;
+      if (database.kind !== 'sqlite') {
+        const c = mysqlBackupCommands(database.url);
+        io.stdout.write(
+          `MariaDB/MySQL：网关不自行导出，请用数据库自带工具（一致性快照，不锁表） the gateway does not dump MariaDB itself; use its own tool (a consistent snapshot, no table locks):\n` +
+            `  ${c.dump}\n恢复 restore into a new, empty database:\n  ${c.restore}\n` +
+            `另须妥善保存 GATEWAY_DATA_KEY（及 GATEWAY_AUDIT_KEY）：没有它们备份无法读取 keep GATEWAY_DATA_KEY (and GATEWAY_AUDIT_KEY) safe too: without them the dump cannot be read\n`,
+        );
+        return 0;
+      }
+      const { folder, manifest } = await backupSqlite({ databasePath: database.path, dataDir: ctx.config.dataDir, toDir: option(args, 'to') ?? 'backups' });
+      await audit.append({ actor: 'cli', action: 'BACKUP_CREATED', targetType: 'backup', targetId: folder.split('/').pop(), detail: { counts: manifest.counts } });
+      io.stdout.write(`已备份 backed up to ${folder}\n  ${Object.entries(manifest.counts).map(([t, n]) => `${t}=${n}`).join(' ')}\n`);
+      if (!manifest.files['secrets.json']) io.stdout.write('注意：数据密钥来自环境变量，未包含在备份中，请另行保存 note: the data key comes from the environment and is not in the backup: keep it safe separately\n');
+      return 0;
+    }
+    if (command === 'verify-audit') {
+      const v = await audit.verify();
+      if (v.ok) {
+        io.stdout.write(`审计链完整 audit chain intact: ${v.checked} 条 entries checked (seq ${v.firstSeq}–${v.headSeq})\n`);
+        return 0;
+      }
+      io.stderr.write(`审计链断裂 audit chain broken (${v.broken!.problem}): ${v.broken!.message}\n`);
+      return 1;
+    }
+    if (command === 'export-audit') return await exportAudit(audit, args, io);
+    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), audit, opsConfig, (s) => ctx.cipher.lookupHash(s));
     if (command === 'list-operators') {
       for (const a of await accounts.list()) {
         io.stdout.write(`${a.username}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${a.lastLoginAt ?? '-'}\n`);
@@ -117,6 +157,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await db?.close();
   }
+}
+
+/**
+ * `restore --from DIR --data-dir NEWDIR`: the backup into an empty data folder, then its audit chain
+ * checked with the restored key (the restore itself is the chain's next entry).
+ */
+async function restore(args: string[], io: CliIo): Promise<number> {
+  const from = option(args, 'from');
+  const dataDir = option(args, 'data-dir');
+  if (!from || !dataDir) {
+    io.stderr.write(`需要 --from 与 --data-dir needs --from and --data-dir\n${USAGE}`);
+    return 2;
+  }
+  const { databasePath, manifest } = restoreSqlite({ fromDir: from, dataDir });
+  const env = { ...io.env, DATA_DIR: dataDir, DATABASE_URL: undefined };
+  const ctx = createGatewayContext(env);
+  const db = await openDatabase(ctx.config.database);
+  try {
+    const audit = new AuditRepository(db, ctx.secrets.auditKey);
+    const chain = await audit.verify();
+    await audit.append({ actor: 'cli', action: 'BACKUP_RESTORED', targetType: 'backup', targetId: from.split('/').filter(Boolean).pop(), detail: { createdAt: manifest.createdAt, chainOk: chain.ok } });
+    io.stdout.write(
+      `已恢复 restored ${databasePath} (备份于 backed up at ${manifest.createdAt})\n` +
+        `  审计链 audit chain: ${chain.ok ? `完整 intact (${chain.checked})` : `断裂 broken: ${chain.broken!.message}`}\n` +
+        `启动 start with: DATA_DIR=${dataDir} npm start\n`,
+    );
+    return chain.ok ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `export-audit --from --to [--out FILE]`: CSV to the file (mode 600) or to standard output; the export is audited. */
+async function exportAudit(audit: AuditRepository, args: string[], io: CliIo): Promise<number> {
+  const fromText = option(args, 'from');
+  const toText = option(args, 'to');
+  const from = fromText ? new Date(fromText) : undefined;
+  const to = toText ? new Date(toText) : new Date();
+  if (!from || isNaN(from.getTime()) || isNaN(to.getTime()) || from >= to) {
+    io.stderr.write(`需要有效的 --from（早于 --to） a valid --from before --to is needed (e.g. --from 2026-01-01 --to 2026-02-01)\n${USAGE}`);
+    return 2;
+  }
+  await audit.append({ actor: 'cli', action: 'AUDIT_EXPORTED', targetType: 'audit', detail: { from: from.toISOString(), to: to.toISOString() } });
+  const out = option(args, 'out');
+  const file = out ? createWriteStream(out, { mode: 0o600 }) : undefined;
+  const write = (s: string) => (file ? new Promise<void>((r, j) => file.write(s, (e) => (e ? j(e) : r()))) : (io.stdout.write(s), Promise.resolve()));
+  let count = 0;
+  await write('\ufeff' + AUDIT_CSV_HEADER);
+  for await (const rows of audit.range(from, to)) {
+    await write(rows.map(auditCsvLine).join(''));
+    count += rows.length;
+  }
+  if (file) {
+    await new Promise<void>((r) => file.end(r));
+    io.stderr.write(`已导出 exported ${count} 条 entries to ${out}\n`);
+  }
+  return 0;
 }
 
 if (require.main === module) {

@@ -31,7 +31,7 @@ export async function buildGatewayApp(ctx: GatewayContext, options: BuildOptions
       // LOG_FILE: JSON lines to that file instead of stdout (same redaction and masking).
       LoggerModule.forRoot({ pinoHttp: (logFile ? [pinoHttpOptions(level), pino.destination({ dest: logFile, mkdir: true, sync: true })] : pinoHttpOptions(level)) as any }),
       CoreModule.forRoot(ctx),
-      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, database: options.database }),
+      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       IngressModule.forRoot(ctx, { signal }),
       DispatchModule.forRoot(ctx, { platformUrl: options.platformUrl }),
       CallbacksModule.forRoot(ctx),

@@ -58,7 +58,7 @@ export class CallbackService {
     private readonly onRouted: () => void = () => undefined,
   ) {}
 
-  async receive(headers: HeaderBag, rawBody: Buffer, correlationId?: string): Promise<CallbackAnswer> {
+  async receive(headers: HeaderBag, rawBody: Buffer, correlationId?: string, address?: string): Promise<CallbackAnswer> {
     const check = verifySignedRequest({
       headers,
       rawBody,
@@ -71,12 +71,12 @@ export class CallbackService {
       // short before it is recorded or answered — a 100 KB X-App-Id made a 100 KB audit row.
       const appId = capCallerText(check.appId ?? '?');
       const reason = capCallerText(check.message, 200);
-      await this.audit.append({ actor: `platform:${appId}`, action: 'CALLBACK_REFUSED', detail: { code: check.code, reason }, correlationId });
+      await this.audit.append({ actor: `platform:${appId}`, action: 'CALLBACK_REFUSED', detail: { code: check.code, reason }, correlationId, outcome: 'failure', address });
       return { code: check.code, msg: reason };
     }
     const nonce = String(headers['x-nonce'] ?? headers['X-Nonce'] ?? '');
     if (!(await this.callbacks.rememberNonce(check.appId, nonce, NONCE_TTL_MS))) {
-      await this.audit.append({ actor: `platform:${check.appId}`, action: 'CALLBACK_REFUSED', detail: { code: '1003', reason: 'nonce replayed' }, correlationId });
+      await this.audit.append({ actor: `platform:${check.appId}`, action: 'CALLBACK_REFUSED', detail: { code: '1003', reason: 'nonce replayed' }, correlationId, outcome: 'failure', address });
       return { code: '1003', msg: 'X-Nonce was already used' };
     }
 
@@ -123,7 +123,7 @@ export class CallbackService {
       routed.delivery,
     );
     if (routed.status === 'UNROUTABLE' || routed.status === 'REFUSED') {
-      await this.audit.append({ actor: `platform:${check.appId}`, action: `CALLBACK_${routed.status}`, targetType: 'callback', targetId: body.callback_id, detail: { type, projectNo, taskCode, code: routed.answer.code }, correlationId });
+      await this.audit.append({ actor: `platform:${check.appId}`, action: `CALLBACK_${routed.status}`, targetType: 'callback', targetId: body.callback_id, detail: { type, projectNo, taskCode, code: routed.answer.code }, correlationId, outcome: routed.answer.code === '0' ? 'success' : 'failure', address });
     }
     if (routed.delivery) this.onRouted();
     return { code: record.answerCode, msg: record.answerMsg ?? '' };

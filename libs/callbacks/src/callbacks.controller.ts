@@ -20,7 +20,7 @@ export class PlatformCallbackController {
   })
   async receive(@Req() req: Request & { id?: string }, @Res() res: Response): Promise<void> {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const answer = await this.callbacks.receive(req.headers, raw, req.id);
+    const answer = await this.callbacks.receive(req.headers, raw, req.id, req.ip);
     res.status(200).json(answer);
   }
 }

@@ -20,6 +20,12 @@ export interface GatewaySecrets {
    * can sign callbacks with the real callback secret). SIMULATOR_ADMIN_TOKEN, or generated.
    */
   simulatorAdminToken?: string;
+  /**
+   * Key of the audit log's HMAC-SM3 chain (64 hex): `GATEWAY_AUDIT_KEY`, else the data key's
+   * value (remembered in secrets.json in embedded mode, so a later data-key rotation does not
+   * break the chain). The chain derives its own key from it with a purpose label.
+   */
+  auditKey: string;
   /** Where generated secrets were written (embedded mode), for the start-up message. */
   generatedFile?: string;
 }
@@ -149,6 +155,14 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     else operatorToken = generate(24);
   }
 
+  // The audit chain must stay verifiable for years, across data-key rotations: its key is pinned
+  // once (embedded: stored beside the others; production: GATEWAY_AUDIT_KEY, or the data key).
+  const auditKey = env.GATEWAY_AUDIT_KEY ?? stored.auditKey ?? personalDataKey;
+  if (auditKey && !/^[0-9a-fA-F]{64}$/.test(auditKey)) missing.push('GATEWAY_AUDIT_KEY: 须为64位十六进制 must be 64 hex characters (openssl rand -hex 32)');
+  // Pinned in secrets.json only where the data key itself lives there (not given by the environment).
+  const pinAuditKey = config.mode === 'embedded' && !env.GATEWAY_AUDIT_KEY && !stored.auditKey && !config.personalDataKey;
+  if (pinAuditKey) changed = true;
+
   if (config.mode === 'production') {
     // Missing and weak ones together, each named once.
     const named = new Set(missing);
@@ -168,12 +182,12 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
     ensurePrivateDir(dirname(file));
-    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken };
+    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken, ...(stored.auditKey || pinAuditKey ? { auditKey: stored.auditKey ?? auditKey } : {}) };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedFile = file;
   }
-  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, generatedFile };
+  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, auditKey: auditKey!, generatedFile };
 }
 
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */

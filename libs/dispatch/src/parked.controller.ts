@@ -53,7 +53,7 @@ export class ParkedController {
   async rerunOne(@Param('id') id: string, @Req() req: Request & { id?: string }) {
     const ids = await this.outbox.rerunParked({ ids: [id] });
     if (!ids.length) throw new NotFoundException('没有这条滞留消息 no such parked message');
-    await this.audit.append({ actor: operatorOf(req), action: 'PARKED_RERUN', targetType: 'outbox', targetId: id, correlationId: req.id });
+    await this.audit.append({ actor: operatorOf(req), action: 'PARKED_RERUN', targetType: 'outbox', targetId: id, correlationId: req.id, address: req.ip });
     this.dispatcher.wake();
     return { rerun: ids.length, ids };
   }
@@ -74,7 +74,7 @@ export class ParkedController {
   @ApiOperation({ summary: '按条件重新发送全部滞留消息 Send again every parked message matching the filter' })
   async rerunMatching(@Body() body: RerunFilterDto, @Req() req: Request & { id?: string }) {
     const ids = await this.outbox.rerunParked(toFilter(body));
-    await this.audit.append({ actor: operatorOf(req), action: 'PARKED_RERUN_MATCHING', targetType: 'outbox', detail: { filter: body, count: ids.length }, correlationId: req.id });
+    await this.audit.append({ actor: operatorOf(req), action: 'PARKED_RERUN_MATCHING', targetType: 'outbox', detail: { filter: body, count: ids.length }, correlationId: req.id, address: req.ip });
     this.dispatcher.wake();
     return { rerun: ids.length, ids };
   }

@@ -175,6 +175,7 @@ export class IngestService {
       body: req.body,
       bodySha256: sha256(req.body),
       correlationId: req.correlationId,
+      clientAddress: req.clientAddress,
     };
 
     try {
@@ -221,6 +222,8 @@ export class IngestService {
         targetId: code,
         detail: { bytes: record.body?.length ?? null, channel: record.channel, reason: 'department data is classified' },
         correlationId: record.correlationId ?? undefined,
+        outcome: 'failure',
+        address: client.address ?? record.clientAddress,
       });
       return { refusal: { httpStatus: 403, code: ErrorCodes.DEPARTMENT_RESTRICTED, message: "该部门数据涉密，不经网关传输 this department's matters are classified and never pass the gateway" } };
     }
@@ -309,6 +312,8 @@ export class IngestService {
         targetId: matter.taskCode,
         detail: { restriction: matter.restriction, channel: record.channel, row: record.rowNo ?? undefined },
         correlationId: record.correlationId ?? undefined,
+        outcome: 'failure',
+        address: record.clientAddress,
       });
       const why = matter.restriction === 'CLASSIFIED' ? '涉密事项 classified matter' : '上级系统办理的事项 matter handled in an upper level\'s own system';
       return { httpStatus: 403, code: ErrorCodes.MATTER_RESTRICTED, message: `${why}: ${matter.taskCode} may not pass the gateway` };

@@ -52,17 +52,17 @@ export class QuarantineService {
     };
   }
 
-  async replayOne(id: string, actor: string, correlationId?: string): Promise<ReplayResult> {
+  async replayOne(id: string, actor: string, correlationId?: string, address?: string): Promise<ReplayResult> {
     const entry = await this.quarantine.get(id);
     if (!entry || !['REJECTED', 'UNREADABLE'].includes(entry.outcome) || entry.replayOf) {
       throw new GatewayError(ErrorCodes.NOT_FOUND, 404, '隔离区中没有这条记录 no such quarantined message');
     }
     const result = entry.resolvedAt ? { id, httpStatus: 200, code: 'ALREADY_RESOLVED', message: '已由之前的重放解决 resolved by an earlier replay' } : await this.replay(entry, correlationId);
-    await this.audit.append({ actor, action: 'QUARANTINE_REPLAY', targetType: 'inbound', targetId: id, detail: { department: entry.department, httpStatus: result.httpStatus, code: result.code }, correlationId });
+    await this.audit.append({ actor, action: 'QUARANTINE_REPLAY', targetType: 'inbound', targetId: id, detail: { department: entry.department, httpStatus: result.httpStatus, code: result.code }, correlationId, address, outcome: result.httpStatus < 300 ? 'success' : 'failure' });
     return result;
   }
 
-  async replayMatching(filter: QuarantineFilter, actor: string, correlationId?: string) {
+  async replayMatching(filter: QuarantineFilter, actor: string, correlationId?: string, address?: string) {
     const ids = await this.quarantine.ids(filter);
     const results: ReplayResult[] = [];
     for (const id of ids) {
@@ -75,6 +75,7 @@ export class QuarantineService {
       targetType: 'inbound',
       detail: { filter, replayed: results.length, accepted: results.filter((r) => r.httpStatus < 300).length },
       correlationId,
+      address,
     });
     return { replayed: results.length, results };
   }

@@ -36,6 +36,11 @@
     OPERATOR_CREATED: '新建账号',
     OPERATOR_UPDATED: '修改账号',
     INGRESS_REFUSED_RESTRICTED: '拒收涉密部门报文',
+    OPERATOR_TOKEN_READ: '使用运维令牌读取',
+    OPERATOR_TOKEN_WRITE: '使用运维令牌操作',
+    AUDIT_EXPORTED: '导出审计记录',
+    CALLBACK_REFUSED: '拒收平台回调',
+    RETENTION_PRUNED: '按保存期限清理',
   };
 
   // ---------- helpers ----------
@@ -252,6 +257,7 @@
     if (view === 'audit') {
       state.auditBefore = null;
       loadAudit(false);
+      verifyAuditChain();
     }
     if (view === 'accounts') loadAccounts();
     if (view === 'cases') $('case-q').focus();
@@ -957,6 +963,38 @@
       })
       .catch(function () {});
   }
+  /** The chain check (GET ops/audit/verify): green when intact, red naming the first broken entry. */
+  function verifyAuditChain() {
+    var box = $('audit-chain');
+    var text = $('audit-chain-text');
+    box.dataset.state = 'unknown';
+    box.className = 'panel actions';
+    text.className = 'status';
+    text.textContent = '校验中… Checking…';
+    return api('GET', 'ops/audit/verify')
+      .then(function (v) {
+        box.dataset.state = v.ok ? 'ok' : 'broken';
+        box.className = 'panel actions ' + (v.ok ? 'green' : 'red');
+        text.className = 'status ' + (v.ok ? 'ok' : 'error');
+        text.textContent = v.ok
+          ? '审计链完整：已校验 ' + v.checked + ' 条（第 ' + v.firstSeq + '–' + v.headSeq + ' 条） audit chain intact: ' + v.checked + ' entries checked'
+          : '审计链断裂 audit chain broken: ' + v.broken.message;
+      })
+      .catch(function (e) {
+        text.className = 'status error';
+        text.textContent = '无法校验 cannot verify' + (e && e.status ? ' (' + e.status + ')' : '');
+      });
+  }
+  $('audit-verify').addEventListener('click', verifyAuditChain);
+  $('audit-export').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var p = formParams($('audit-export'));
+    // Dates are the operator's local days: from 00:00 of the first to 00:00 after the last.
+    var from = new Date(p.from + 'T00:00:00');
+    var to = new Date(p.to + 'T00:00:00');
+    to.setDate(to.getDate() + 1);
+    window.location.href = API + 'ops/audit/export' + query({ from: from.toISOString(), to: to.toISOString() });
+  });
   $('audit-filter').addEventListener('submit', function (e) {
     e.preventDefault();
     loadAudit(false);

@@ -148,6 +148,7 @@ export class OperatorAccountService {
       targetId: username,
       detail: { role },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return view((await this.repo.find(username))!);
   }
@@ -197,6 +198,7 @@ export class OperatorAccountService {
       targetId: username,
       detail: { role: patch.role, disabled: patch.disabled, passwordChanged: patch.password !== undefined },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return view((await this.repo.find(username))!);
   }
@@ -236,8 +238,10 @@ export class OperatorAccountService {
         action: 'LOGIN_FAILED',
         targetType: 'operator',
         targetId: account ? account.username : hintOf(username),
-        detail: { reason, ip: facts.ip },
+        detail: { reason },
         correlationId: facts.correlationId,
+        outcome: 'failure',
+        address: facts.ip,
       });
       throw new GatewayError(
         'LOGIN_FAILED',
@@ -260,8 +264,9 @@ export class OperatorAccountService {
       action: 'LOGIN',
       targetType: 'operator',
       targetId: account.username,
-      detail: { role: account.role, ip: facts.ip },
+      detail: { role: account.role },
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
     return { sessionId, username: account.username, role: account.role, expiresAt };
   }
@@ -272,8 +277,10 @@ export class OperatorAccountService {
       action: 'LOGIN_FAILED',
       targetType: 'operator',
       targetId: hintOf(username),
-      detail: { reason: scope === 'user' ? 'LOCKED' : 'ADDRESS_LOCKED', ip: facts.ip },
+      detail: { reason: scope === 'user' ? 'LOCKED' : 'ADDRESS_LOCKED' },
       correlationId: facts.correlationId,
+      outcome: 'failure',
+      address: facts.ip,
     });
     const rule = scope === 'user' ? LOGIN_USER_THROTTLE : LOGIN_ADDRESS_THROTTLE;
     // Another request may have set the lock a moment after this one's clock was read.
@@ -319,6 +326,7 @@ export class OperatorAccountService {
       targetType: 'operator',
       targetId: found.account.username,
       correlationId: facts.correlationId,
+      address: facts.ip,
     });
   }
 }

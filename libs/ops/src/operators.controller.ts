@@ -51,7 +51,7 @@ export class OperatorsController {
   @Post()
   @ApiOperation({ summary: '新建运维账号（管理员） Create an operator account (admin)' })
   create(@Body() body: CreateOperatorDto, @Req() req: OperatorRequest & { id?: string }) {
-    return this.accounts.create(body, operatorOf(req), { correlationId: req.id });
+    return this.accounts.create(body, operatorOf(req), { correlationId: req.id, ip: req.ip });
   }
 
   @Patch(':username')
@@ -61,6 +61,6 @@ export class OperatorsController {
     @Body() body: UpdateOperatorDto,
     @Req() req: OperatorRequest & { id?: string },
   ) {
-    return this.accounts.update(username, body, operatorOf(req), { correlationId: req.id });
+    return this.accounts.update(username, body, operatorOf(req), { correlationId: req.id, ip: req.ip });
   }
 }

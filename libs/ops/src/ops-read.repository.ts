@@ -292,6 +292,9 @@ export class OpsReadRepository {
       targetId: r.targetId,
       detail: r.detail ? safeJson(r.detail) : null,
       correlationId: r.correlationId,
+      outcome: r.outcome,
+      address: r.address,
+      seq: r.seq === null ? null : String(r.seq),
     }));
   }
 }

@@ -10,3 +10,5 @@ export * from './callback.repository';
 export * from './persistence.module';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';
+export * from './backup';
+export * from './retention';

@@ -46,6 +46,8 @@ export interface InboundRecord {
   batchId?: string | null;
   rowNo?: number | null;
   replayOf?: string | null;
+  /** The caller's address (TCP peer), for the audit log; never stored with the message. */
+  clientAddress?: string | null;
 }
 
 export interface InboundResult {

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
 import { GatewayConfig, PersonalDataCipher } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
@@ -7,6 +7,7 @@ import { IngestRepository } from './ingest.repository';
 import { OutboxRepository } from './outbox.repository';
 import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
+import { RetentionPruner, loadRetentionConfig } from './retention';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -17,6 +18,25 @@ class DatabaseCloser implements OnApplicationShutdown {
   }
 }
 
+/** Start-up: the audit rows from before the chain existed are chained, the empty head signed. */
+class AuditChainStarter implements OnModuleInit {
+  constructor(@Inject(AuditRepository) private readonly audit: AuditRepository) {}
+  async onModuleInit(): Promise<void> {
+    await this.audit.ensureChained();
+  }
+}
+
+/** The retention job runs from start-up to shutdown (every `RETENTION_INTERVAL`). */
+class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(RetentionPruner) private readonly pruner: RetentionPruner) {}
+  onApplicationBootstrap(): void {
+    this.pruner.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.pruner.stop();
+  }
+}
+
 /**
  * Opens the database (running migrations) and provides the repositories. Repositories are plain
  * classes over `Database`, so scripts and benchmarks use them without Nest.
@@ -24,7 +44,10 @@ class DatabaseCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; database?: Database }): DynamicModule {
+  /** `auditKey`: the audit chain's key (`GatewaySecrets.auditKey`). */
+  static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
+    // Checked before anything opens: an audit retention under 180 days stops start-up.
+    const retention = loadRetentionConfig(options.config.env);
     return {
       module: PersistenceModule,
       providers: [
@@ -34,15 +57,18 @@ export class PersistenceModule {
           ? { provide: Database, useValue: options.database }
           : { provide: Database, useFactory: () => openDatabase(options.config.database) },
         { provide: IngestRepository, useFactory: (db: Database, c: PersonalDataCipher) => new IngestRepository(db, c), inject: [Database, PersonalDataCipher] },
-        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db), inject: [Database] },
+        { provide: AuditRepository, useFactory: (db: Database) => new AuditRepository(db, options.auditKey), inject: [Database] },
         { provide: CaseReadRepository, useFactory: (db: Database) => new CaseReadRepository(db), inject: [Database] },
         { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db), inject: [Database] },
         { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
+        { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
+        RetentionJob,
         DatabaseCloser,
+        AuditChainStarter,
       ],
-      exports: [GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
+      exports: [RetentionPruner, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
     };
   }
 }

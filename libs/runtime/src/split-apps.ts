@@ -43,7 +43,7 @@ export async function buildIngressApp(ctx: GatewayContext, options: SplitAppOpti
     imports: [
       LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(level) as any }),
       CoreModule.forRoot(ctx),
-      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, database: options.database }),
+      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       IngressModule.forRoot(ctx, { signal }),
       // Only the parked API; its platform port is never called here (the dispatchers deliver).
       DispatchModule.forRoot(ctx, { platformUrl: ctx.config.platform.url ?? 'http://127.0.0.1/unused', run: false, apis: ['parked'], signal }),
@@ -75,7 +75,7 @@ export async function buildDispatcherApp(ctx: GatewayContext, options: SplitAppO
     imports: [
       LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(level) as any }),
       CoreModule.forRoot(ctx),
-      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, database: options.database }),
+      PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       HealthModule,
       DispatchModule.forRoot(ctx, { platformUrl: options.platformUrl, apis: ['status', 'wake'] }),
       CallbacksModule.forRoot(ctx, { runDelivery: true, http: false }),

@@ -1,7 +1,8 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ErrorCodes, GatewayError } from '#gw/common';
+import { AuditRepository } from '#gw/persistence';
 import { DepartmentAuth, bearerTokenOf } from '../department-auth';
 import { GATEWAY_CONTEXT, GatewayContext } from '../gateway-context';
 import { OperatorGuard } from './operator.guard';
@@ -20,12 +21,14 @@ export class CaseAccessGuard extends OperatorGuard {
   constructor(
     @Inject(GATEWAY_CONTEXT) ctx: GatewayContext,
     reflector: Reflector,
-    private readonly departments: DepartmentAuth,
+    // Named: the parameter decorators of OperatorGuard's constructor are inherited by index.
+    @Inject(DepartmentAuth) private readonly departments: DepartmentAuth,
+    @Optional() @Inject(AuditRepository) audit?: AuditRepository,
   ) {
-    super(ctx, reflector);
+    super(ctx, reflector, audit);
   }
 
-  override canActivate(context: ExecutionContext): boolean {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const token = bearerTokenOf(req.headers.authorization);
     const department = token === undefined ? null : this.departments.departmentOf(token);

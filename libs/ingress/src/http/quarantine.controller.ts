@@ -58,13 +58,13 @@ export class QuarantineController {
   @HttpCode(200)
   @ApiOperation({ summary: '用当前映射重放一条 Replay one entry through the current adapter' })
   replayOne(@Param('id') id: string, @Req() req: Request & { id?: string }) {
-    return this.quarantine.replayOne(id, operatorOf(req), req.id);
+    return this.quarantine.replayOne(id, operatorOf(req), req.id, req.ip);
   }
 
   @Post('replay')
   @HttpCode(200)
   @ApiOperation({ summary: '按条件重放全部 Replay every entry matching the filter' })
   replayMatching(@Body() body: QuarantineFilterDto, @Req() req: Request & { id?: string }) {
-    return this.quarantine.replayMatching(toFilter(body), operatorOf(req), req.id);
+    return this.quarantine.replayMatching(toFilter(body), operatorOf(req), req.id, req.ip);
   }
 }
