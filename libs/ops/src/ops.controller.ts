@@ -4,7 +4,7 @@ import { IsISO8601, IsInt, IsOptional, IsString, Length, Matches, Max, Min } fro
 import { Type } from 'class-transformer';
 import { Catalogue } from '#gw/catalogue';
 import { AuditRepository } from '#gw/persistence';
-import { CaseViewService, OperatorGuard, operatorOf } from '#gw/ingress';
+import { CaseViewService, DUTY_ROLES, OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
 import { OpsReadRepository } from './ops-read.repository';
 import { OpsService } from './ops.service';
 import { ReadinessService } from './readiness.service';
@@ -68,6 +68,7 @@ export class OpsController {
   ) {}
 
   @Get('overview')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({
     summary: '总览：各服务、数据库、部门、市平台接口的红黄绿状态及处理提示 Overview: green/amber/red with what to do',
   })
@@ -76,6 +77,7 @@ export class OpsController {
   }
 
   @Get('series')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({ summary: '近几小时每10分钟的接收量、报送量与平台调用耗时 Throughput and latency per 10 minutes' })
   @ApiQuery({ name: 'hours', required: false, example: 6 })
   async series(@Query() q: SeriesQueryDto) {
@@ -103,7 +105,8 @@ export class OpsController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: '审计日志（最新在前） The audit log, newest first' })
+  @RequireRole(...DUTY_ROLES.audit)
+  @ApiOperation({ summary: '审计日志（最新在前，仅审计员） The audit log, newest first (auditor only)' })
   async auditLog(@Query() q: AuditQueryDto) {
     const items = await this.read.audit({
       limit: q.limit,
@@ -116,6 +119,7 @@ export class OpsController {
   }
 
   @Get('drain')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({ summary: '维护模式状态 Whether this instance is drained' })
   drainState() {
     return { draining: this.readiness.isDraining };
