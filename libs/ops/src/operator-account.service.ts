@@ -166,7 +166,7 @@ export class OperatorAccountService {
     if (!first) return 'none';
     const existing = await this.repo.find(first.username);
     const passwordHash = await hashPassword(first.password);
-    if (existing) await this.repo.update(first.username, { role: 'admin', disabled: false, passwordHash });
+    if (existing) await this.repo.update(first.username, { role: 'admin', disabled: false, passwordHash, passwordChangedAt: new Date(this.now()) });
     else await this.repo.insert({ username: first.username, role: 'admin', passwordHash });
     await this.audit.append({
       actor: 'system',
