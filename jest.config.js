@@ -14,7 +14,8 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm)/)',
+    // otplib's default plugins import @scure/base and @noble/hashes, which are ESM-only.
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|load-esm|otplib|@otplib|@scure|@noble)/)',
   ],
   moduleNameMapper: { '^#gw/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',

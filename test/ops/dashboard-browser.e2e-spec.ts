@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Browser, Page, chromium } from 'playwright-core';
+import { signIn } from '../support/operators';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
@@ -13,7 +14,10 @@ jest.setTimeout(90_000);
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'dashboard');
-const ADMIN = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
+/** Separate duties: the operator works in the dashboard; the auditor reads the log; the admin only made their accounts. */
+const ADMIN = { username: 'dash-admin', password: 'Dashboard-Admin-2026' };
+const OPERATOR = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
+const AUDITOR = { username: 'shenji', password: 'Dashboard-Audit-2026' };
 
 // CI must run it; a developer machine without Chromium skips it with a note.
 const haveChromium = existsSync(CHROMIUM);
@@ -58,6 +62,13 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await waitFor('parked', async () => (await status()).outbox.parked === 1);
     await platformAdmin(gw.platform).clearFaults();
 
+    const admin = await signIn(gw.url, ADMIN.username, ADMIN.password);
+    for (const [who, role] of [
+      [OPERATOR, 'operator'],
+      [AUDITOR, 'auditor'],
+    ] as const)
+      await request(gw.url).post('/api/v1/ops/operators').set('Cookie', admin).send({ ...who, role }).expect(201);
+
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -96,18 +107,21 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     expect(new URL(page.url()).pathname).toBe('/dashboard/');
     await page.waitForSelector('#login-form', { state: 'visible' });
     await shot('00-login.png');
-    await page.fill('#login-username', ADMIN.username);
+    await page.fill('#login-username', OPERATOR.username);
     await page.fill('#login-password', 'wrong-password-000');
     await page.click('#login-submit');
     await page.waitForSelector('#login-error:has-text("用户名或密码错误")');
-    await page.fill('#login-password', ADMIN.password);
+    await page.fill('#login-password', OPERATOR.password);
     await page.click('#login-submit');
 
     await page.waitForSelector('#services li[data-key="database"][data-level="green"]');
     await page.waitForSelector('#departments li[data-key="dept:SCJG"]');
     await page.waitForSelector('#chart-throughput canvas');
     expect(await page.textContent('#view-overview h1')).toContain('总览');
-    expect(await page.textContent('#who-name')).toContain(`${ADMIN.username} · 管理员`);
+    expect(await page.textContent('#who-name')).toContain(`${OPERATOR.username} · 操作员`);
+    // The operator's menu: no accounts, no audit log (separate duties).
+    expect(await page.isVisible('#nav a[data-view="accounts"]')).toBe(false);
+    expect(await page.isVisible('#nav a[data-view="audit"]')).toBe(false);
     // The parked message and the 422 are called out with what to do.
     expect(await page.textContent('#actions')).toContain('滞留消息');
     expect(await page.getAttribute('#services li[data-key="parked"]', 'data-level')).toBe('amber');
@@ -199,13 +213,19 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await page.waitForSelector('#quarantine-status:has-text("已重放 1 条，其中 0 条已接收")');
     await shot('07-quarantine.png');
 
-    await page.click('#nav a[data-view="audit"]');
+    // The audit log is the auditor's: sign out, and in as the auditor.
+    await page.click('#logout');
+    await page.waitForSelector('#login-form', { state: 'visible' });
+    await page.fill('#login-username', AUDITOR.username);
+    await page.fill('#login-password', AUDITOR.password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#view-audit:not([hidden])');
     await page.waitForSelector('#audit-rows tr[data-action="PARKED_RERUN"]');
     await page.waitForSelector('#audit-rows tr[data-action="QUARANTINE_REPLAY"]');
     const audit = (await page.textContent('#audit-rows')) ?? '';
-    expect(audit).toContain(`operator:${ADMIN.username}`);
+    expect(audit).toContain(`operator:${OPERATOR.username}`);
     expect(audit).toContain('登录失败');
-    expect(audit).not.toContain(ADMIN.password);
+    expect(audit).not.toContain(OPERATOR.password);
     await shot('08-audit.png');
 
     expect(foreignRequests).toEqual([]);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { OPERATOR_TOKEN, TOKENS, TestGateway } from '../support/test-gateway';
+import { signIn } from '../support/operators';
 import { platformAdmin } from '../support/platform-admin';
 import { onlineApplication, postCallback } from '../support/callbacks';
 import { scjgEvent } from '../support/scjg-events';
@@ -44,11 +45,19 @@ describe('no unmasked ID or phone number in pages, API answers or logs after an 
   });
 
   it('runs the flow and finds none of the raw values', async () => {
+    // Separate duties: the admin makes an operator (who does the work) and an auditor (who reads the log).
+    const admin = await signIn(gw.url, 'pii-admin', 'Secure-pass-2026!');
+    for (const [username, role] of [
+      ['pii-op', 'operator'],
+      ['pii-audit', 'auditor'],
+    ])
+      await request(gw.url).post('/api/v1/ops/operators').set('Cookie', admin).send({ username, role, password: 'Secure-duty-2026!' }).expect(201);
+    const auditor = await signIn(gw.url, 'pii-audit', 'Secure-duty-2026!');
     const login = keep(
       'login',
       await request(gw.url)
         .post('/api/v1/auth/login')
-        .send({ username: 'pii-admin', password: 'Secure-pass-2026!' })
+        .send({ username: 'pii-op', password: 'Secure-duty-2026!' })
         .expect(200),
     );
     const cookie = String(login.headers['set-cookie']).split(';')[0];
@@ -117,7 +126,6 @@ describe('no unmasked ID or phone number in pages, API answers or logs after an 
       '/dashboard/style.css',
       '/api/v1/ops/overview',
       '/api/v1/ops/series',
-      '/api/v1/ops/audit',
       '/api/v1/parked',
       '/api/v1/quarantine',
       '/api/v1/auth/me',
@@ -126,6 +134,7 @@ describe('no unmasked ID or phone number in pages, API answers or logs after an 
     ]) {
       expect((await get(path)).status).toBeLessThan(500);
     }
+    expect(keep('GET /api/v1/ops/audit', await request(gw.url).get('/api/v1/ops/audit').set('Cookie', auditor)).status).toBe(200);
     await get('/api/v1/ops/cases', { q: 'SCJG-PII-000001' });
     // An operator who types an ID number or a phone into the search box: not found, and not logged in clear.
     await get('/api/v1/ops/cases', { q: RAW.idNumber });

@@ -43,7 +43,7 @@ describe('the first admin: from the command line, or from the environment (never
   it('creates an admin with the password read from standard input, and the admin can sign in', async () => {
     expect(await cli(['create-operator', '--user', 'ChenCan', '--role', 'admin'], 'short\n')).toMatchObject({
       code: 1,
-      err: expect.stringContaining('至少 10 个字符'),
+      err: expect.stringContaining('至少 12 个字符'),
     });
     expect(await cli(['create-operator', '--user', 'ChenCan', '--role', 'admin'], 'Cli-password-2026\n')).toMatchObject(
       { code: 0, out: expect.stringContaining('chencan (admin)') },
@@ -53,7 +53,7 @@ describe('the first admin: from the command line, or from the environment (never
     ).toBe(1);
     expect(await cli(['list-operators'])).toMatchObject({
       code: 0,
-      out: expect.stringMatching(/^chencan\tadmin\tactive\t-\n$/),
+      out: expect.stringMatching(/^chencan\tadmin\tactive\t-\ttotp:off\n$/),
     });
     expect((await cli(['frobnicate'])).code).toBe(2);
 
@@ -80,10 +80,10 @@ describe('the first admin: from the command line, or from the environment (never
     }
   });
 
-  it('refuses to start with GATEWAY_ADMIN_PASSWORD shorter than 10 characters, saying which variable', async () => {
+  it('refuses to start with GATEWAY_ADMIN_PASSWORD shorter than 12 characters, saying which variable', async () => {
     const ctx = createGatewayContext({ ...env(), GATEWAY_ADMIN_USER: 'admin', GATEWAY_ADMIN_PASSWORD: 'admin123' });
     const started = buildGatewayApp(ctx, { logs: false, platformUrl: 'http://127.0.0.1:9/zwfw/api/v1' });
     await expect(started).rejects.toBeInstanceOf(ConfigError);
-    await expect(started).rejects.toThrow(/GATEWAY_ADMIN_PASSWORD.*至少 10 个字符/);
+    await expect(started).rejects.toThrow(/GATEWAY_ADMIN_PASSWORD.*至少 12 个字符/);
   });
 });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { AuditLogEntity, LoginThrottleEntity, OperatorAccountEntity, OperatorSessionEntity } from '#gw/persistence';
+import { createAndSignIn, nextTotpCode, signIn as signInWithTotp, totpSecretOf } from '../support/operators';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
@@ -10,17 +11,15 @@ jest.setTimeout(60_000);
 
 export const ADMIN = { username: 'zhangsan', password: 'Pj-admin-2026!' };
 
-/** Signs in and returns the session cookie (`gw_session=…`). */
-export async function signIn(url: string, username: string, password: string): Promise<string> {
-  const res = await request(url).post('/api/v1/auth/login').send({ username, password }).expect(200);
-  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('gw_session='));
-  if (!cookie) throw new Error('no session cookie');
-  return cookie.split(';')[0];
-}
+/** Signs in and returns the session cookie (`gw_session=…`); an admin enrols its second factor the first time. */
+export const signIn = signInWithTotp;
 
 describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real database)', () => {
   let gw: TestGateway;
   let admin: string;
+  /** Separate duties: the admin sees no cases and no audit log; these roles do. */
+  let reader: string;
+  let auditor: string;
   const post = (body: unknown) => postScjgEvent(gw.url, body);
   const audit = (action: string) => gw.db.manager.find(AuditLogEntity, { where: { action }, order: { id: 'ASC' } });
 
@@ -35,6 +34,8 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
       },
     });
     admin = await signIn(gw.url, ADMIN.username, ADMIN.password);
+    reader = await createAndSignIn(gw.url, admin, 'duyan', 'viewer', 'Reader-Pass-2026');
+    auditor = await createAndSignIn(gw.url, admin, 'shenji', 'auditor', 'Auditor-Pass-2026');
   });
   afterAll(async () => {
     await gw?.close();
@@ -64,7 +65,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
 
     const res = await request(gw.url)
       .post('/api/v1/auth/login')
-      .send({ username: 'ZhangSan', password: ADMIN.password })
+      .send({ username: 'ZhangSan', password: ADMIN.password, code: await nextTotpCode(totpSecretOf(gw.url, ADMIN.username)!) })
       .expect(200);
     expect(res.body).toMatchObject({ username: ADMIN.username, role: 'admin' });
     const cookie = ([] as string[]).concat(res.headers['set-cookie'])[0];
@@ -160,7 +161,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
     expect(await gw.db.manager.countBy(OperatorSessionEntity, { idHash: row.idHash })).toBe(0);
   });
 
-  it('enforces roles: viewers read, operators act, admins manage accounts; the token counts as admin', async () => {
+  it('enforces separate duties: viewers read, operators act, admins manage accounts, auditors read the log; the token acts as an operator', async () => {
     await request(gw.url)
       .post('/api/v1/ops/operators')
       .set('Cookie', admin)
@@ -176,7 +177,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
       .set('Cookie', admin)
       .send({ username: 'shorty', role: 'viewer', password: 'short' })
       .expect(400);
-    expect(short.body.code).toBe('BAD_REQUEST');
+    expect(short.body.code).toBe('OPERATOR_INVALID');
     await request(gw.url)
       .post('/api/v1/ops/operators')
       .set('Cookie', admin)
@@ -188,7 +189,10 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
 
     await request(gw.url).get('/api/v1/ops/overview').set('Cookie', viewer).expect(200);
     await request(gw.url).get('/api/v1/parked').set('Cookie', viewer).expect(200);
-    await request(gw.url).get('/api/v1/ops/audit').set('Cookie', viewer).expect(200);
+    await request(gw.url).get('/api/v1/ops/audit').set('Cookie', viewer).expect(403);
+    await request(gw.url).get('/api/v1/ops/audit').set('Cookie', auditor).expect(200);
+    await request(gw.url).get('/api/v1/parked').set('Cookie', auditor).expect(403);
+    await request(gw.url).get('/api/v1/parked').set('Cookie', admin).expect(403);
     expect(
       (await request(gw.url).post('/api/v1/parked/rerun').set('Cookie', viewer).send({}).expect(403)).body.code,
     ).toBe('OPERATOR_FORBIDDEN');
@@ -203,10 +207,9 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
       .send({ username: 'x1', role: 'admin', password: 'operator-pass-2026' })
       .expect(403);
 
-    const list = await request(gw.url)
-      .get('/api/v1/ops/operators')
-      .set('Authorization', `Bearer ${OPERATOR_TOKEN}`)
-      .expect(200);
+    await request(gw.url).get('/api/v1/ops/operators').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(403);
+    await request(gw.url).post('/api/v1/parked/rerun').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).send({}).expect(200);
+    const list = await request(gw.url).get('/api/v1/ops/operators').set('Cookie', admin).expect(200);
     expect(list.body.items.map((a: any) => [a.username, a.role])).toEqual(
       expect.arrayContaining([
         ['lisi', 'operator'],
@@ -309,7 +312,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
       const r = await request(gw.url)
         .get('/api/v1/ops/cases')
         .query({ q: 'SCJG-OPS-000001' })
-        .set('Cookie', admin)
+        .set('Cookie', reader)
         .expect(200);
       return r.body.items[0]?.platformProjectNo ? r.body.items[0] : null;
     });
@@ -321,11 +324,11 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
     const byProject = await request(gw.url)
       .get('/api/v1/ops/cases')
       .query({ q: found.platformProjectNo })
-      .set('Cookie', admin)
+      .set('Cookie', reader)
       .expect(200);
     expect(byProject.body.items.map((c: any) => c.caseId)).toEqual([found.caseId]);
     expect(
-      (await request(gw.url).get('/api/v1/ops/cases').query({ q: 'NO-SUCH-CASE' }).set('Cookie', admin).expect(200))
+      (await request(gw.url).get('/api/v1/ops/cases').query({ q: 'NO-SUCH-CASE' }).set('Cookie', reader).expect(200))
         .body,
     ).toEqual({ total: 0, items: [] });
 
@@ -376,7 +379,7 @@ describe('operators: sign-in, roles, overview, drain, readiness (real HTTP, real
     const log = await request(gw.url)
       .get('/api/v1/ops/audit')
       .query({ actor: 'lisi' })
-      .set('Cookie', admin)
+      .set('Cookie', auditor)
       .expect(200);
     expect(log.body.items.map((a: any) => a.action)).toEqual(
       expect.arrayContaining(['DRAIN_ON', 'DRAIN_OFF', 'LOGIN', 'PARKED_RERUN_MATCHING']),

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { beijingDateTime } from '#gw/dept-simulators';
 import { CaseEntity } from '#gw/persistence';
+import { createAndSignIn, signIn as signInWithTotp } from '../support/operators';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
@@ -12,16 +13,9 @@ jest.setTimeout(60_000);
 const ADMIN = { username: 'anquan', password: 'Pj-admin-2026!' };
 const MISSING_CASE = '00000000-0000-7000-8000-000000000000';
 
-/** Signs in through the dashboard's login API; returns the session cookie (`gw_session=…`). */
-async function signIn(url: string, username: string, password: string): Promise<string> {
-  const res = await request(url).post('/api/v1/auth/login').send({ username, password }).expect(200);
-  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('gw_session='));
-  if (!cookie) throw new Error('no session cookie');
-  return cookie.split(';')[0];
-}
 
 /**
- * The case API answers only an operator (the operator token, or a dashboard session of any role)
+ * The case API answers only an operator (the operator token, or a dashboard session of a viewer or operator)
  * or a department with its own token, which sees only its own department's cases: another
  * department's case answers 404 exactly like a missing one. Every other data route under /api/v1
  * refuses a request without credentials too.
@@ -35,18 +29,14 @@ describe('security: who may read cases (GET /api/v1/cases…)', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
+    sessions.admin = await signInWithTotp(gw.url, ADMIN.username, ADMIN.password);
     for (const [username, role] of [
       ['chakan', 'viewer'],
       ['caozuo', 'operator'],
+      ['shenji', 'auditor'],
     ]) {
-      await request(gw.url)
-        .post('/api/v1/ops/operators')
-        .set('Authorization', `Bearer ${OPERATOR_TOKEN}`)
-        .send({ username, role, password: `${role}-pass-2026` })
-        .expect(201);
-      sessions[role] = await signIn(gw.url, username, `${role}-pass-2026`);
+      sessions[role] = await createAndSignIn(gw.url, sessions.admin, username, role, `${role}-pass-2026`);
     }
-    sessions.admin = await signIn(gw.url, ADMIN.username, ADMIN.password);
 
     scjgCase = (await postScjgEvent(gw.url, scjgEvent({ bizNo: 'SCJG-ACC-000001' })).expect(202)).body.caseId;
     const form = new URLSearchParams({
@@ -93,11 +83,14 @@ describe('security: who may read cases (GET /api/v1/cases…)', () => {
     }
   });
 
-  it('lets every operator role (viewer, operator, admin sessions) and the operator token read every case', async () => {
+  it('lets viewers, operators and the operator token read every case; not the admin nor the auditor (separate duties)', async () => {
+    for (const who of ['admin', 'auditor']) {
+      const res = await request(gw.url).get(`/api/v1/cases/${scjgCase}`).set('Cookie', sessions[who]);
+      expect([who, res.status, res.body.code, res.body.sourceCaseNo]).toEqual([who, 403, 'OPERATOR_FORBIDDEN', undefined]);
+    }
     const as: [string, Record<string, string>][] = [
       ['viewer', { Cookie: sessions.viewer }],
       ['operator', { Cookie: sessions.operator }],
-      ['admin', { Cookie: sessions.admin }],
       ['operator token', { Authorization: `Bearer ${OPERATOR_TOKEN}` }],
     ];
     for (const [who, headers] of as) {
@@ -164,9 +157,9 @@ describe('security: who may read cases (GET /api/v1/cases…)', () => {
     }
   });
 
-  it('refuses every other route under /api/v1 without credentials (but login, logout and the signed platform callbacks)', async () => {
+  it('refuses every other route under /api/v1 without credentials (but sign-in, its second step, logout and the signed platform callbacks)', async () => {
     const doc = SwaggerModule.createDocument(gw.app, new DocumentBuilder().build());
-    const open = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'POST /api/v1/platform/callbacks']);
+    const open = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/login/totp', 'POST /api/v1/auth/logout', 'POST /api/v1/platform/callbacks']);
     const tried: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.startsWith('/api/v1/')) continue;

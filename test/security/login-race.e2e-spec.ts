@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { AuditLogEntity } from '#gw/persistence';
-import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
+import { signIn } from '../support/operators';
+import { TestGateway, startTestGateway } from '../support/test-gateway';
 
 // The e2e project's testTimeout is not applied to projects by every jest version: set it here.
 jest.setTimeout(120_000);
@@ -65,10 +66,11 @@ describe('sign-in lock-out under parallel attempts (real HTTP, real database)', 
   let gw: TestGateway;
   let second: TestGateway;
 
+  let admin: string;
   const createOperator = async (username: string) => {
     const res = await fetch(`${gw.url}/api/v1/ops/operators`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${OPERATOR_TOKEN}`, 'Content-Type': 'application/json' },
+      headers: { Cookie: admin, 'Content-Type': 'application/json' },
       body: JSON.stringify({ username, role: 'viewer', password: PASSWORD }),
     });
     expect(res.status).toBe(201);
@@ -79,7 +81,8 @@ describe('sign-in lock-out under parallel attempts (real HTTP, real database)', 
     ).length;
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: 'race-admin', GATEWAY_ADMIN_PASSWORD: 'Lockout-Admin-Pass-2026' } });
+    admin = await signIn(gw.url, 'race-admin', 'Lockout-Admin-Pass-2026'); // accounts are the admin's duty
     // A second instance on the same database, as behind a load balancer.
     second = await startTestGateway({ testDb: gw.testDb });
     for (const name of ['race-one', 'race-two', 'race-three', 'race-four']) await createOperator(name);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '#gw/catalogue';
 import { freePort } from '../support/free-port';
+import { signIn } from '../support/operators';
 import { AppProcess, APP_SCRIPTS, DATA_KEY, PROCESS_SECRETS, artifactsDir, departmentTokens, ensureBuilt } from '../support/processes';
 import { TestDatabase, createTestDatabase, usingMysql } from '../support/test-database';
 import { OPERATOR_TOKEN, REPO_ROOT, TestGateway, startTestGateway } from '../support/test-gateway';
@@ -88,13 +89,7 @@ describe('production mode over HTTP: /metrics and /api/docs need credentials', (
 
   beforeAll(async () => {
     gw = await startTestGateway({ mode: 'production', env: { METRICS_TOKEN, GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
-    const res = await fetch(`${gw.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(ADMIN),
-    });
-    expect(res.status).toBe(200);
-    session = res.headers.getSetCookie().find((c) => c.startsWith('gw_session='))!.split(';')[0];
+    session = await signIn(gw.url, ADMIN.username, ADMIN.password); // the admin enrols its second factor
   });
   afterAll(async () => {
     await gw?.close();

@@ -1,24 +1,32 @@
 import request from 'supertest';
+import { createAndSignIn, signIn } from '../support/operators';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 
 /**
  * Least privilege on every route: the routes are read from the running app, so a new route that
  * is not classified here fails this suite. Each is tried without credentials, with a department's
- * token, and with each operator role (a signed-in viewer, operator and admin, and the operator
- * token); each must get its documented refusal or pass, and never a 500.
+ * token, and with each operator role (a signed-in viewer, operator, admin and auditor, and the
+ * operator token); each must get its documented refusal or pass, and never a 500.
  */
 
-/** Who may call a route. Ranks: viewer < operator < admin; the operator token counts as admin. */
+/**
+ * Who may call a route. Separate duties (三权分立): viewer reads, operator reads and operates,
+ * admin administers accounts and sees the status, auditor reads the audit log only; the operator
+ * token acts as an operator.
+ */
 type Access =
   | 'public' // anyone (health, the dashboard's own files, sign-in)
-  | 'signed-in' // any operator (who am I)
+  | 'signed-in' // any operator or the token (who am I)
+  | 'own-account' // any signed-in session, for its own account (second factor, password); not the token
   | 'department' // a department's own bearer token
   | 'platform' // the city platform's signature (answers 200 with a business code, like the platform itself)
-  | 'loopback' // this machine without credentials (an embedded gateway's metrics without METRICS_TOKEN), else a viewer
-  | 'viewer'
-  | 'viewer-or-department' // operators, or a department for its own cases
-  | 'operator'
-  | 'admin';
+  | 'loopback' // this machine without credentials (an embedded gateway's metrics without METRICS_TOKEN), else 'status'
+  | 'status' // the gateway's health, no case data: viewer, operator, admin
+  | 'read' // the gateway's work (cases, quarantine, parked, callbacks): viewer, operator
+  | 'read-or-department' // 'read', or a department for its own cases
+  | 'operate' // operator
+  | 'accounts' // admin
+  | 'audit'; // auditor
 
 const ROUTES: Record<string, Access> = {
   'GET /health/live': 'public',
@@ -28,57 +36,73 @@ const ROUTES: Record<string, Access> = {
   'GET /dashboard/:file': 'public',
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/logout': 'public',
+  'POST /api/v1/auth/login/totp': 'public',
   'GET /api/v1/auth/me': 'signed-in',
+  'POST /api/v1/auth/totp/enrol': 'own-account',
+  'POST /api/v1/auth/totp/confirm': 'own-account',
+  'POST /api/v1/auth/password': 'own-account',
   'POST /api/v1/departments/:dept/events': 'department',
   'POST /api/v1/departments/:dept/batches': 'department',
   'GET /api/v1/departments/:dept/inbox': 'department',
   'POST /api/v1/departments/:dept/inbox/:id/ack': 'department',
   'POST /api/v1/platform/callbacks': 'platform',
-  'GET /api/v1/cases': 'viewer-or-department',
-  'GET /api/v1/cases/:caseId': 'viewer-or-department',
-  'GET /api/v1/quarantine': 'viewer',
-  'POST /api/v1/quarantine/:id/replay': 'operator',
-  'POST /api/v1/quarantine/replay': 'operator',
-  'GET /api/v1/parked': 'viewer',
-  'POST /api/v1/parked/:id/rerun': 'operator',
-  'POST /api/v1/parked/rerun': 'operator',
-  'POST /api/v1/parked/:id/confirm': 'operator',
-  'GET /api/v1/delivery/status': 'viewer',
-  'GET /api/v1/callbacks': 'viewer',
-  'GET /api/v1/callbacks/satisfaction': 'viewer',
-  'GET /api/v1/ops/operators': 'admin',
-  'POST /api/v1/ops/operators': 'admin',
-  'PATCH /api/v1/ops/operators/:username': 'admin',
-  'GET /api/v1/ops/overview': 'viewer',
-  'GET /api/v1/ops/series': 'viewer',
-  'GET /api/v1/ops/cases': 'viewer',
-  'GET /api/v1/ops/audit': 'viewer',
-  'GET /api/v1/ops/audit/verify': 'viewer',
-  'GET /api/v1/ops/audit/export': 'viewer',
-  'GET /api/v1/ops/drain': 'viewer',
-  'POST /api/v1/ops/drain': 'operator',
-  'DELETE /api/v1/ops/drain': 'operator',
-  'GET /api/v1/reports/overdue': 'viewer',
-  'GET /api/v1/reports/overdue.csv': 'viewer',
-  'GET /api/v1/reports/online-share': 'viewer',
-  'GET /api/v1/reports/online-share.csv': 'viewer',
-  'GET /api/v1/reports/satisfaction': 'viewer',
-  'GET /api/v1/reports/satisfaction.csv': 'viewer',
-  'GET /api/v1/reports/bad-evaluations.csv': 'viewer',
-  'GET /api/v1/reports/monthly.xlsx': 'viewer',
+  'GET /api/v1/cases': 'read-or-department',
+  'GET /api/v1/cases/:caseId': 'read-or-department',
+  'GET /api/v1/quarantine': 'read',
+  'POST /api/v1/quarantine/:id/replay': 'operate',
+  'POST /api/v1/quarantine/replay': 'operate',
+  'GET /api/v1/parked': 'read',
+  'POST /api/v1/parked/:id/rerun': 'operate',
+  'POST /api/v1/parked/rerun': 'operate',
+  'POST /api/v1/parked/:id/confirm': 'operate',
+  'GET /api/v1/delivery/status': 'status',
+  'GET /api/v1/callbacks': 'read',
+  'GET /api/v1/callbacks/satisfaction': 'read',
+  'GET /api/v1/ops/operators': 'accounts',
+  'POST /api/v1/ops/operators': 'accounts',
+  'PATCH /api/v1/ops/operators/:username': 'accounts',
+  'GET /api/v1/ops/overview': 'status',
+  'GET /api/v1/ops/series': 'status',
+  'GET /api/v1/ops/cases': 'read',
+  'GET /api/v1/ops/audit': 'audit',
+  'GET /api/v1/ops/audit/verify': 'audit',
+  'GET /api/v1/ops/audit/export': 'audit',
+  'GET /api/v1/ops/drain': 'status',
+  'POST /api/v1/ops/drain': 'operate',
+  'DELETE /api/v1/ops/drain': 'operate',
+  'GET /api/v1/reports/overdue': 'read',
+  'GET /api/v1/reports/overdue.csv': 'read',
+  'GET /api/v1/reports/online-share': 'read',
+  'GET /api/v1/reports/online-share.csv': 'read',
+  'GET /api/v1/reports/satisfaction': 'read',
+  'GET /api/v1/reports/satisfaction.csv': 'read',
+  'GET /api/v1/reports/bad-evaluations.csv': 'read',
+  'GET /api/v1/reports/monthly.xlsx': 'read',
   'GET /metrics': 'loopback',
-  'GET /api/docs': 'viewer',
-  'GET /api/docs/': 'viewer',
-  'GET /api/docs/index.html': 'viewer',
-  'GET /api/docs/swagger-ui-init.js': 'viewer',
-  'GET /api/docs/docs/swagger-ui-init.js': 'viewer',
-  'GET /api/docs/LICENSE': 'viewer',
-  'GET /api/docs-json': 'viewer',
-  'GET /api/docs-yaml': 'viewer',
+  'GET /api/docs': 'status',
+  'GET /api/docs/': 'status',
+  'GET /api/docs/index.html': 'status',
+  'GET /api/docs/swagger-ui-init.js': 'status',
+  'GET /api/docs/docs/swagger-ui-init.js': 'status',
+  'GET /api/docs/LICENSE': 'status',
+  'GET /api/docs-json': 'status',
+  'GET /api/docs-yaml': 'status',
 };
 
-const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
-type Role = keyof typeof RANK;
+type Role = 'viewer' | 'operator' | 'admin' | 'auditor';
+type Holder = Role | 'token';
+/** Who passes each kind of route. */
+const MAY: Record<Exclude<Access, 'public' | 'department' | 'platform'>, Holder[]> = {
+  'signed-in': ['viewer', 'operator', 'admin', 'auditor', 'token'],
+  'own-account': ['viewer', 'operator', 'admin', 'auditor'],
+  loopback: ['viewer', 'operator', 'admin', 'token'],
+  status: ['viewer', 'operator', 'admin', 'token'],
+  read: ['viewer', 'operator', 'token'],
+  'read-or-department': ['viewer', 'operator', 'token'],
+  operate: ['operator', 'token'],
+  accounts: ['admin'],
+  audit: ['auditor'],
+};
 
 /** A concrete path for a route pattern (values that exist or not: the guard comes first either way). */
 const concrete = (path: string) =>
@@ -112,15 +136,9 @@ describe('every route: who may call it', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: 'route-admin', GATEWAY_ADMIN_PASSWORD: 'Sturdy-Passphrase-2026!' } });
-    const signIn = async (username: string, password: string) => {
-      const r = await request(gw.url).post('/api/v1/auth/login').send({ username, password }).expect(200);
-      return String(r.headers['set-cookie']).split(';')[0];
-    };
-    cookies.admin = await signIn('route-admin', 'Sturdy-Passphrase-2026!');
-    for (const role of ['viewer', 'operator'] as const) {
-      const password = `Sturdy-${role.length}-Passphrase-2026!`;
-      await request(gw.url).post('/api/v1/ops/operators').set('Cookie', cookies.admin).send({ username: `route-${role}`, role, password }).expect(201);
-      cookies[role] = await signIn(`route-${role}`, password);
+    cookies.admin = await signIn(gw.url, 'route-admin', 'Sturdy-Passphrase-2026!'); // enrols its second factor
+    for (const role of ['viewer', 'operator', 'auditor'] as const) {
+      cookies[role] = await createAndSignIn(gw.url, cookies.admin, `route-${role}`, role, `Sturdy-${role.length}-Passphrase-2026!`);
     }
   });
   afterAll(async () => {
@@ -149,33 +167,58 @@ describe('every route: who may call it', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('gives each operator role what its rank allows and nothing more', async () => {
+  it('gives each operator role its own duty and nothing more', async () => {
     const wrong: string[] = [];
-    const holders: [string, Role, Record<string, string>][] = [
+    const holders: [string, Holder, Record<string, string>][] = [
       ['viewer session', 'viewer', { Cookie: cookies.viewer! }],
       ['operator session', 'operator', { Cookie: cookies.operator! }],
       ['admin session', 'admin', { Cookie: cookies.admin! }],
-      ['operator token', 'admin', { Authorization: `Bearer ${OPERATOR_TOKEN}` }],
+      ['auditor session', 'auditor', { Cookie: cookies.auditor! }],
+      ['operator token', 'token', { Authorization: `Bearer ${OPERATOR_TOKEN}` }],
     ];
     for (const [route, access] of Object.entries(ROUTES)) {
-      if (['public', 'department', 'platform'].includes(access)) continue;
-      const needed: Role = ['signed-in', 'viewer-or-department', 'loopback'].includes(access) ? 'viewer' : (access as Role);
-      for (const [who, role, auth] of holders) {
-        if (route === 'POST /api/v1/ops/drain' && role !== 'viewer') continue; // not drained: the other calls go on
+      if (access === 'public' || access === 'department' || access === 'platform') continue;
+      for (const [who, holder, auth] of holders) {
+        const allowed = MAY[access].includes(holder);
+        if (route === 'POST /api/v1/ops/drain' && allowed) continue; // not drained: the other calls go on
         const res = await call(route, auth);
-        const allowed = RANK[role] >= RANK[needed];
         if (res.status >= 500) wrong.push(`${who} ${route}: ${res.status}`);
         else if (allowed && (res.status === 401 || res.status === 403)) wrong.push(`${who} ${route}: ${res.status}, should pass`);
-        else if (!allowed && res.status !== 403) wrong.push(`${who} ${route}: ${res.status}, expected 403`);
+        else if (!allowed) {
+          // The token has no account of its own (401 there); elsewhere it is refused for its role.
+          const expected = holder === 'token' && access === 'own-account' ? 401 : 403;
+          if (res.status !== expected) wrong.push(`${who} ${route}: ${res.status}, expected ${expected}`);
+        }
       }
     }
     expect(wrong).toEqual([]);
   });
 
+  it('limits an admin who has not enrolled the second factor to enrolling it', async () => {
+    await request(gw.url)
+      .post('/api/v1/ops/operators')
+      .set('Cookie', cookies.admin!)
+      .send({ username: 'route-admin2', role: 'admin', password: 'Sturdy-Second-Admin-2026!' })
+      .expect(201);
+    const r = await request(gw.url).post('/api/v1/auth/login').send({ username: 'route-admin2', password: 'Sturdy-Second-Admin-2026!' }).expect(200);
+    expect(r.body.setup).toBe('totp-enrolment');
+    const cookie = String(r.headers['set-cookie']).split(';')[0];
+    const wrong: string[] = [];
+    for (const [route, access] of Object.entries(ROUTES)) {
+      if (!['status', 'read', 'read-or-department', 'operate', 'accounts', 'audit', 'loopback'].includes(access)) continue;
+      if (route === 'POST /api/v1/ops/drain') continue;
+      const res = await call(route, { Cookie: cookie });
+      if (res.status !== 403) wrong.push(`${route}: ${res.status}, expected 403`);
+    }
+    expect(wrong).toEqual([]);
+    expect((await request(gw.url).get('/api/v1/ops/operators').set('Cookie', cookie).expect(403)).body.code).toBe('OPERATOR_SETUP_REQUIRED');
+    expect((await request(gw.url).get('/api/v1/auth/me').set('Cookie', cookie).expect(200)).body).toMatchObject({ role: 'admin', setup: 'totp-enrolment' });
+  });
+
   it('takes no department token on an operator route, and no operator credentials on a department route', async () => {
     const wrong: string[] = [];
     for (const [route, access] of Object.entries(ROUTES)) {
-      if (['public', 'platform', 'viewer-or-department', 'signed-in', 'loopback'].includes(access)) continue;
+      if (['public', 'platform', 'read-or-department', 'signed-in', 'own-account', 'loopback'].includes(access)) continue;
       if (access === 'department') {
         const res = await call(route, { Cookie: cookies.admin!, Authorization: `Bearer ${OPERATOR_TOKEN}` });
         if (res.status !== 401) wrong.push(`operator credentials on ${route}: ${res.status}`);

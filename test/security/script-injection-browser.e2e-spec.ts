@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Browser, chromium } from 'playwright-core';
+import { nextTotpCode, signIn, totpSecretOf } from '../support/operators';
 import { TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { example, postBatch, postEvent } from '../departments/department-support';
@@ -30,6 +31,9 @@ describeBrowser('script injection through the data the dashboard shows', () => {
   let gw: TestGateway;
   let browser: Browser;
   const admin = { username: 'xss-admin', password: 'Sturdy-Passphrase-2026!' };
+  const operator = { username: 'xss-operator', password: 'Sturdy-Operator-2026!' };
+  const auditor = { username: 'xss-auditor', password: 'Sturdy-Auditor-2026!' };
+  let adminCookie: string;
 
   beforeAll(async () => {
     mkdirSync(join(ARTIFACTS, 'security'), { recursive: true });
@@ -44,6 +48,13 @@ describeBrowser('script injection through the data the dashboard shows', () => {
       await postBatch(gw, 'ybj', `流水号,业务编号\r\n${p},${p}\r\n`, { 'X-Batch-Id': p.slice(0, 60) });
       await request(gw.url).post('/api/v1/auth/login').send({ username: p, password: p });
     }
+    // Separate duties: the operator's pages, the auditor's log and the admin's accounts, each shown by its role.
+    adminCookie = await signIn(gw.url, admin.username, admin.password);
+    for (const [who, role] of [
+      [operator, 'operator'],
+      [auditor, 'auditor'],
+    ] as const)
+      await request(gw.url).post('/api/v1/ops/operators').set('Cookie', adminCookie).send({ ...who, role }).expect(201);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -64,12 +75,32 @@ describeBrowser('script injection through the data the dashboard shows', () => {
     const response = await page.goto(`${gw.url}/dashboard`);
     expect(response?.headers()['content-security-policy']).toMatch(/script-src[^;]*'self'/);
     expect(response?.headers()['content-security-policy']).not.toMatch(/script-src[^;]*'unsafe-inline'/);
-    await page.fill('#login-username', admin.username);
-    await page.fill('#login-password', admin.password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#nav a[data-view="quarantine"]', { state: 'visible' });
     const shown: string[] = [];
-    for (const view of ['overview', 'parked', 'quarantine', 'cases', 'audit', 'accounts']) {
+    const signInAs = async (who: { username: string; password: string }, code?: string) => {
+      if (await page.isVisible('#logout')) {
+        await page.click('#logout');
+        await page.waitForSelector('#login-form', { state: 'visible' });
+      }
+      await page.fill('#login-username', who.username);
+      await page.fill('#login-password', who.password);
+      await page.click('#login-submit');
+      if (code) {
+        await page.waitForSelector('#login-totp:not([hidden])');
+        await page.fill('#login-code', code);
+        await page.click('#login-submit');
+      }
+      await page.waitForSelector('#who-name:has-text("' + who.username + '")');
+    };
+    for (const [view, who] of [
+      ['overview', operator],
+      ['parked', operator],
+      ['quarantine', operator],
+      ['cases', operator],
+      ['audit', auditor],
+      ['accounts', admin],
+    ] as const) {
+      if (!(await page.isVisible(`#nav a[data-view="${view}"]`)))
+        await signInAs(who, who === admin ? await nextTotpCode(totpSecretOf(gw.url, admin.username)!) : undefined);
       await page.click(`#nav a[data-view="${view}"]`);
       if (view === 'cases') {
         await page.fill('#case-q', 'PJMZ-XSS-0000');

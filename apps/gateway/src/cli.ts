@@ -15,6 +15,7 @@ import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine, backupSqlite, mysqlBac
  *   node dist/apps/gateway/src/cli.js export-audit --from 2026-01-01 [--to 2026-02-01] [--out FILE]
  *   node dist/apps/gateway/src/cli.js backup [--to DIR]                  (SQLite; MariaDB: prints the dump command)
  *   node dist/apps/gateway/src/cli.js restore --from DIR --data-dir NEWDIR
+ *   node dist/apps/gateway/src/cli.js reset-totp --user chencan         (a lost phone: enrol again at sign-in)
  *
  * Uses the same configuration as the gateway (DATABASE_URL or DATA_DIR); the password is read
  * from standard input, never from the command line (it would stay in the shell history).
@@ -27,8 +28,9 @@ export interface CliIo {
 }
 
 const USAGE = `用法 usage:
-  create-operator --user 用户名 --role viewer|operator|admin   (密码从标准输入读取 password from stdin)
-  set-password --user 用户名                                  (密码从标准输入读取 password from stdin)
+  create-operator --user 用户名 --role viewer|operator|admin|auditor   (密码从标准输入读取 password from stdin)
+  set-password --user 用户名                                          (密码从标准输入读取 password from stdin)
+  reset-totp --user 用户名      清除动态验证码，下次登录时重新绑定 remove the second factor; enrol again at the next sign-in
   list-operators
   verify-audit                                               校验审计链 check the audit chain (exit 1 if broken)
   export-audit --from 时间 [--to 时间] [--out 文件]            导出审计记录 CSV export audit entries as CSV
@@ -36,7 +38,7 @@ const USAGE = `用法 usage:
   restore --from 备份目录 --data-dir 新数据目录                  恢复到空的数据目录 restore into an empty data folder
 `;
 
-const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'verify-audit', 'export-audit', 'backup', 'restore'];
+const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'reset-totp', 'verify-audit', 'export-audit', 'backup', 'restore'];
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -125,10 +127,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (command === 'export-audit') return await exportAudit(audit, args, io);
-    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), audit, opsConfig, (s) => ctx.cipher.lookupHash(s));
+    const accounts = new OperatorAccountService(new OperatorAccountRepository(db), audit, opsConfig, (s) => ctx.cipher.lookupHash(s), Date.now, ctx.cipher);
     if (command === 'list-operators') {
       for (const a of await accounts.list()) {
-        io.stdout.write(`${a.username}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${a.lastLoginAt ?? '-'}\n`);
+        io.stdout.write(`${a.username}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${a.lastLoginAt ?? '-'}\ttotp:${a.totp}\n`);
       }
       return 0;
     }
@@ -137,14 +139,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`缺少 --user missing --user\n${USAGE}`);
       return 2;
     }
+    if (command === 'reset-totp') {
+      await accounts.resetTotp(user, 'cli');
+      io.stdout.write(`已清除动态验证码 second factor removed for ${user.toLowerCase()}; 下次登录时重新绑定 enrol again at the next sign-in\n`);
+      return 0;
+    }
     if (command === 'create-operator') {
       const role = option(args, 'role') ?? 'viewer';
-      const password = await readPassword(io, `为 ${user} 设置密码（至少10位）password for ${user} (10+ characters): `);
+      const password = await readPassword(io, `为 ${user} 设置密码（至少12位，含大写、小写、数字、符号中的三类）password for ${user} (12+ characters, three of upper/lower/digit/symbol): `);
       const created = await accounts.create({ username: user, role, password }, 'cli');
       io.stdout.write(`已创建 created ${created.username} (${created.role})\n`);
       return 0;
     }
-    const password = await readPassword(io, `${user} 的新密码（至少10位）new password for ${user} (10+ characters): `);
+    const password = await readPassword(io, `${user} 的新密码（至少12位，含三类字符）new password for ${user} (12+ characters, three classes): `);
     await accounts.update(user, { password, disabled: false }, 'cli');
     io.stdout.write(`已重设密码 password set for ${user.toLowerCase()}\n`);
     return 0;

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OperatorGuard } from '#gw/ingress';
+import { DUTY_ROLES, OperatorGuard, RequireRole } from '#gw/ingress';
 import { OutboxRepository } from '#gw/persistence';
 import { CityPlatformPort } from '#gw/platform';
 import { Dispatcher } from './dispatcher';
@@ -18,6 +18,7 @@ export class DispatchStatusController {
   ) {}
 
   @Get('status')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({ summary: '积压、滞留与各平台接口熔断状态 Backlog, parked count and each platform endpoint\'s breaker' })
   async status() {
     const stats = await this.outbox.stats();

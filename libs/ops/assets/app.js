@@ -4,8 +4,15 @@
   var API = new URL('../api/v1/', location.href).pathname;
   var state = { me: null, departments: [], view: null, timers: [], charts: {}, auditBefore: null };
 
-  var ROLE_RANK = { viewer: 1, operator: 2, admin: 3 };
-  var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员' };
+  /** Separate duties (三权分立): which roles do what; the API enforces the same table. */
+  var DUTIES = {
+    read: ['viewer', 'operator'],
+    status: ['viewer', 'operator', 'admin'],
+    operate: ['operator'],
+    accounts: ['admin'],
+    audit: ['auditor'],
+  };
+  var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员', auditor: '审计员' };
   var LEVEL_LABEL = { green: '正常', amber: '注意', red: '需处理', grey: '未使用' };
   var DELIVERY_LABEL = {
     DONE: '已报送',
@@ -41,7 +48,14 @@
     AUDIT_EXPORTED: '导出审计记录',
     CALLBACK_REFUSED: '拒收平台回调',
     RETENTION_PRUNED: '按保存期限清理',
+    TOTP_ENROLMENT_STARTED: '开始绑定动态验证码',
+    TOTP_ENROLMENT_FAILED: '绑定动态验证码失败',
+    TOTP_ENABLED: '启用动态验证码',
+    TOTP_RESET: '重置动态验证码',
+    PASSWORD_CHANGED: '修改密码',
+    PASSWORD_CHANGE_FAILED: '修改密码失败',
   };
+  var TOTP_LABEL = { on: '已启用', pending: '绑定中', off: '未启用' };
 
   // ---------- helpers ----------
   function $(id) {
@@ -101,8 +115,9 @@
     if (s < 172800) return Math.round(s / 360) / 10 + ' 小时';
     return Math.round(s / 86400) + ' 天';
   }
-  function can(role) {
-    return state.me && (ROLE_RANK[state.me.role] || 0) >= ROLE_RANK[role];
+  /** Whether the signed-in role has a duty (and the session is not limited to setting up its sign-in). */
+  function can(duty) {
+    return !!state.me && !state.me.setup && (DUTIES[duty] || []).indexOf(state.me.role) >= 0;
   }
   function localToIso(v) {
     return v ? new Date(v).toISOString() : undefined;
@@ -132,7 +147,9 @@
         } catch (e) {
           data = { message: text.slice(0, 200) };
         }
-        if (res.status === 401 && path.indexOf('auth/login') !== 0) {
+        // A wrong code or current password is an answer, not a signed-out session.
+        var answered = data && (data.code === 'TOTP_FAILED' || data.code === 'PASSWORD_WRONG');
+        if (res.status === 401 && path.indexOf('auth/login') !== 0 && !answered) {
           showLogin(path === 'auth/me' ? '' : '会话已过期或未登录，请重新登录 · Please sign in again');
           throw new ApiError(401, data);
         }
@@ -172,22 +189,52 @@
     $('login-username').focus();
   }
 
+  /** Sign-in in two steps when the account has a second factor: the password, then the app's code. */
+  function resetLoginTotp() {
+    state.pendingToken = null;
+    $('login-totp').hidden = true;
+    $('login-code').value = '';
+    $('login-code').required = false;
+    $('login-username').readOnly = false;
+    $('login-password').readOnly = false;
+  }
   $('login-form').addEventListener('submit', function (e) {
     e.preventDefault();
     var btn = $('login-submit');
     btn.disabled = true;
-    api('POST', 'auth/login', { username: $('login-username').value, password: $('login-password').value })
-      .then(function () {
+    var step = state.pendingToken
+      ? api('POST', 'auth/login/totp', { pendingToken: state.pendingToken, code: $('login-code').value.trim() })
+      : api('POST', 'auth/login', { username: $('login-username').value, password: $('login-password').value });
+    step
+      .then(function (r) {
+        if (r && r.needsTotp) {
+          state.pendingToken = r.pendingToken;
+          $('login-totp').hidden = false;
+          $('login-code').required = true;
+          $('login-username').readOnly = true;
+          $('login-password').readOnly = true;
+          $('login-error').hidden = false;
+          $('login-error').textContent = '请输入身份验证器显示的6位动态验证码 · Enter the 6-digit code from your authenticator app';
+          $('login-code').focus();
+          return;
+        }
         $('login-password').value = '';
+        resetLoginTotp();
         return boot();
       })
       .catch(function (err) {
+        var code = err.body && err.body.code;
+        if (code === 'TOTP_CHALLENGE_INVALID' || err.status === 429) resetLoginTotp();
         var msg =
           err.status === 429
             ? err.message
-            : err.status === 401
-              ? '用户名或密码错误 · Wrong user name or password'
-              : '登录失败 · Sign-in failed: ' + err.message;
+            : code === 'TOTP_FAILED'
+              ? '动态验证码错误或已使用 · Wrong or used code'
+              : code === 'TOTP_CHALLENGE_INVALID'
+                ? '登录已超时，请重新输入密码 · Timed out: enter the password again'
+                : err.status === 401
+                  ? '用户名或密码错误 · Wrong user name or password'
+                  : '登录失败 · Sign-in failed: ' + err.message;
         $('login-error').hidden = false;
         $('login-error').textContent = msg;
       })
@@ -205,17 +252,23 @@
   });
 
   function start() {
+    var wasSetup = !!(state.me && state.me.setup);
     return api('GET', 'auth/me').then(function (me) {
       state.me = me;
+      if (wasSetup && !me.setup) location.hash = '';
       $('login-view').hidden = true;
       $('app-view').hidden = false;
       $('who-name').textContent = me.username + ' · ' + (ROLE_LABEL[me.role] || me.role);
-      document.querySelectorAll('[data-role]').forEach(function (el) {
-        if (!can(el.dataset.role)) el.hidden = true;
+      document.querySelectorAll('[data-duty]').forEach(function (el) {
+        if (!can(el.dataset.duty)) el.hidden = true;
         else if (el.id !== 'drain-toggle') el.hidden = false;
       });
-      if (!location.hash) location.hash = '#/overview';
-      else route();
+      // Until the sign-in is set up (an expired password, a second factor to enrol) there is nothing else.
+      $('nav').hidden = !!me.setup;
+      var home = '#/' + homeView();
+      if (me.setup) location.hash = '#/security';
+      if (!location.hash || location.hash === '#/') location.hash = home;
+      route();
     });
   }
 
@@ -232,10 +285,17 @@
     );
   }
 
+  /** Where a role starts: the overview, or the audit log for an auditor. */
+  function homeView() {
+    if (state.me && state.me.setup) return 'security';
+    return can('status') ? 'overview' : can('audit') ? 'audit' : 'security';
+  }
+  /** The duty each view needs (the security view: everyone). */
+  var VIEW_DUTY = { overview: 'status', parked: 'read', quarantine: 'read', cases: 'read', audit: 'audit', accounts: 'accounts' };
   function route() {
     if (!state.me) return;
-    var view = (location.hash.replace(/^#\//, '') || 'overview').split('?')[0];
-    if (!$('view-' + view)) view = 'overview';
+    var view = (location.hash.replace(/^#\//, '') || homeView()).split('?')[0];
+    if (!$('view-' + view) || (VIEW_DUTY[view] && !can(VIEW_DUTY[view]))) view = homeView();
     state.view = view;
     stopTimers();
     document.querySelectorAll('.view').forEach(function (v) {
@@ -244,8 +304,10 @@
     document.querySelectorAll('#nav a').forEach(function (a) {
       a.classList.toggle('active', a.dataset.view === view);
     });
-    refreshDrain();
-    every(15000, refreshDrain);
+    if (can('operate')) {
+      refreshDrain();
+      every(15000, refreshDrain);
+    }
     if (view === 'overview') {
       loadOverview();
       loadSeries();
@@ -260,13 +322,14 @@
       verifyAuditChain();
     }
     if (view === 'accounts') loadAccounts();
+    if (view === 'security') showSecurity();
     if (view === 'cases') $('case-q').focus();
   }
   window.addEventListener('hashchange', route);
 
   // ---------- drain switch ----------
   function refreshDrain() {
-    if (!can('operator')) return;
+    if (!can('status')) return;
     api('GET', 'ops/drain')
       .then(function (d) {
         renderDrain(d.draining);
@@ -379,7 +442,7 @@
           ]
         : h('p', { class: 'error' }, '数据库不可用 · database unavailable'),
     );
-    if (state.me && can('operator')) renderDrain(o.draining);
+    if (state.me && can('operate')) renderDrain(o.draining);
   }
 
   function chart(id) {
@@ -565,7 +628,7 @@
               h(
                 'td',
                 null,
-                can('operator')
+                can('operate')
                   ? h(
                       'button',
                       {
@@ -678,7 +741,7 @@
               h(
                 'td',
                 null,
-                can('operator')
+                can('operate')
                   ? h(
                       'button',
                       {
@@ -1017,7 +1080,7 @@
                 updateAccount(a.username, { role: role.value });
               },
             },
-            ['viewer', 'operator', 'admin'].map(function (x) {
+            ['viewer', 'operator', 'admin', 'auditor'].map(function (x) {
               var o = h('option', { value: x }, ROLE_LABEL[x] + ' ' + x);
               if (x === a.role) o.selected = true;
               return o;
@@ -1036,6 +1099,42 @@
                 a.disabled
                   ? h('span', { class: 'badge bad' }, '已停用 disabled')
                   : h('span', { class: 'badge ok' }, '启用 active'),
+              ),
+              h(
+                'td',
+                { class: 'totp' },
+                h('span', { class: 'badge ' + (a.totp === 'on' ? 'ok' : 'wait') }, TOTP_LABEL[a.totp] || a.totp),
+                ' ',
+                a.role === 'admin'
+                  ? h('small', null, '管理员必须 required')
+                  : h(
+                      'label',
+                      null,
+                      h('input', {
+                        type: 'checkbox',
+                        class: 'totp-required',
+                        checked: a.totpRequired,
+                        onchange: function (e) {
+                          updateAccount(a.username, { totpRequired: e.target.checked });
+                        },
+                      }),
+                      ' 要求 ',
+                      h('small', null, 'required'),
+                    ),
+                a.totp !== 'off'
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'totp-reset',
+                        onclick: function () {
+                          if (confirm('清除 ' + a.username + ' 的动态验证码？下次登录时需重新绑定。 Reset the second factor?'))
+                            updateAccount(a.username, { resetTotp: true });
+                        },
+                      },
+                      zhEn('重置', 'Reset'),
+                    )
+                  : null,
               ),
               h('td', null, fmtTime(a.lastLoginAt)),
               h(
@@ -1057,7 +1156,7 @@
                   {
                     type: 'button',
                     onclick: function () {
-                      var pw = prompt('为 ' + a.username + ' 设置新密码（至少10位）· New password (10+ characters)');
+                      var pw = prompt('为 ' + a.username + ' 设置新密码（至少12位，含三类字符）· New password (12+ characters, three classes)');
                       if (pw) updateAccount(a.username, { password: pw });
                     },
                   },
@@ -1097,10 +1196,73 @@
       });
   });
 
+  // ---------- my sign-in: second factor and password ----------
+  function showSecurity() {
+    var me = state.me;
+    var banner = $('setup-banner');
+    banner.hidden = !me.setup;
+    banner.textContent =
+      me.setup === 'password-change'
+        ? '密码已过期，请先修改密码。 · Your password expired: change it before anything else.'
+        : me.setup === 'totp-enrolment'
+          ? '本账号须使用动态验证码：请先完成绑定。 · This account needs a second factor: enrol it before anything else.'
+          : '';
+    $('totp-panel').hidden = me.setup === 'password-change';
+    $('totp-state').textContent =
+      '当前状态 · state: ' + (TOTP_LABEL[me.totp] || me.totp || '—') + (me.totpRequired ? '（本账号必须启用 · required）' : '');
+    $('totp-start').hidden = me.totp === 'on';
+    if (me.totp === 'on') $('totp-enrol').hidden = true;
+  }
+  $('totp-start').addEventListener('click', function () {
+    setStatus($('totp-status'), '');
+    api('POST', 'auth/totp/enrol')
+      .then(function (r) {
+        $('totp-qr').src = r.qrCode;
+        $('totp-secret').textContent = r.secret;
+        $('totp-enrol').hidden = false;
+        $('totp-code').value = '';
+        $('totp-code').focus();
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('totp-status'), '失败 · failed: ' + e.message, 'error');
+      });
+  });
+  $('totp-confirm').addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', 'auth/totp/confirm', { code: $('totp-code').value.trim() })
+      .then(function () {
+        $('totp-enrol').hidden = true;
+        $('totp-qr').removeAttribute('src');
+        $('totp-secret').textContent = '';
+        setStatus($('totp-status'), '已启用动态验证码 · the second factor is on', 'ok');
+        return start();
+      })
+      .catch(function (err) {
+        if (err.status !== 401 || (err.body && err.body.code === 'TOTP_FAILED'))
+          setStatus($('totp-status'), '验证码错误或已使用 · wrong or used code', 'error');
+      });
+  });
+  $('password-change').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var form = this;
+    var data = new FormData(form);
+    api('POST', 'auth/password', { currentPassword: data.get('currentPassword'), newPassword: data.get('newPassword') })
+      .then(function () {
+        form.reset();
+        setStatus($('password-status'), '密码已修改 · password changed', 'ok');
+        return start();
+      })
+      .catch(function (err) {
+        if (err.status !== 401 || (err.body && err.body.code === 'PASSWORD_WRONG'))
+          setStatus($('password-status'), '修改失败 · failed: ' + err.message, 'error');
+      });
+  });
+
   // ---------- start ----------
   function boot() {
     return start()
       .then(function () {
+        if (!can('status')) return;
         return api('GET', 'ops/overview').then(function (o) {
           fillDepartmentSelects(
             o.departments.map(function (d) {

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GatewayError, secretsEqual } from '#gw/common';
-import { GATEWAY_CONTEXT, GatewayContext } from '#gw/ingress';
+import { DUTY_ROLES, GATEWAY_CONTEXT, GatewayContext, operatorMay } from '#gw/ingress';
 import { MetricsService } from './metrics.service';
 import { OPS_CONFIG } from './ops.tokens';
 import type { OpsConfig } from './ops-config';
@@ -30,7 +30,11 @@ export class MetricsController {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer && this.config.metricsToken && secretsEqual(bearer, this.config.metricsToken)) return true;
     if (bearer && secretsEqual(bearer, this.ctx.secrets.operatorToken)) return true;
-    if (req.operator) return true;
+    if (req.operator) {
+      // Signed in: the role decides (an auditor reads the audit log, not the metrics), wherever from.
+      if (operatorMay(req, DUTY_ROLES.status, this.ctx.secrets.operatorToken)) return true;
+      throw new GatewayError('OPERATOR_FORBIDDEN', 403, '权限不足 this role may not read the metrics');
+    }
     if (this.config.metricsToken || this.ctx.config.mode === 'production') return false;
     return isLoopback(req.socket.remoteAddress);
   }

@@ -32,13 +32,44 @@ export class OperatorAccountRepository {
   async insert(a: { username: string; passwordHash: string; role: OperatorRole }): Promise<void> {
     const now = new Date();
     await this.db.transaction((em) =>
-      em.insert(OperatorAccountEntity, { ...a, disabled: false, createdAt: now, updatedAt: now, lastLoginAt: null }),
+      em.insert(OperatorAccountEntity, { ...a, disabled: false, createdAt: now, updatedAt: now, lastLoginAt: null, passwordChangedAt: now }),
     );
+  }
+
+  /**
+   * Records a TOTP time step as used, only if it is later than the last one used: one
+   * conditional UPDATE, so two requests with the same code (or instances sharing the database)
+   * cannot both pass. False: the code was used already.
+   */
+  async claimTotpStep(username: string, step: number): Promise<boolean> {
+    const r = await this.db.transaction((em) =>
+      em
+        .createQueryBuilder()
+        .update(OperatorAccountEntity)
+        .set({ totpLastStep: step })
+        .where('username = :username AND (totp_last_step IS NULL OR totp_last_step < :step)', { username, step })
+        .execute(),
+    );
+    return !!r.affected;
   }
 
   async update(
     username: string,
-    patch: Partial<Pick<OperatorAccountEntity, 'passwordHash' | 'role' | 'disabled' | 'lastLoginAt'>>,
+    patch: Partial<
+      Pick<
+        OperatorAccountEntity,
+        | 'passwordHash'
+        | 'role'
+        | 'disabled'
+        | 'lastLoginAt'
+        | 'totpSecret'
+        | 'totpEnabled'
+        | 'totpRequired'
+        | 'totpLastStep'
+        | 'passwordChangedAt'
+        | 'previousPasswordHash'
+      >
+    >,
   ): Promise<void> {
     await this.db.transaction((em) =>
       em.update(OperatorAccountEntity, { username }, { ...patch, updatedAt: new Date() }),

@@ -10,26 +10,36 @@ export class CreateOperatorDto {
   @Length(2, 32)
   username!: string;
 
-  @IsIn(['viewer', 'operator', 'admin'])
+  @IsIn(['viewer', 'operator', 'admin', 'auditor'])
   role!: string;
 
   @IsString()
-  @Length(10, 200)
+  @Length(1, 200) // the policy (12+ characters, three classes…) is checked by the service, with its reason
   password!: string;
 }
 
 export class UpdateOperatorDto {
   @IsOptional()
-  @IsIn(['viewer', 'operator', 'admin'])
+  @IsIn(['viewer', 'operator', 'admin', 'auditor'])
   role?: string;
 
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
 
+  /** Require a second factor at sign-in (admins always need one). */
+  @IsOptional()
+  @IsBoolean()
+  totpRequired?: boolean;
+
+  /** Remove the second factor (a lost phone): the account enrols again at its next sign-in. */
+  @IsOptional()
+  @IsBoolean()
+  resetTotp?: boolean;
+
   @IsOptional()
   @IsString()
-  @Length(10, 200)
+  @Length(1, 200) // the policy (12+ characters, three classes…) is checked by the service, with its reason
   password?: string;
 }
 
@@ -55,7 +65,10 @@ export class OperatorsController {
   }
 
   @Patch(':username')
-  @ApiOperation({ summary: '修改角色、停用或重设密码（管理员） Change role, disable or reset the password (admin)' })
+  @ApiOperation({
+    summary:
+      '修改角色、停用、重设密码、要求或重置动态验证码（管理员） Change role, disable, reset the password, require or reset the second factor (admin)',
+  })
   update(
     @Param('username') username: string,
     @Body() body: UpdateOperatorDto,

@@ -1,4 +1,5 @@
 import { ConfigError } from '#gw/common';
+import { passwordProblem } from './password-policy';
 
 /** Dashboard, metrics and readiness settings, read from the environment once at start-up. */
 export interface OpsConfig {
@@ -14,21 +15,12 @@ export interface OpsConfig {
   firstAdmin?: { username: string; password: string };
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** A password older than this many days must be changed at sign-in (PASSWORD_MAX_AGE_DAYS, default 90). */
+  passwordMaxAgeDays?: number;
 }
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{1,31}$/;
-export const MIN_PASSWORD_LENGTH = 10;
-
-/** Checks a new password; returns the problem in Chinese and English, or null. */
-export function passwordProblem(password: string, username?: string): string | null {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
-    return `密码至少 ${MIN_PASSWORD_LENGTH} 个字符 the password must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  }
-  if (password.length > 200) return '密码过长 the password is too long (at most 200 characters)';
-  if (username && password.toLowerCase().includes(username.toLowerCase()))
-    return '密码不能包含用户名 the password must not contain the user name';
-  return null;
-}
+export { MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
 
 export function usernameProblem(username: string): string | null {
   return USERNAME_PATTERN.test(username ?? '')
@@ -79,7 +71,7 @@ export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>)
       problems.push(`GATEWAY_ADMIN_USER="${user}": ${usernameProblem(user.toLowerCase())}`);
     if (!password)
       problems.push(
-        'GATEWAY_ADMIN_USER 已设置但缺少 GATEWAY_ADMIN_PASSWORD (set GATEWAY_ADMIN_PASSWORD too, at least 10 characters)',
+        'GATEWAY_ADMIN_USER 已设置但缺少 GATEWAY_ADMIN_PASSWORD (set GATEWAY_ADMIN_PASSWORD too, at least 12 characters, three of upper/lower/digit/symbol)',
       );
     else {
       const p = passwordProblem(password, user);
@@ -87,6 +79,7 @@ export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>)
     }
     if (user && password) firstAdmin = { username: user.toLowerCase(), password };
   }
+  const passwordMaxAgeDays = int(env, 'PASSWORD_MAX_AGE_DAYS', 90, 1, 3650, problems);
   const metricsToken = env.METRICS_TOKEN || undefined;
   if (metricsToken && metricsToken.length < 16)
     problems.push('METRICS_TOKEN=(hidden): 至少16个字符 must be at least 16 characters');
@@ -95,5 +88,5 @@ export function loadOpsConfig(env: Readonly<Record<string, string | undefined>>)
       `运维看板配置有误，网关未启动 dashboard configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`,
     );
   }
-  return { sessionMinutes, sessionMaxHours, readyMaxOutboxAgeSeconds, deptSilentHours, firstAdmin, metricsToken };
+  return { sessionMinutes, sessionMaxHours, readyMaxOutboxAgeSeconds, deptSilentHours, firstAdmin, metricsToken, passwordMaxAgeDays };
 }

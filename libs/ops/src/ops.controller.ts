@@ -6,7 +6,7 @@ import { Type } from 'class-transformer';
 import { Catalogue } from '#gw/catalogue';
 import { ErrorCodes, GatewayError } from '#gw/common';
 import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine } from '#gw/persistence';
-import { CaseViewService, OperatorGuard, operatorOf } from '#gw/ingress';
+import { CaseViewService, DUTY_ROLES, OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
 import { OpsReadRepository } from './ops-read.repository';
 import { OpsService } from './ops.service';
 import { ReadinessService } from './readiness.service';
@@ -88,6 +88,7 @@ export class OpsController {
   ) {}
 
   @Get('overview')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({
     summary: '总览：各服务、数据库、部门、市平台接口的红黄绿状态及处理提示 Overview: green/amber/red with what to do',
   })
@@ -96,6 +97,7 @@ export class OpsController {
   }
 
   @Get('series')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({ summary: '近几小时每10分钟的接收量、报送量与平台调用耗时 Throughput and latency per 10 minutes' })
   @ApiQuery({ name: 'hours', required: false, example: 6 })
   async series(@Query() q: SeriesQueryDto) {
@@ -123,7 +125,8 @@ export class OpsController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: '审计日志（最新在前） The audit log, newest first' })
+  @RequireRole(...DUTY_ROLES.audit)
+  @ApiOperation({ summary: '审计日志（最新在前，仅审计员） The audit log, newest first (auditor only)' })
   async auditLog(@Query() q: AuditQueryDto) {
     const items = await this.read.audit({
       limit: q.limit,
@@ -136,6 +139,7 @@ export class OpsController {
   }
 
   @Get('audit/verify')
+  @RequireRole(...DUTY_ROLES.audit)
   @ApiOperation({
     summary:
       '校验审计链（HMAC-SM3）：被修改、删除、调换或插入的记录会被指出 Check the audit chain: names the first edited, deleted, reordered or inserted entry',
@@ -145,6 +149,7 @@ export class OpsController {
   }
 
   @Get('audit/export')
+  @RequireRole(...DUTY_ROLES.audit)
   @ApiOperation({ summary: '导出审计记录（CSV，含链上的 MAC） Export audit entries from–to as CSV, with their chain MACs' })
   @ApiQuery({ name: 'from', example: '2026-01-01T00:00:00+08:00' })
   @ApiQuery({ name: 'to', required: false })
@@ -170,6 +175,7 @@ export class OpsController {
   }
 
   @Get('drain')
+  @RequireRole(...DUTY_ROLES.status)
   @ApiOperation({ summary: '维护模式状态 Whether this instance is drained' })
   drainState() {
     return { draining: this.readiness.isDraining };

@@ -67,7 +67,7 @@ export class OpsModule implements NestModule {
         {
           provide: OperatorAccountService,
           useFactory: (repo: OperatorAccountRepository, audit: AuditRepository, c: OpsConfig, cipher: PersonalDataCipher) =>
-            new OperatorAccountService(repo, audit, c, (s) => cipher.lookupHash(s)),
+            new OperatorAccountService(repo, audit, c, (s) => cipher.lookupHash(s), Date.now, cipher),
           inject: [OperatorAccountRepository, AuditRepository, OPS_CONFIG, PersonalDataCipher],
         },
         {

@@ -52,7 +52,9 @@ function crossSiteWrite(req: Request): boolean {
 export interface OperatorRequest extends Request {
   operator?: string;
   operatorRole?: string;
-  operatorSession?: { username: string; expiresAt: Date };
+  /** Set: the session may do nothing else until this is done (OperatorGuard answers 403). */
+  operatorSetup?: 'password-change' | 'totp-enrolment';
+  operatorSession?: { username: string; expiresAt: Date; totp: 'on' | 'pending' | 'off'; totpRequired: boolean };
 }
 
 /**
@@ -76,7 +78,8 @@ export class SessionMiddleware implements NestMiddleware {
       if (s) {
         req.operator = `operator:${s.username}`;
         req.operatorRole = s.role;
-        req.operatorSession = { username: s.username, expiresAt: s.expiresAt };
+        if (s.setup) req.operatorSetup = s.setup;
+        req.operatorSession = { username: s.username, expiresAt: s.expiresAt, totp: s.totp, totpRequired: s.totpRequired };
         if (s.renewed) res.append('Set-Cookie', sessionCookie(req, id, (s.expiresAt.getTime() - Date.now()) / 1000));
       }
     } catch (e) {

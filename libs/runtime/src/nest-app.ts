@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { Request } from 'express';
 import { secretsEqual } from '#gw/common';
-import { GatewayContext, configureHttpApp } from '#gw/ingress';
+import { DUTY_ROLES, GatewayContext, configureHttpApp } from '#gw/ingress';
 import { OperatorAccountService, SESSION_COOKIE, readCookie } from '#gw/ops';
 
 export interface NestAppOptions {
@@ -37,9 +37,9 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
 
 /**
  * The API docs (every route and field of the gateway) are for operators, in every mode: a
- * signed-in dashboard session or the operator token. Vendors read docs/departments.md.
+ * signed-in dashboard session of a role that reads the gateway's status, or the operator token. Vendors read docs/departments.md.
  */
-function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean> {
+function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean | 'forbidden'> {
   let accounts: OperatorAccountService | undefined;
   try {
     accounts = app.get(OperatorAccountService, { strict: false });
@@ -50,7 +50,10 @@ function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer && secretsEqual(bearer, ctx.secrets.operatorToken)) return true;
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    return !!(session && accounts && (await accounts.resolveSession(session).catch(() => null)));
+    const s = session && accounts ? await accounts.resolveSession(session).catch(() => null) : null;
+    // Not an auditor (the audit log only), nor a session that must first set up its sign-in.
+    if (!s) return false;
+    return !s.setup && (DUTY_ROLES.status as readonly string[]).includes(s.role) ? true : 'forbidden';
   };
 }
 

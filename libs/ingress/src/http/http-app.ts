@@ -18,7 +18,8 @@ export function configureHttpApp(
     maxEventBytes: number;
     title?: string;
     /** Who may read the API docs (`/api/docs…`); everyone when absent. */
-    docsAccess?: (req: Request) => Promise<boolean>;
+    /** true: served; false: 401; 'forbidden': signed in with a role that may not read them (403). */
+    docsAccess?: (req: Request) => Promise<boolean | 'forbidden'>;
     http?: GatewayConfig['http'];
   },
 ): void {
@@ -54,7 +55,15 @@ export function configureHttpApp(
         errors: [],
       });
     app.use(['/api/docs', '/api/docs-json', '/api/docs-yaml'], (req: Request, res: Response, next: NextFunction) => {
-      docsAccess(req).then((ok) => (ok ? next() : refuse(res)), next);
+      docsAccess(req).then(
+        (ok) =>
+          ok === true
+            ? next()
+            : ok === 'forbidden'
+              ? res.status(403).json({ code: 'OPERATOR_FORBIDDEN', message: '权限不足 this role may not read the API docs', errors: [] })
+              : refuse(res),
+        next,
+      );
     });
   }
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
