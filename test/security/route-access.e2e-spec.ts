@@ -26,7 +26,8 @@ type Access =
   | 'read-or-department' // 'read', or a department for its own cases
   | 'operate' // operator
   | 'accounts' // admin
-  | 'audit'; // auditor
+  | 'audit' // auditor
+  | 'audit-or-status'; // the audit chain's state: the auditor, and whoever watches status
 
 const ROUTES: Record<string, Access> = {
   'GET /health/live': 'public',
@@ -65,7 +66,7 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/ops/series': 'status',
   'GET /api/v1/ops/cases': 'read',
   'GET /api/v1/ops/audit': 'audit',
-  'GET /api/v1/ops/audit/verify': 'audit',
+  'GET /api/v1/ops/audit/verify': 'audit-or-status',
   'GET /api/v1/ops/audit/export': 'audit',
   'GET /api/v1/ops/drain': 'status',
   'POST /api/v1/ops/drain': 'operate',
@@ -102,6 +103,7 @@ const MAY: Record<Exclude<Access, 'public' | 'department' | 'platform'>, Holder[
   operate: ['operator', 'token'],
   accounts: ['admin'],
   audit: ['auditor'],
+  'audit-or-status': ['viewer', 'operator', 'admin', 'auditor', 'token'],
 };
 
 /** A concrete path for a route pattern (values that exist or not: the guard comes first either way). */
@@ -205,7 +207,7 @@ describe('every route: who may call it', () => {
     const cookie = String(r.headers['set-cookie']).split(';')[0];
     const wrong: string[] = [];
     for (const [route, access] of Object.entries(ROUTES)) {
-      if (!['status', 'read', 'read-or-department', 'operate', 'accounts', 'audit', 'loopback'].includes(access)) continue;
+      if (!['status', 'read', 'read-or-department', 'operate', 'accounts', 'audit', 'audit-or-status', 'loopback'].includes(access)) continue;
       if (route === 'POST /api/v1/ops/drain') continue;
       const res = await call(route, { Cookie: cookie });
       if (res.status !== 403) wrong.push(`${route}: ${res.status}, expected 403`);

@@ -10,6 +10,7 @@ import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-g
 jest.setTimeout(120_000);
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The auditor: the one duty that reads the audit log and exports it (三权分立). */
 const VIEWER = { username: 'wangwu', password: 'Viewer-pass-2026' };
 
 /**
@@ -20,7 +21,12 @@ const VIEWER = { username: 'wangwu', password: 'Viewer-pass-2026' };
 describe('the audit trail is a chain nobody can quietly edit (安全审计)', () => {
   let testDb: TestDatabase;
   let gw: TestGateway;
-  const ops = (path: string) => request(gw.url).get(`/api/v1/ops/${path}`).set('Authorization', `Bearer ${OPERATOR_TOKEN}`);
+  let auditorCookie = '';
+  // The audit log is the auditor's (separate duties); the rest is read with the operator token.
+  const ops = (path: string) =>
+    path.startsWith('audit')
+      ? request(gw.url).get(`/api/v1/ops/${path}`).set('Cookie', auditorCookie)
+      : request(gw.url).get(`/api/v1/ops/${path}`).set('Authorization', `Bearer ${OPERATOR_TOKEN}`);
   const cli = async (argv: string[], stdin = '') => {
     const out: string[] = [];
     const err: string[] = [];
@@ -40,9 +46,9 @@ describe('the audit trail is a chain nobody can quietly edit (安全审计)', ()
     testDb = await createTestDatabase();
     gw = await startTestGateway({ testDb });
     // Entries of every kind: a created account, a failed and a good sign-in, token use, drain.
-    expect((await cli(['create-operator', '--user', VIEWER.username, '--role', 'viewer'], `${VIEWER.password}\n`)).code).toBe(0);
+    expect((await cli(['create-operator', '--user', VIEWER.username, '--role', 'auditor'], `${VIEWER.password}\n`)).code).toBe(0);
     await request(gw.url).post('/api/v1/auth/login').send({ username: VIEWER.username, password: 'wrong-password-x' }).expect(401);
-    await request(gw.url).post('/api/v1/auth/login').send(VIEWER).expect(200);
+    auditorCookie = String((await request(gw.url).post('/api/v1/auth/login').send(VIEWER).expect(200)).headers['set-cookie']).split(';')[0];
     await ops('overview').expect(200);
     await ops('overview').expect(200);
     await request(gw.url).post('/api/v1/ops/drain').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(200);
@@ -164,7 +170,7 @@ describe('the audit trail is a chain nobody can quietly edit (安全审计)', ()
   it('exports a time range as CSV (API and CLI), and the export is itself audited', async () => {
     const from = new Date(Date.now() - 3600_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
-    const res = await ops(`audit/export?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).expect(200);
+    const res = await request(gw.url).get(`/api/v1/ops/audit/export?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).set('Cookie', auditorCookie).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const lines = res.text.replace(/^\ufeff/, '').trim().split('\r\n');
     expect(lines[0]).toBe('seq,id,at,actor,action,target_type,target_id,outcome,address,detail,correlation_id,prev_mac,mac');
@@ -175,7 +181,7 @@ describe('the audit trail is a chain nobody can quietly edit (安全审计)', ()
     const viaCli = await cli(['export-audit', '--from', from, '--to', to]);
     expect(viaCli.code).toBe(0);
     expect(viaCli.out).toContain(',DRAIN_ON,');
-    expect((await rows()).filter((r) => r.action === 'AUDIT_EXPORTED').map((r) => r.actor)).toEqual(['operator:token', 'cli']);
+    expect((await rows()).filter((r) => r.action === 'AUDIT_EXPORTED').map((r) => r.actor)).toEqual([`operator:${VIEWER.username}`, 'cli']);
     expect(await verify()).toMatchObject({ ok: true });
   });
 

@@ -139,7 +139,8 @@ export class OpsController {
   }
 
   @Get('audit/verify')
-  @RequireRole(...DUTY_ROLES.audit)
+  // The chain's state is a health signal (it shows no entry's content): the auditor and everyone who watches status.
+  @RequireRole(...DUTY_ROLES.audit, ...DUTY_ROLES.status)
   @ApiOperation({
     summary:
       '校验审计链（HMAC-SM3）：被修改、删除、调换或插入的记录会被指出 Check the audit chain: names the first edited, deleted, reordered or inserted entry',
