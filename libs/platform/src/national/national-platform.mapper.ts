@@ -36,7 +36,11 @@ export function planStage(kase: PlatformCase, stage: Stage, event: CanonicalEven
     case 'SUBMITTED':
       return opened ? { call: 'NONE', reason: '案件已在平台建立，申报环节无需再报 the case is already on the platform' } : { call: 'ACCEPT' };
     case 'ACCEPTED':
-      return opened ? { call: 'PROCESS' } : { call: 'ACCEPT' };
+      // A case we opened as SUBMITTED is accepted by repeating /cases/accept (idempotent per
+      // org_code + source_case_id: same project_no) with status ACCEPTED, accept_date and
+      // promise_date — as a process step they never reached the platform. A case opened online
+      // has no source_case_id of ours there, so its acceptance can only be a process step.
+      return opened && kase.online ? { call: 'PROCESS' } : { call: 'ACCEPT' };
     case 'NOT_ACCEPTED':
       return opened ? { call: 'RESULT', resultType: 6 } : { call: 'ACCEPT' };
     case 'SPECIAL_STARTED':
