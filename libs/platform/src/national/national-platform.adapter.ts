@@ -49,6 +49,7 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const plan = planStage(kase, event.stage, event);
     const calls: PlatformCall[] = [];
     if (plan.call === 'NONE') return { kind: 'SKIPPED', reason: plan.reason, calls };
+    if (plan.call === 'PARK') return { kind: 'PARK', code: plan.code, message: plan.reason, calls };
 
     if (plan.call === 'ACCEPT') {
       const answer = await this.client.call('accept', 'POST', '/cases/accept', acceptBody(kase, department, matter, event, this.calendar));
