@@ -63,6 +63,8 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/reports/satisfaction.csv': 'viewer',
   'GET /api/v1/reports/bad-evaluations.csv': 'viewer',
   'GET /api/v1/reports/monthly.xlsx': 'viewer',
+  'GET /api/v1/reports/reconciliation': 'viewer',
+  'POST /api/v1/reports/reconciliation/run': 'operator',
   'GET /metrics': 'loopback',
   'GET /api/docs': 'viewer',
   'GET /api/docs/': 'viewer',

@@ -7,6 +7,7 @@ import { LoginThrottle1764330000000 } from './1764330000000-login-throttle';
 import { InboundBodyEncrypted1764340000000 } from './1764340000000-inbound-body-encrypted';
 import { InboundBatchFile1764350000000 } from './1764350000000-inbound-batch-file';
 import { ReportIndexes1764372000000 } from './1764372000000-report-indexes';
+import { Reconciliation1764380000000 } from './1764380000000-reconciliation';
 
 /** MySQL / MariaDB migrations in the order they run. Listed explicitly: a glob would not match under jest. */
-export const MYSQL_MIGRATIONS = [InitialSchema1764288000000, InboundBatch1764290000000, OperatorAccounts1764300000000, PlatformCallbacks1764310000000, BatchAnswerGzip1764320000000, LoginThrottle1764330000000, InboundBodyEncrypted1764340000000, InboundBatchFile1764350000000, ReportIndexes1764372000000];
+export const MYSQL_MIGRATIONS = [InitialSchema1764288000000, InboundBatch1764290000000, OperatorAccounts1764300000000, PlatformCallbacks1764310000000, BatchAnswerGzip1764320000000, LoginThrottle1764330000000, InboundBodyEncrypted1764340000000, InboundBatchFile1764350000000, ReportIndexes1764372000000, Reconciliation1764380000000];
