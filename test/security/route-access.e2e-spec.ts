@@ -63,6 +63,8 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/reports/satisfaction.csv': 'viewer',
   'GET /api/v1/reports/bad-evaluations.csv': 'viewer',
   'GET /api/v1/reports/monthly.xlsx': 'viewer',
+  'GET /api/v1/reports/cases.csv': 'viewer',
+  'GET /api/v1/reports/cases.xlsx': 'viewer',
   'GET /api/v1/reports/reconciliation': 'viewer',
   'POST /api/v1/reports/reconciliation/run': 'operator',
   'GET /metrics': 'loopback',

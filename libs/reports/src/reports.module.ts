@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShu
 import { ModuleRef } from '@nestjs/core';
 import { Catalogue } from '#gw/catalogue';
 import { ConfigError, PersonalDataCipher } from '#gw/common';
-import type { GatewayContext } from '#gw/ingress';
+import { CaseSearch, type GatewayContext } from '#gw/ingress';
 import { AuditRepository, Database, OutboxRepository } from '#gw/persistence';
 import { CityPlatformPort } from '#gw/platform';
 import { ReconciliationController } from './reconciliation.controller';
@@ -55,6 +55,12 @@ export class ReportsModule {
           provide: ReportsService,
           useFactory: (repo: ReportRepository, catalogue: Catalogue, cipher: PersonalDataCipher) => new ReportsService(repo, catalogue, ctx.calendar, cipher, config),
           inject: [ReportRepository, Catalogue, PersonalDataCipher],
+        },
+        // Its own instance (stateless): the ingress module's is not exported to this one.
+        {
+          provide: CaseSearch,
+          useFactory: (db: Database, cipher: PersonalDataCipher, catalogue: Catalogue) => new CaseSearch(db, cipher, catalogue),
+          inject: [Database, PersonalDataCipher, Catalogue],
         },
         { provide: ReconciliationRepository, useFactory: (db: Database) => new ReconciliationRepository(db), inject: [Database] },
         {
