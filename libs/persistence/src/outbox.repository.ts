@@ -394,7 +394,9 @@ export class OutboxRepository {
       if (this.db.dialect === 'mysql') q.setLock('pessimistic_write');
       const kase = await q.getOne();
       if (!kase) return 0;
-      const rows = await em.find(OutboxEntity, { where: { caseId, target: 'PLATFORM' }, order: { orderKey: 'ASC', id: 'ASC' } });
+      // By case only (target filtered here): SQLite would take the (target, status, …) index and
+      // read every platform row of the outbox for each case.
+      const rows = (await em.find(OutboxEntity, { where: { caseId }, order: { orderKey: 'ASC', id: 'ASC' } })).filter((r) => r.target === 'PLATFORM');
       if (rows.some((r) => r.status === 'PENDING' || r.status === 'IN_FLIGHT' || r.status === 'PARKED')) return 0;
       const whole = afterSeq === undefined;
       const again = rows.filter((r) => (r.status === 'DONE' || r.status === 'SKIPPED') && (whole || (r.platformSeq !== null && r.platformSeq > afterSeq)));

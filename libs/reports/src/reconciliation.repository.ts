@@ -48,8 +48,10 @@ export class ReconciliationRepository {
   async caseIdsByProjectNo(department: string, projectNos: string[]): Promise<string[]> {
     const out: string[] = [];
     for (let i = 0; i < projectNos.length; i += CHUNK) {
-      const rows = await this.db.manager.find(CaseEntity, { select: { id: true }, where: { department, platformProjectNo: In(projectNos.slice(i, i + CHUNK)) } });
-      out.push(...rows.map((r) => r.id));
+      // By project_no alone (department checked here): with both, SQLite took the (department, …)
+      // index and read all of the department's cases for every chunk.
+      const rows = await this.db.manager.find(CaseEntity, { select: { id: true, department: true }, where: { platformProjectNo: In(projectNos.slice(i, i + CHUNK)) } });
+      out.push(...rows.filter((r) => r.department === department).map((r) => r.id));
     }
     return out;
   }
@@ -79,7 +81,9 @@ export class ReconciliationRepository {
         .addSelect(`SUM(CASE WHEN o.status = 'DONE' THEN 1 ELSE 0 END)`, 'done')
         .addSelect(`SUM(CASE WHEN o.status IN ('PENDING', 'IN_FLIGHT', 'PARKED') THEN 1 ELSE 0 END)`, 'open')
         .where('o.case_id IN (:...ids)', { ids })
-        .andWhere('o.target = :t', { t: 'PLATFORM' })
+        // Not by target's index: SQLite would take the (target, status, …) one and read every
+        // platform row for each chunk instead of these cases' rows (146 s for 100,000 cases).
+        .andWhere(`${this.db.unindexed('o.target')} = :t`, { t: 'PLATFORM' })
         .groupBy('o.case_id')
         .getRawMany<{ caseId: string; seq: unknown; done: unknown; open: unknown }>();
       const by = new Map(rows.map((r) => [r.caseId, r]));
