@@ -51,10 +51,14 @@ describe('platform callbacks to SCJG (JSON webhook)', () => {
     expect(c).toMatchObject({ online: true, sourceCaseNo: bizNo, platformProjectNo: projectNo });
 
     // An urging for that case reaches the same department, with its own case number.
-    const urge = postCallback(gw.url, { callback_id: `urge-${projectNo}`, type: 'URGE', occurred_at: '2026-11-03 09:00:00', data: { project_no: projectNo, message: '请加快办理', deadline: '2026-11-05 17:00:00' } });
+    const message = '请加快办理，代理人钱七（13900000000）已来电';
+    const urge = postCallback(gw.url, { callback_id: `urge-${projectNo}`, type: 'URGE', occurred_at: '2026-11-03 09:00:00', data: { project_no: projectNo, message, deadline: '2026-11-05 17:00:00' } });
     expect((await urge.response.expect(200)).body).toEqual({ code: '0', msg: expect.any(String) });
     const urged = await waitFor('the urging at SCJG', async () => sims.scjg.received().find((r: any) => r.parsed?.type === 'URGE' && r.projectNo === projectNo));
-    expect(urged.parsed).toMatchObject({ bizNo, itemCode: SETUP, message: '请加快办理' });
+    expect(urged.parsed).toMatchObject({ bizNo, itemCode: SETUP, message });
+    // The operators' list shows the urging's message and deadline, personal data masked.
+    const listed = (await request(gw.url).get('/api/v1/callbacks').set(op).query({ type: 'URGE' }).expect(200)).body.items.find((i: any) => i.callbackId === `urge-${projectNo}`);
+    expect(listed).toMatchObject({ status: 'ROUTED', waitsForOperator: false, urging: { message: '请加快办理，代理人钱*（139****0000）已来电', deadline: '2026-11-05 17:00:00' } });
   });
 
   it('refuses a forged signature, a stale timestamp and a replayed nonce, delivering none', async () => {
@@ -89,14 +93,32 @@ describe('platform callbacks to SCJG (JSON webhook)', () => {
     expect(sims.scjg.received().filter((r: any) => r.parsed?.callbackId === 'dup-1')).toHaveLength(1);
   });
 
-  it('keeps unknown and classified matters for operators with a clear business error, and stores evaluations', async () => {
+  it('answers 0 to what it stored but cannot route (unknown matter or project, classified matter): kept for operators, not retried by the platform; stores evaluations', async () => {
     const unknown = await postCallback(gw.url, { callback_id: 'unknown-1', type: 'ONLINE_APPLICATION', occurred_at: '2026-11-03 10:00:00', data: { ...onlineApplication('11430626MB123456259999999999999'), project_no: 'P-UNKNOWN-1' } }).response.expect(200);
-    expect(unknown.body.code).toBe('4001');
+    expect(unknown.body).toEqual({ code: '0', msg: expect.stringContaining('[UNKNOWN_MATTER]') });
     const classified = await postCallback(gw.url, { callback_id: 'gaj-1', type: 'ONLINE_APPLICATION', occurred_at: '2026-11-03 10:00:00', data: { ...onlineApplication(GAJ_MATTER), applyer_type: 1, applyer_page_code: '430626198503120040', project_no: 'P-GAJ-1' } }).response.expect(200);
-    expect(classified.body.code).toBe('4003');
+    expect(classified.body).toEqual({ code: '0', msg: expect.stringContaining('[RESTRICTED_MATTER]') });
+    const urgeUnknown = await postCallback(gw.url, { callback_id: 'urge-unknown-1', type: 'URGE', occurred_at: '2026-11-03 10:00:00', data: { project_no: 'P-NOWHERE-1', message: '请于期限内办结 430626198503120040', deadline: '2026-11-06 17:00:00' } }).response.expect(200);
+    expect(urgeUnknown.body).toEqual({ code: '0', msg: expect.stringContaining('[UNKNOWN_PROJECT]') });
     const rows = await gw.db.manager.find(PlatformCallbackEntity, { where: [{ callbackId: 'unknown-1' }, { callbackId: 'gaj-1' }] });
-    expect(rows.find((r) => r.callbackId === 'unknown-1')).toMatchObject({ status: 'UNROUTABLE', answerCode: '4001' });
+    expect(rows.find((r) => r.callbackId === 'unknown-1')).toMatchObject({ status: 'UNROUTABLE', answerCode: '0' });
     expect(rows.find((r) => r.callbackId === 'gaj-1')).toMatchObject({ status: 'REFUSED', dataEnc: null });
+    // Waiting for an operator, with the reason and (for an urging) its masked message and deadline.
+    const waiting = (await request(gw.url).get('/api/v1/callbacks').set(op).query({ status: 'unroutable' }).expect(200)).body.items;
+    expect(waiting.map((i: any) => [i.callbackId, i.status, i.reason, i.waitsForOperator])).toEqual(
+      expect.arrayContaining([
+        ['unknown-1', 'UNROUTABLE', 'UNKNOWN_MATTER', true],
+        ['urge-unknown-1', 'UNROUTABLE', 'UNKNOWN_PROJECT', true],
+      ]),
+    );
+    expect(waiting.every((i: any) => i.status === 'UNROUTABLE')).toBe(true);
+    expect(waiting.find((i: any) => i.callbackId === 'urge-unknown-1').urging).toEqual({ message: '请于期限内办结 4306**********0040', deadline: '2026-11-06 17:00:00' });
+    // From the platform itself: delivered at the first attempt, nothing left for it to retry.
+    await request(gw.platform.origin).post('/admin/online-applications').send({ ...onlineApplication('11430626MB123456259999999999998'), callback_id: 'unknown-via-platform' }).expect(202);
+    const delivery = await waitFor('the platform to finish the callback', async () =>
+      ((await request(gw.platform.origin).get('/admin/callbacks').expect(200)).body as any[]).find((d) => d.callbackId === 'unknown-via-platform' && d.status !== 'PENDING'),
+    );
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: [expect.anything()] });
 
     const evaluation = await postCallback(gw.url, { callback_id: 'eval-1', type: 'EVALUATION', occurred_at: '2026-11-03 11:00:00', data: { project_no: 'P-ANY', level: 5, channel: 'APP', evaluated_at: '2026-11-03 11:00:00' } }).response.expect(200);
     expect(evaluation.body.code).toBe('0');

@@ -122,7 +122,8 @@ describe('YBJ department end to end (CSV batches)', () => {
     // The platform heard them in stage order, each after the previous one was answered.
     const calls = (await received('YB-2026-0456')).concat(await byProject(walkIn.platformProjectNo)).filter((c, i, all) => all.findIndex((x) => x.id === c.id) === i);
     const ok = calls.filter((c) => c.httpStatus === 200 && c.code === '0').sort((x, y) => x.id - y.id);
-    expect(ok.map((c) => c.endpoint)).toEqual(['accept', 'process', 'result']);
+    // 申报 opens the case; 受理 repeats the accept with accept_date and promise_date (same project_no).
+    expect(ok.map((c) => c.endpoint)).toEqual(['accept', 'accept', 'result']);
     expect(walkIn.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE']);
 
     // The online case: the platform already has it (申报 not reported again), 受理 goes to its project_no.

@@ -51,16 +51,20 @@ describe('delivery to the city platform', () => {
     for (const bizNo of cases) {
       const c = await delivered(bizNo);
       const accepts = (await admin.received({ source_case_id: bizNo, endpoint: 'accept' })).filter((x) => x.code === '0');
-      expect(accepts.length).toBeGreaterThanOrEqual(1);
+      // 申报 opens the case, 受理 repeats the accept (same project_no) with accept_date and promise_date.
+      expect(accepts.length).toBeGreaterThanOrEqual(2);
+      expect(accepts.map((a) => a.body.status)).toEqual(['SUBMITTED', 'ACCEPTED']);
+      expect(new Set(accepts.map((a) => a.projectNo))).toEqual(new Set([c.platformProjectNo]));
       expect(new Set(accepts.map((a) => a.body.source_case_id))).toEqual(new Set([bizNo]));
       const seqCalls = (await admin.received({ project_no: c.platformProjectNo })).filter((x) => ['process', 'special', 'result'].includes(x.endpoint));
       const simCase = (await admin.cases()).find((k) => k.projectNo === c.platformProjectNo);
       // The platform holds seq 1..n exactly once each, in stage order, and the case is closed.
-      expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4]);
-      expect(simCase.events.map((e: any) => e.content.event_name ?? 'RESULT')).toEqual(['ACCEPTED', 'REVIEWED', 'APPROVED', 'RESULT']);
+      expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2, 3]);
+      expect(simCase.events.map((e: any) => e.content.event_name ?? 'RESULT')).toEqual(['REVIEWED', 'APPROVED', 'RESULT']);
+      expect(simCase.accept).toMatchObject({ status: 'ACCEPTED', accept_date: '2026-10-23 09:00:00', promise_date: expect.any(String) });
       expect(simCase.closed).toBe(true);
       // Sent in order, each once: no stage N+1 before N was acknowledged.
-      expect(seqCalls.map((x) => [x.body.seq, x.code])).toEqual([[1, '0'], [2, '0'], [3, '0'], [4, '0']]);
+      expect(seqCalls.map((x) => [x.body.seq, x.code])).toEqual([[1, '0'], [2, '0'], [3, '0']]);
       expect(c.stages.map((s: any) => s.delivery.status)).toEqual(['DONE', 'DONE', 'DONE', 'DONE', 'DONE']);
     }
   });
@@ -86,14 +90,15 @@ describe('delivery to the city platform', () => {
 
   it('recovers from a 3001 sequence gap', async () => {
     const bizNo = 'SCJG-GAP-000001';
-    const [submitted, accepted, reviewed] = lifecycle(bizNo);
+    const [submitted, accepted, reviewed, approved] = lifecycle(bizNo);
     await post(submitted).expect(202);
     const opened = await delivered(bizNo);
     await admin.setFaults({ businessCodes: [{ code: '3001', projectNo: opened.platformProjectNo, endpoint: 'process', times: 2 }] });
     await post(accepted).expect(202);
     await post(reviewed).expect(202);
+    await post(approved).expect(202);
     const c = await delivered(bizNo);
-    expect(c.stages[1].delivery.history.map((h: any) => h.businessCode)).toContain('3001');
+    expect(c.stages[2].delivery.history.map((h: any) => h.businessCode)).toContain('3001');
     const simCase = (await admin.cases()).find((k) => k.projectNo === c.platformProjectNo);
     expect(simCase.events.map((e: any) => e.seq)).toEqual([1, 2]);
     await admin.clearFaults();

@@ -7,6 +7,9 @@ export function platformAdmin(sim: RunningSimulator) {
   return {
     received: async (query: Record<string, string> = {}) => (await admin().get('/admin/received').query(query).expect(200)).body as any[],
     cases: async () => (await admin().get('/admin/cases').expect(200)).body as any[],
+    deleteCase: async (projectNo: string) => {
+      await admin().delete(`/admin/cases/${encodeURIComponent(projectNo)}`).expect(200);
+    },
     stats: async () => (await admin().get('/admin/stats').expect(200)).body as any,
     setFaults: async (faults: Record<string, unknown>) => {
       await admin().put('/admin/faults').send(faults).expect(200);

@@ -7,14 +7,20 @@ import { NONCE_TTL_MS, SignAlg, verifySignedRequest, type HeaderBag } from '#gw/
 export const CALLBACK_TYPES = ['ONLINE_APPLICATION', 'SUPPLEMENT_SUBMITTED', 'WITHDRAWN', 'URGE', 'EVALUATION'] as const;
 export type CallbackType = (typeof CALLBACK_TYPES)[number];
 
-/** The gateway's answers to the platform. `0` = stored; anything else makes the platform retry later. */
+/**
+ * The gateway's answers to the platform. `0` = stored; anything else makes the platform retry later.
+ * A callback stored but not routable (unknown or classified matter, unknown project, department not
+ * connected) is answered `0` too, as the spec asks of anything stored — a 4xxx only made the
+ * platform retry what retrying cannot fix. It waits for an operator (GET /api/v1/callbacks, state
+ * UNROUTABLE or REFUSED); the message says why, after the stable reason code in brackets.
+ */
 export const CALLBACK_ANSWERS = {
   OK: { code: '0', msg: '成功' },
   INVALID: { code: '2001', msg: '字段校验失败' },
-  UNKNOWN_MATTER: { code: '4001', msg: '事项不在本县目录中 task_code is not a matter of this county' },
-  UNKNOWN_PROJECT: { code: '4002', msg: '本县没有这个办件 no department of this county handles this project_no' },
-  RESTRICTED_MATTER: { code: '4003', msg: '涉密或上级系统办理的事项，不经网关 classified matter, handled outside the gateway' },
-  DEPARTMENT_OFFLINE: { code: '4004', msg: '承办部门未接入网关 the implementing department is not connected' },
+  UNKNOWN_MATTER: { code: '0', reason: 'UNKNOWN_MATTER', msg: '已保存，待人工处理 stored, waiting for an operator [UNKNOWN_MATTER]: 事项不在本县目录中 task_code is not a matter of this county' },
+  UNKNOWN_PROJECT: { code: '0', reason: 'UNKNOWN_PROJECT', msg: '已保存，待人工处理 stored, waiting for an operator [UNKNOWN_PROJECT]: 本县没有这个办件 no department of this county handles this project_no' },
+  RESTRICTED_MATTER: { code: '0', reason: 'RESTRICTED_MATTER', msg: '已记录，不经网关 recorded, handled outside the gateway [RESTRICTED_MATTER]: 涉密或上级系统办理的事项 classified matter' },
+  DEPARTMENT_OFFLINE: { code: '0', reason: 'DEPARTMENT_OFFLINE', msg: '已保存，待人工处理 stored, waiting for an operator [DEPARTMENT_OFFLINE]: 承办部门未接入网关 the implementing department is not connected' },
 } as const;
 
 export interface CallbackSettings {
@@ -31,7 +37,7 @@ export interface CallbackAnswer {
 
 interface Routed {
   status: CallbackStatus;
-  answer: { code: string; msg: string };
+  answer: { code: string; msg: string; reason?: string };
   department: string | null;
   delivery: DeliveryTarget | null;
   keepData: boolean;
@@ -123,7 +129,7 @@ export class CallbackService {
       routed.delivery,
     );
     if (routed.status === 'UNROUTABLE' || routed.status === 'REFUSED') {
-      await this.audit.append({ actor: `platform:${check.appId}`, action: `CALLBACK_${routed.status}`, targetType: 'callback', targetId: body.callback_id, detail: { type, projectNo, taskCode, code: routed.answer.code }, correlationId, outcome: routed.answer.code === '0' ? 'success' : 'failure', address });
+      await this.audit.append({ actor: `platform:${check.appId}`, action: `CALLBACK_${routed.status}`, targetType: 'callback', targetId: body.callback_id, detail: { type, projectNo, taskCode, code: routed.answer.code, reason: 'reason' in routed.answer ? routed.answer.reason : null }, correlationId, outcome: 'failure', address });
     }
     if (routed.delivery) this.onRouted();
     return { code: record.answerCode, msg: record.answerMsg ?? '' };

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { PINGJIANG_COUNTY } from '#gw/case';
+import { PINGJIANG_COUNTY, maskFreeText, maskName } from '#gw/case';
 import { ErrorCodes, GatewayError, PersonalDataCipher } from '#gw/common';
 import { DepartmentAuth, OperatorGuard } from '#gw/ingress';
 import { CallbackRepository } from '#gw/persistence';
@@ -31,14 +31,42 @@ export class PlatformCallbackController {
 @UseGuards(OperatorGuard)
 @Controller('api/v1/callbacks')
 export class CallbackQueryController {
-  constructor(private readonly repo: CallbackRepository) {}
+  constructor(
+    private readonly repo: CallbackRepository,
+    private readonly cipher: PersonalDataCipher,
+  ) {}
+
+  private decrypt<T>(enc: string | null | undefined, fallback: T): T {
+    try {
+      return enc ? this.cipher.decryptJson<T>(enc) : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** 督办: the platform's message (ID and mobile numbers, and the case's parties' names, masked) and deadline. */
+  private urging(dataEnc: string | null, partiesEnc: string | undefined): { message: string; deadline: string | null } {
+    const data = this.decrypt<Record<string, unknown>>(dataEnc, {});
+    const parties = this.decrypt<{ applicants?: { name?: string }[]; agent?: { name?: string } | null }>(partiesEnc, {});
+    const names = [...(parties.applicants ?? []), ...(parties.agent ? [parties.agent] : [])].map((p) => p.name ?? '').filter((n) => n.length > 1);
+    let message = maskFreeText(typeof data.message === 'string' ? data.message.slice(0, 1000) : '');
+    for (const name of names) message = message.split(name).join(maskName(name));
+    return { message, deadline: typeof data.deadline === 'string' ? data.deadline.slice(0, 32) : null };
+  }
 
   @Get()
-  @ApiOperation({ summary: '收到的回调（督办等），不含个人信息 Callbacks received (urgings etc.), without personal data' })
-  async list(@Query('type') type?: string, @Query('dept') dept?: string) {
-    const rows = await this.repo.list({ type, department: dept?.toUpperCase() });
+  @ApiOperation({
+    summary: '收到的回调（督办附内容与期限），个人信息脱敏 Callbacks received; urgings with their message and deadline, personal data masked',
+    description: 'status: ROUTED / STORED / UNROUTABLE (待人工处理 waits for an operator) / REFUSED (涉密 classified). ?status= filters.',
+  })
+  async list(@Query('type') type?: string, @Query('dept') dept?: string, @Query('status') status?: string) {
+    const rows = await this.repo.list({ type, department: dept?.toUpperCase(), status: status?.toUpperCase() });
+    const parties = await this.repo.partiesOfProjects(rows.filter((r) => r.type === 'URGE').map((r) => r.projectNo ?? ''));
     return {
       items: rows.map((r) => ({
+        waitsForOperator: r.status === 'UNROUTABLE',
+        reason: /\[(\w+)\]/.exec(r.answerMsg ?? '')?.[1] ?? null,
+        urging: r.type === 'URGE' ? this.urging(r.dataEnc, parties.get(r.projectNo ?? '')) : undefined,
         id: r.id,
         callbackId: r.callbackId,
         type: r.type,

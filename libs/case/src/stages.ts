@@ -33,6 +33,24 @@ export const STAGE_LABEL_ZH: Record<Stage, string> = {
   WITHDRAWN: '撤件',
 };
 
+/** 特别程序的种类 (canonical-case.md): what a platform's `special_type` carries. */
+export const SPECIAL_PROCEDURE_KINDS = ['听证', '公示', '核实/检验检测', '专家评审', '挂起'] as const;
+export type SpecialProcedureKind = (typeof SPECIAL_PROCEDURE_KINDS)[number];
+
+/**
+ * The kind of special procedure a department's name for it means (`听证会` → 听证, `现场核查` →
+ * 核实/检验检测, `中止审查` → 挂起), or undefined when it names none of them.
+ */
+export function specialProcedureKind(name: string | null | undefined): SpecialProcedureKind | undefined {
+  if (!name) return undefined;
+  if (name.includes('听证')) return '听证';
+  if (name.includes('公示') || name.includes('公告')) return '公示';
+  if (/核实|核查|检验|检测|检疫|勘验|鉴定/.test(name)) return '核实/检验检测';
+  if (name.includes('专家') || name.includes('评审') || name.includes('论证')) return '专家评审';
+  if (/挂起|中止|暂停/.test(name)) return '挂起';
+  return undefined;
+}
+
 /** Stages after which nothing at all may follow. */
 export const FINAL_STAGES: ReadonlySet<Stage> = new Set<Stage>(['NOT_ACCEPTED', 'WITHDRAWN', 'DELIVERED']);
 

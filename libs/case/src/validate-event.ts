@@ -13,6 +13,7 @@ import {
 import { ID_NUMBER_CERT_TYPES } from './codes';
 import { checkIdNumber, checkUscc, divisionLevel, isMatterCode } from './identifiers';
 import { passesAllRules } from './rule-precheck';
+import { SPECIAL_PROCEDURE_KINDS, specialProcedureKind } from './stages';
 
 /** Stable codes for the shape rules of class-validator. */
 const CONSTRAINT_CODES: Record<string, string> = {
@@ -300,6 +301,13 @@ function validateObject(input: object, now: Date): EventValidation {
   }
   if (dto.stage === 'SPECIAL_STARTED' && !dto.special) {
     errors.push({ field: 'special', code: 'SPECIAL_REQUIRED', message: 'a special procedure needs its name' });
+  } else if ((dto.stage === 'SPECIAL_STARTED' || dto.stage === 'SPECIAL_ENDED') && !specialProcedureKind(isObjectValue(dto.special) ? String(dto.special.name ?? '') : undefined) && !specialProcedureKind(dto.stageName)) {
+    // The platform's special_type is the kind; a name that says none of them cannot be reported.
+    errors.push({
+      field: dto.special ? 'special.name' : 'special',
+      code: 'SPECIAL_KIND_UNKNOWN',
+      message: `特别程序种类不明 the special procedure must name its kind: one of ${SPECIAL_PROCEDURE_KINDS.join(' ')}`,
+    });
   }
 
   if (errors.length) return { errors, warnings };

@@ -3,6 +3,7 @@ export * from './department-auth';
 export * from './outbox-signal';
 export * from './ingest.service';
 export * from './case-view.service';
+export * from './case-search';
 export * from './ingress.module';
 export * from './http/gateway-exception.filter';
 export * from './http/error-reply';

@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
 import { ForegroundWork, PersonalDataCipher } from '#gw/common';
-import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository } from '#gw/persistence';
+import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository, Database } from '#gw/persistence';
 import { join } from 'node:path';
 import { BatchIngestService } from './batch-ingest.service';
 import { CaseViewService } from './case-view.service';
+import { CaseSearch } from './case-search';
 import { BatchController } from './http/batch.controller';
 import { QuarantineController } from './http/quarantine.controller';
 import { QuarantineService } from './quarantine.service';
@@ -51,6 +52,11 @@ export class IngressModule {
           provide: CaseViewService,
           useFactory: (r: CaseReadRepository, c: PersonalDataCipher, cat: Catalogue) => new CaseViewService(r, c, cat),
           inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
+        },
+        {
+          provide: CaseSearch,
+          useFactory: (db: Database, c: PersonalDataCipher, cat: Catalogue) => new CaseSearch(db, c, cat),
+          inject: [Database, PersonalDataCipher, Catalogue],
         },
       ],
       exports: [IngestService, CaseViewService, OutboxSignal, QuarantineService, BatchIngestService],

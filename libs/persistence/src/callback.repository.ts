@@ -118,6 +118,18 @@ export class CallbackRepository {
     return app?.department ? { department: app.department, departmentCaseNo: app.departmentCaseNo, matterCode: app.taskCode } : null;
   }
 
+  /** The encrypted parties of the cases under these project numbers (to mask their names in free text). */
+  async partiesOfProjects(projectNos: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(projectNos)].filter(Boolean);
+    if (!unique.length) return new Map();
+    const rows = await this.db.manager
+      .createQueryBuilder(CaseEntity, 'c')
+      .select(['c.platform_project_no AS projectNo', 'c.parties_enc AS partiesEnc'])
+      .where('c.platform_project_no IN (:...unique)', { unique })
+      .getRawMany<{ projectNo: string; partiesEnc: string }>();
+    return new Map(rows.map((r) => [r.projectNo, r.partiesEnc]));
+  }
+
   /** The online application that opened a platform case, if it came through this gateway. */
   onlineApplicationOf(projectNo: string): Promise<PlatformCallbackEntity | null> {
     return this.db.manager.findOne(PlatformCallbackEntity, { where: { projectNo, type: 'ONLINE_APPLICATION' }, order: { receivedAt: 'ASC' } });
@@ -224,9 +236,10 @@ export class CallbackRepository {
     return rows.map((r) => ({ department: r.department, taskCode: r.taskCode, count: Number(r.n), average: Math.round(Number(r.avg) * 100) / 100, bad: Number(r.bad) }));
   }
 
-  async list(filter: { type?: string; department?: string; limit?: number } = {}) {
+  async list(filter: { type?: string; department?: string; status?: string; limit?: number } = {}) {
     const where: Record<string, unknown> = {};
     if (filter.type) where.type = filter.type;
+    if (filter.status) where.status = filter.status;
     if (filter.department) where.department = filter.department;
     return this.db.manager.find(PlatformCallbackEntity, { where, order: { receivedAt: 'DESC' }, take: Math.min(filter.limit ?? 100, 1000) });
   }

@@ -441,6 +441,39 @@ export class OutboxRepository {
     });
   }
 
+  /**
+   * Re-delivery of a case the platform lacks (reconciliation): its delivered platform rows go back
+   * in line, to leave again in stage order through the normal dispatcher. `afterSeq` undefined: the
+   * platform lacks the whole case — it is opened again (new project_no, seq from 1; a case that came
+   * in online keeps its project_no). `afterSeq` n: the platform has the case up to seq n — the rows
+   * after it are re-sent under their own seq (the platform's idempotency makes a repeat harmless).
+   * Does nothing while the case still has platform rows pending, in flight or parked. Returns the
+   * number of rows put back.
+   */
+  async requeueCaseForRedelivery(caseId: string, afterSeq?: number, now = new Date()): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const q = em.createQueryBuilder(CaseEntity, 'c').where('c.id = :id', { id: caseId });
+      if (this.db.dialect === 'mysql') q.setLock('pessimistic_write');
+      const kase = await q.getOne();
+      if (!kase) return 0;
+      // By case only (target filtered here): SQLite would take the (target, status, …) index and
+      // read every platform row of the outbox for each case.
+      const rows = (await em.find(OutboxEntity, { where: { caseId }, order: { orderKey: 'ASC', id: 'ASC' } })).filter((r) => r.target === 'PLATFORM');
+      if (rows.some((r) => r.status === 'PENDING' || r.status === 'IN_FLIGHT' || r.status === 'PARKED')) return 0;
+      const whole = afterSeq === undefined;
+      const again = rows.filter((r) => (r.status === 'DONE' || r.status === 'SKIPPED') && (whole || (r.platformSeq !== null && r.platformSeq > afterSeq)));
+      if (!again.length) return 0;
+      const reset: Partial<OutboxEntity> = { status: 'PENDING', nextAttemptAt: now, attempts: 0, leaseOwner: null, leaseUntil: null, doneAt: null, lastError: null, lastErrorCode: null, parkedReason: null, updatedAt: now };
+      if (whole) {
+        await em.update(OutboxEntity, { id: In(again.map((r) => r.id)) }, { ...reset, platformSeq: null });
+        await em.update(CaseEntity, { id: caseId }, { platformLastSeq: 0, updatedAt: now, ...(kase.online ? {} : { platformProjectNo: null }) });
+      } else {
+        await em.update(OutboxEntity, { id: In(again.map((r) => r.id)) }, reset);
+      }
+      return again.length;
+    });
+  }
+
   /** Backlog figures for health, metrics and the dashboard. */
   async stats(target = 'PLATFORM') {
     const rows = await this.db.manager

@@ -63,6 +63,16 @@ export interface EndpointHealth {
   opens: number;
 }
 
+/** One case the platform holds for an organisation and date (`GET /reconcile`). */
+export interface PlatformHeldCase {
+  projectNo: string;
+  sourceCaseId: string;
+  lastSeq: number;
+  closed: boolean;
+}
+
+export type ReconcileAnswer = { ok: true; cases: PlatformHeldCase[] } | { ok: false; code: string; message: string };
+
 /**
  * The city platform behind one port: another province's interface is another implementation.
  * Implementations decide which calls a canonical stage needs and classify every answer.
@@ -76,6 +86,12 @@ export abstract class CityPlatformPort {
   abstract lastSeq(projectNo: string): Promise<number | null>;
   /** State of each endpoint's circuit breaker. */
   abstract endpoints(): EndpointHealth[];
+  /** What the platform holds for an organisation and date (对账); a platform without it says so. */
+  async reconcile(orgCode: string, date: string): Promise<ReconcileAnswer> {
+    void orgCode;
+    void date;
+    return { ok: false, code: 'NOT_SUPPORTED', message: '该平台接口没有对账 this platform offers no reconciliation' };
+  }
   /** True while calls should not be attempted (a breaker is open): the dispatcher stops claiming. */
   abstract isBlocked(): boolean;
   abstract close(): void;

@@ -5,3 +5,6 @@ export * from './reports.service';
 export * from './report-export';
 export * from './reports.controller';
 export * from './reports.module';
+export * from './reconciliation.repository';
+export * from './reconciliation.service';
+export * from './reconciliation.controller';

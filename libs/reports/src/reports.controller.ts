@@ -1,7 +1,8 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { OperatorGuard } from '#gw/ingress';
+import { formatBeijingDateTime } from '#gw/case';
+import { CaseSearch, OperatorGuard, parseCaseSearch } from '#gw/ingress';
 import { parseAsOf, parseMonth } from './month';
 import { Table, badEvaluationsTable, onlineShareTable, overdueTable, satisfactionTable, toCsv, toXlsx } from './report-export';
 import { ReportsService } from './reports.service';
@@ -20,7 +21,50 @@ function sendCsv(res: Response, name: string, table: Table): void {
 @UseGuards(OperatorGuard)
 @Controller('api/v1/reports')
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly caseSearch: CaseSearch,
+  ) {}
+
+  /** The case list of `GET /api/v1/cases?applicant=&matter=&township=&status=&from=&to=` as a table (at most 50,000 rows). */
+  private async caseTable(query: Record<string, unknown>): Promise<Table> {
+    const filter = parseCaseSearch({ pageSize: '10000', ...query, dept: undefined }, 50_000);
+    const dept = typeof query.dept === 'string' && query.dept ? query.dept : undefined;
+    const found = await this.caseSearch.search({ ...filter, department: dept });
+    return {
+      title: '办件清单',
+      headers: ['部门', '部门受理编号', '平台办件编号', '事项编码', '事项名称', '办理地点', '当前环节', '已办结', '网办', '开始时间', '申请人', '申请人证件号'],
+      rows: found.items.map((c) => [
+        c.departmentName ?? c.department,
+        c.sourceCaseNo,
+        c.platformProjectNo,
+        c.matterCode,
+        c.matterName,
+        c.locationName ?? c.location,
+        c.currentStageLabel,
+        c.closed ? '是' : '否',
+        c.online ? '是' : '否',
+        formatBeijingDateTime(Date.parse(c.openedAt)),
+        c.applicantName,
+        c.applicantCertNo,
+      ]),
+    };
+  }
+
+  @Get('cases.csv')
+  @ApiOperation({ summary: '办件清单 CSV（条件同 GET /api/v1/cases，个人信息脱敏） The case list as CSV, same filters as GET /api/v1/cases, personal data masked' })
+  async casesCsv(@Res() res: Response, @Query() query: Record<string, unknown>) {
+    sendCsv(res, 'cases', await this.caseTable(query));
+  }
+
+  @Get('cases.xlsx')
+  @ApiOperation({ summary: '办件清单 XLSX（条件同 GET /api/v1/cases，个人信息脱敏） The case list as XLSX, personal data masked' })
+  async casesXlsx(@Res() res: Response, @Query() query: Record<string, unknown>) {
+    const body = await toXlsx([await this.caseTable(query)]);
+    res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    res.setHeader('Content-Disposition', 'attachment; filename="cases.xlsx"');
+    res.send(body);
+  }
 
   @Get('overdue')
   @ApiOperation({ summary: '逾期与临期办件（按部门，附平台督办） Overdue and near-due open cases per department, with the platform\'s urgings' })

@@ -65,6 +65,13 @@ export class AdminController {
     return found;
   }
 
+  /** Deletes a case from the platform (data loss on the platform's side): reconciliation must find and re-send it. */
+  @Delete('cases/:projectNo')
+  deleteCase(@Param('projectNo') projectNo: string): { deleted: string } {
+    if (!this.state.deleteCase(projectNo)) throw new NotFoundException(`unknown project_no ${projectNo}`);
+    return { deleted: projectNo };
+  }
+
   @Get('licenses')
   licenses() {
     return this.state.listLicenses();

@@ -156,6 +156,15 @@ export class SimulatorState {
     return created;
   }
 
+  /** Forgets one case (its events go with it), as a platform that lost it would: for reconciliation tests. */
+  deleteCase(projectNo: string): SimulatedCase | undefined {
+    const found = this.cases.get(projectNo);
+    if (!found) return undefined;
+    this.cases.delete(projectNo);
+    this.bySource.delete(`${found.orgCode}\n${found.sourceCaseId}`);
+    return found;
+  }
+
   listCases(): SimulatedCase[] {
     return [...this.cases.values()];
   }

@@ -12,6 +12,7 @@ import {
 import type { Request } from 'express';
 import { ErrorCodes, GatewayError } from '#gw/common';
 import { CaseViewService } from '../case-view.service';
+import { CASE_SEARCH_KEYS, CaseSearch, parseCaseSearch } from '../case-search';
 import { CaseAccessGuard, caseScopeOf } from './case-access.guard';
 
 /** One answer for a case that does not exist and one the caller may not see: existence does not leak. */
@@ -29,11 +30,14 @@ const noSuchCase = () => new NotFoundException('没有这个办件 no such case'
 @UseGuards(CaseAccessGuard)
 @Controller('api/v1/cases')
 export class CasesController {
-  constructor(private readonly cases: CaseViewService) {}
+  constructor(
+    private readonly cases: CaseViewService,
+    private readonly search: CaseSearch,
+  ) {}
 
   @Get()
   @ApiOperation({
-    summary: '按部门受理编号或申办号查找办件 Find a case by department case number or platform project_no',
+    summary: '按部门受理编号或申办号查找办件；或按申请人、事项、乡镇、状态、日期列出（分页，脱敏） Find a case by its numbers, or list cases by applicant, matter, township, status and date (paged, masked)',
     description:
       '部门令牌只能查本部门的办件（dept 可省略；他部门的 dept 答 403 TOKEN_WRONG_DEPARTMENT）。 ' +
       "A department token finds only its own department's cases (dept may be left out; another department's dept answers 403 TOKEN_WRONG_DEPARTMENT).",
@@ -42,11 +46,29 @@ export class CasesController {
   @ApiQuery({ name: 'dept', required: false, example: 'scjg' })
   @ApiQuery({ name: 'deptCaseNo', required: false, example: 'SCJG-2026-000123' })
   @ApiQuery({ name: 'projectNo', required: false })
-  async find(@Req() req: Request, @Query('dept') dept?: string, @Query('deptCaseNo') deptCaseNo?: string, @Query('projectNo') projectNo?: string) {
+  @ApiQuery({ name: 'applicant', required: false, description: '申请人证件号码（身份证号或统一社会信用代码，精确匹配；不支持姓名） ID number or credit code, exact (names cannot be searched)' })
+  @ApiQuery({ name: 'matter', required: false, description: '事项编码 matter code' })
+  @ApiQuery({ name: 'township', required: false, description: '办理地点区划代码 where handled (430626 or a township, 9 digits)' })
+  @ApiQuery({ name: 'status', required: false, description: '当前环节或 OPEN / CLOSED the current stage, or OPEN / CLOSED' })
+  @ApiQuery({ name: 'from', required: false, description: '受理起始日 yyyy-MM-dd（北京时间，按办件开始） opened on or after' })
+  @ApiQuery({ name: 'to', required: false, description: '截止日 yyyy-MM-dd（含） opened on or before' })
+  @ApiQuery({ name: 'page', required: false })
+  @ApiQuery({ name: 'pageSize', required: false, description: '1–200, 默认 50' })
+  async find(
+    @Req() req: Request,
+    @Query() query: Record<string, unknown>,
+    @Query('dept') dept?: string,
+    @Query('deptCaseNo') deptCaseNo?: string,
+    @Query('projectNo') projectNo?: string,
+  ) {
     const scope = caseScopeOf(req);
     // Refused whether or not such a case exists: the department named is not the token's.
     if (scope && dept && dept.toUpperCase() !== scope) {
       throw new GatewayError(ErrorCodes.TOKEN_WRONG_DEPARTMENT, 403, '令牌属于其他部门，只能查询本部门的办件 token belongs to another department; read your own cases');
+    }
+    // A list: by applicant, matter, township, status, dates (a department token: its own cases only).
+    if (!projectNo && !deptCaseNo && (CASE_SEARCH_KEYS.some((k) => query[k] !== undefined) || dept)) {
+      return this.search.search({ ...parseCaseSearch(query), department: scope ?? dept });
     }
     let found;
     if (projectNo) found = await this.cases.byProjectNo(projectNo, scope);

@@ -1,7 +1,7 @@
 import type { WorkingCalendar } from '#gw/case';
 import type { SignAlg } from '../signing';
 import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
-import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformOutcome, StageDeliveryContext } from '../platform-port';
+import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformHeldCase, PlatformOutcome, ReconcileAnswer, StageDeliveryContext } from '../platform-port';
 import { BUSINESS_CODES } from './business-codes';
 import { acceptBody, licenseBody, planStage, processBody, resultBody, specialBody } from './national-platform.mapper';
 import { PlatformAnswer, PlatformHttpClient } from './platform-http.client';
@@ -56,6 +56,7 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const plan = planStage(kase, event.stage, event);
     const calls: PlatformCall[] = [];
     if (plan.call === 'NONE') return { kind: 'SKIPPED', reason: plan.reason, calls };
+    if (plan.call === 'PARK') return { kind: 'PARK', code: plan.code, message: plan.reason, calls };
 
     if (plan.call === 'ACCEPT') {
       const answer = await this.client.call('accept', 'POST', '/cases/accept', acceptBody(kase, department, matter, event, this.calendar));
@@ -107,6 +108,19 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const answer = await this.client.call('case', 'GET', `/cases/${encodeURIComponent(projectNo)}`);
     const last = (answer.data as { last_seq?: unknown } | null)?.last_seq;
     return answer.code === '0' && typeof last === 'number' ? last : null;
+  }
+
+  /** `GET /reconcile` (under the `case` breaker: both are the platform's read side). */
+  override async reconcile(orgCode: string, date: string): Promise<ReconcileAnswer> {
+    const answer = await this.client.call('case', 'GET', `/reconcile?org_code=${encodeURIComponent(orgCode)}&date=${encodeURIComponent(date)}`);
+    if (answer.transportError !== undefined) return { ok: false, code: answer.httpStatus ? `HTTP_${answer.httpStatus}` : 'TRANSPORT', message: answer.transportError };
+    if (answer.code !== '0' || !Array.isArray(answer.data)) return { ok: false, code: answer.code ?? 'UNKNOWN', message: answer.msg ?? '对账应答无数据 no data in the answer' };
+    const cases: PlatformHeldCase[] = [];
+    for (const d of answer.data as Record<string, unknown>[]) {
+      if (typeof d?.project_no !== 'string') continue;
+      cases.push({ projectNo: d.project_no, sourceCaseId: String(d.source_case_id ?? ''), lastSeq: Number(d.last_seq) || 0, closed: d.closed === true || d.closed === 1 });
+    }
+    return { ok: true, cases };
   }
 
   endpoints(): EndpointHealth[] {

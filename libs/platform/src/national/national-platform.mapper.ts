@@ -4,6 +4,7 @@ import {
   PARTY_KINDS,
   STAGE_LABEL_ZH,
   Stage,
+  specialProcedureKind,
   WorkingCalendar,
   formatBeijingDateTime,
   promiseDueDate,
@@ -22,7 +23,9 @@ export type StagePlan =
   | { call: 'PROCESS' }
   | { call: 'SPECIAL' }
   | { call: 'RESULT'; resultType: number }
-  | { call: 'NONE'; reason: string };
+  | { call: 'NONE'; reason: string }
+  /** A stage this platform's interface has no place for: parked under a clear code, never dropped. */
+  | { call: 'PARK'; code: string; reason: string };
 
 /**
  * Decides the call for a stage given what the platform already has. A case not yet on the
@@ -36,7 +39,11 @@ export function planStage(kase: PlatformCase, stage: Stage, event: CanonicalEven
     case 'SUBMITTED':
       return opened ? { call: 'NONE', reason: '案件已在平台建立，申报环节无需再报 the case is already on the platform' } : { call: 'ACCEPT' };
     case 'ACCEPTED':
-      return opened ? { call: 'PROCESS' } : { call: 'ACCEPT' };
+      // A case we opened as SUBMITTED is accepted by repeating /cases/accept (idempotent per
+      // org_code + source_case_id: same project_no) with status ACCEPTED, accept_date and
+      // promise_date — as a process step they never reached the platform. A case opened online
+      // has no source_case_id of ours there, so its acceptance can only be a process step.
+      return opened && kase.online ? { call: 'PROCESS' } : { call: 'ACCEPT' };
     case 'NOT_ACCEPTED':
       return opened ? { call: 'RESULT', resultType: 6 } : { call: 'ACCEPT' };
     case 'SPECIAL_STARTED':
@@ -47,10 +54,21 @@ export function planStage(kase: PlatformCase, stage: Stage, event: CanonicalEven
     case 'WITHDRAWN':
       return { call: 'RESULT', resultType: 5 };
     case 'DELIVERED':
-      // The platform closes a case at its result; delivery of the certificate is recorded locally.
+      // 领证/送达 always follows the completion (the stage machine refuses it before), and the
+      // platform closes a case at its result (2003 after it): the delivery is recorded here.
       return { call: 'NONE', reason: '平台在办结时关闭案件，领证/送达仅在网关记录 the platform closes a case at its result' };
-    default:
+    case 'SUPPLEMENT_REQUESTED':
+    case 'SUPPLEMENT_RECEIVED':
+    case 'UNDERTAKEN':
+    case 'REVIEWED':
+    case 'APPROVED':
       return { call: 'PROCESS' };
+    default:
+      return {
+        call: 'PARK',
+        code: 'STAGE_NOT_IN_PLATFORM_SPEC',
+        reason: `平台接口没有环节 ${String(stage)} 的报送方式 the platform interface has no call for stage ${String(stage)}`,
+      };
   }
 }
 
@@ -101,12 +119,17 @@ export function processBody(seq: number, dept: DepartmentEntry, e: CanonicalEven
   };
 }
 
+/**
+ * `special_type` is the kind of procedure (听证 公示 核实/检验检测 专家评审 挂起); the start carries
+ * `special_time`, the end also `end_time` and the outcome.
+ */
 export function specialBody(seq: number, e: CanonicalEvent) {
   const t = time(e.stageTime);
   const name = e.special?.name ?? e.stageName ?? STAGE_LABEL_ZH[e.stage];
   return {
     seq,
-    special_type: e.stage === 'SPECIAL_STARTED' ? 'START' : 'END',
+    // Validation refuses a special procedure of no known kind; 挂起 is only a last resort here.
+    special_type: specialProcedureKind(e.special?.name) ?? specialProcedureKind(e.stageName) ?? '挂起',
     special_name: name,
     special_reason: e.special?.reason ?? e.opinion ?? name,
     special_time: t,
@@ -123,6 +146,8 @@ export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
     result_explain: e.result?.explain ?? e.opinion ?? (resultType === 5 ? '申请人撤回' : resultType === 6 ? '不予受理' : undefined),
     result_cetr_name: e.result?.certificateName,
     result_cetr_no: e.result?.certificateNo,
+    // 0: no department format says at its completion that the result was handed over; 领证/送达
+    // comes later as DELIVERED, after the platform has closed the case.
     is_delivery_results: 0,
   };
 }

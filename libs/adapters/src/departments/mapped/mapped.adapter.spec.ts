@@ -131,6 +131,23 @@ describe('mapped adapter: MZJ 平江县民政局, connected by configuration alo
     expect(validateCanonicalEvent(m.event, NOW).errors).toEqual([]);
   });
 
+  it('a special procedure from the stage table names its kind, which the platform receives as special_type', () => {
+    const xyz = department({
+      ...MINIMAL,
+      fields: { ...MINIMAL.fields, 'special.reason': 'why' },
+      stages: { A: 'ACCEPTED', T1: { stage: 'SPECIAL_STARTED', name: '听证' }, T2: { stage: 'SPECIAL_ENDED', name: '听证结束' }, X: { stage: 'SPECIAL_STARTED', name: '会商' } },
+    });
+    const started = mapped(xyz.parseEvent(raw({ ...MINIMAL_BODY, stage: 'T1', why: '利害关系人申请听证' }, undefined, 'XYZ')));
+    expect(started.event).toMatchObject({ stage: 'SPECIAL_STARTED', stageName: '听证', special: { name: '听证', reason: '利害关系人申请听证' } });
+    expect(validateCanonicalEvent(started.event, NOW).errors).toEqual([]);
+    const ended = mapped(xyz.parseEvent(raw({ ...MINIMAL_BODY, stage: 'T2' }, undefined, 'XYZ')));
+    expect(ended.event).toMatchObject({ stage: 'SPECIAL_ENDED', special: { name: '听证结束' } });
+    expect(validateCanonicalEvent(ended.event, NOW).errors).toEqual([]);
+    // A procedure of no known kind is refused with a clear code (quarantined), not reported as a guess.
+    const unknown = mapped(xyz.parseEvent(raw({ ...MINIMAL_BODY, stage: 'X' }, undefined, 'XYZ')));
+    expect(validateCanonicalEvent(unknown.event, NOW).errors.map((e) => e.code)).toEqual(['SPECIAL_KIND_UNKNOWN']);
+  });
+
   it('takes a result implied by the stage table (终止 → COMPLETED, result 5)', () => {
     const m = mapped(mzj.parseEvent(raw(fixture('mzj-terminated.json'))));
     expect(m.event).toMatchObject({

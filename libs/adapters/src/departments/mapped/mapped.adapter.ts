@@ -394,6 +394,11 @@ class EventBuilder {
     // What the stage table says beyond the stage: its name, and the result it implies.
     if (this.stageEntry) {
       if (e.stageName === undefined && this.stageEntry.name) e.stageName = this.stageEntry.name;
+      // A stage table entry for a special procedure names its kind (`'12': { stage: SPECIAL_STARTED,
+      // name: 听证 }`): that is the procedure, unless the payload names it itself.
+      if ((e.stage === 'SPECIAL_STARTED' || e.stage === 'SPECIAL_ENDED') && this.stageEntry.name && !e.special?.name) {
+        this.set({ path: 'special.name', group: 'special', leaf: 'name', kind: 'text' }, undefined, this.stageEntry.name);
+      }
       if (this.stageEntry.resultType !== undefined && e.result?.type === undefined) {
         this.set(
           { path: 'result.type', group: 'result', leaf: 'type', kind: 'resultType' },
