@@ -1,3 +1,4 @@
 export * from './bootstrap';
 export * from './nest-app';
 export * from './split-apps';
+export * from './logger';

@@ -1,6 +1,6 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { GatewayLogger } from './logger';
 import type { Request } from 'express';
 import { secretsEqual } from '#gw/common';
 import { GatewayContext, configureHttpApp } from '#gw/ingress';
@@ -14,7 +14,7 @@ export interface NestAppOptions {
 }
 
 /**
- * Creates a gateway process's Nest app (its module imports `LoggerModule`) with the shared HTTP
+ * Creates a gateway process's Nest app (its module imports `GatewayLoggerModule`) with the shared HTTP
  * setup. A failure while the modules start (e.g. the database cannot be opened) rejects with the
  * error instead of ending the process without a word (Nest's default, with buffered logs).
  */
@@ -25,7 +25,10 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
     abortOnError: false,
     logger: options.logs === false ? false : undefined,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(GatewayLogger);
+  app.useLogger(logger);
+  // First: every request gets its correlation id (req.id) and its access line.
+  app.use(logger.http);
   configureHttpApp(app, {
     maxEventBytes: ctx.config.maxEventBytes,
     title: options.title,
