@@ -2,3 +2,4 @@ export * from './bootstrap';
 export * from './nest-app';
 export * from './split-apps';
 export * from './logger';
+export * from './disk-space';
