@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port';
@@ -75,9 +75,15 @@ describe('a first start that is quiet and readable', () => {
 
 describe('the Node version and the engines of the locked packages', () => {
   it('npm start refuses a Node older than the README names, in Chinese and English', async () => {
-    const preload = join(mkdtempSync(join(tmpdir(), 'gw-node-')), 'old-node.js');
+    // A copy of the script beside a copy of package.json and no lockfile: should the check ever not
+    // refuse, its `npm ci` fails there at once instead of installing into the repository.
+    const sandbox = mkdtempSync(join(tmpdir(), 'gw-node-'));
+    mkdirSync(join(sandbox, 'scripts'));
+    copyFileSync(join(REPO_ROOT, 'scripts/ensure-installed.js'), join(sandbox, 'scripts/ensure-installed.js'));
+    copyFileSync(join(REPO_ROOT, 'package.json'), join(sandbox, 'package.json'));
+    const preload = join(sandbox, 'old-node.js');
     writeFileSync(preload, "Object.defineProperty(process, 'version', { value: 'v18.20.4' });\n");
-    const r = await runNode(['-r', preload, 'scripts/ensure-installed.js']);
+    const r = await runNode(['-r', preload, join(sandbox, 'scripts/ensure-installed.js')]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('Node.js 版本过低：当前 v18.20.4，本网关需要 >=20.19');
     expect(r.out).toContain('Node.js is too old');
