@@ -1,5 +1,5 @@
 import { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { GatewayLogger } from './logger';
 import type { Request } from 'express';
 import { secretsEqual } from '#gw/common';
@@ -45,7 +45,9 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
 function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean> {
   let accounts: OperatorAccountService | undefined;
   try {
-    accounts = app.get(OperatorAccountService, { strict: false });
+    // Through ModuleRef, not `app`: NestFactory's proxy around `app` logs every exception its
+    // methods throw, and a dispatcher (no OperatorAccountService) logged one at start-up.
+    accounts = app.get(ModuleRef).get(OperatorAccountService, { strict: false });
   } catch {
     accounts = undefined; // an app without the dashboard (the dispatcher): the token only
   }
