@@ -1,14 +1,11 @@
 import { INestApplication, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import pino from 'pino';
-import { pinoHttpOptions } from '#gw/common';
 import { CallbacksModule } from '#gw/callbacks';
 import { DispatchModule, MicroserviceOutboxSignal, parseWakeUrl, wakeServerOptions } from '#gw/dispatch';
 import { CoreModule, GatewayContext, IngressModule } from '#gw/ingress';
 import { Database, PersistenceModule } from '#gw/persistence';
 import { OpsModule } from '#gw/ops';
 import { ReportsModule } from '#gw/reports';
-import { createGatewayNestApp, onAppClose } from '#gw/runtime';
+import { GatewayLoggerModule, createGatewayNestApp, onAppClose } from '#gw/runtime';
 
 export interface BuildOptions {
   /** An already-open database (tests pass theirs); otherwise opened from the configuration. */
@@ -24,12 +21,11 @@ export async function buildGatewayApp(ctx: GatewayContext, options: BuildOptions
   const level = options.logs === false ? 'silent' : ctx.config.logLevel;
   const wake = parseWakeUrl(ctx.config.wakeUrl, ctx.config.port + 1);
   const signal = new MicroserviceOutboxSignal(wake);
-  const logFile = ctx.config.env.LOG_FILE;
 
   @Module({
     imports: [
-      // LOG_FILE: JSON lines to that file instead of stdout (same redaction and masking).
-      LoggerModule.forRoot({ pinoHttp: (logFile ? [pinoHttpOptions(level), pino.destination({ dest: logFile, mkdir: true, sync: true })] : pinoHttpOptions(level)) as any }),
+      // LOG_FILE: JSON lines to that file instead of stdout; LOG_FORMAT=json|pretty (same redaction and masking).
+      GatewayLoggerModule.forRoot({ level, env: ctx.config.env }),
       CoreModule.forRoot(ctx),
       PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       IngressModule.forRoot(ctx, { signal }),

@@ -97,7 +97,7 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
         if (!b) return;
         this.set({ status: 'pending' }, b.outbox.pending);
         this.set({ status: 'in_flight' }, b.outbox.inFlight);
-        this.set({ status: 'parked' }, b.outbox.parked);
+        this.set({ status: 'parked' }, b.outbox.parkedByTarget.PLATFORM ?? 0);
       },
     });
     new Gauge({
@@ -114,11 +114,14 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
     });
     new Gauge({
       name: 'gw_parked_messages',
-      help: 'Messages refused by the city platform and parked for an operator',
+      help: 'Messages parked for an operator, by target: PLATFORM (refused by the city platform), DEPT:<code> or INBOX:<code> (deliveries to a department system)',
+      labelNames: ['target'],
       registers,
       async collect() {
         const b = await backlog();
-        if (b) this.set(b.outbox.parked);
+        if (!b) return;
+        this.reset();
+        for (const [target, n] of Object.entries(b.outbox.parkedByTarget)) this.set({ target }, n);
       },
     });
     new Gauge({

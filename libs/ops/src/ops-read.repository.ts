@@ -87,6 +87,9 @@ export class OpsReadRepository {
       .addSelect('m.error_code', 'errorCode')
       .addSelect('COUNT(*)', 'n')
       .where('m.department = :d AND m.received_at >= :since', { d: department, since })
+      // A rejection resolved since (a batch row accepted on the file's retry round, or a replay)
+      // is no longer an error of the department's: the accepted try counts instead.
+      .andWhere('NOT (m.outcome IN (:...resolvable) AND m.resolved_at IS NOT NULL)', { resolvable: ['REJECTED', 'UNREADABLE'] })
       .groupBy('m.outcome')
       .addGroupBy('m.error_code')
       .getRawMany<{ outcome: string; errorCode: string | null; n: string | number }>();

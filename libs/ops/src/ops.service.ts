@@ -13,7 +13,11 @@ export interface DatabaseProbe {
   error?: string;
 }
 
-export type OutboxStats = Awaited<ReturnType<OutboxRepository['stats']>>;
+/**
+ * The platform's outbox figures, except `parked`: every parked message, the platform's and the
+ * deliveries to department systems alike (as the 滞留消息 page lists them), by target beside.
+ */
+export type OutboxStats = Awaited<ReturnType<OutboxRepository['stats']>> & { parkedByTarget: Record<string, number> };
 
 /** Pings the database with a 1 s limit. */
 export async function pingDatabase(db: Database, timeoutMs = 1000): Promise<DatabaseProbe> {
@@ -60,11 +64,18 @@ export class OpsService {
     private readonly config: OpsConfig,
   ) {
     this.backlogCache = new TtlCache(3000, async () => ({
-      outbox: await this.outbox.stats(),
+      outbox: await this.outboxStats(),
       quarantine: await this.read.quarantineCounts(),
     }));
     this.overviewCache = new TtlCache(2000, () => this.computeOverview());
     this.callbackCache = new TtlCache(5000, () => this.read.callbackCounts());
+  }
+
+  private async outboxStats(): Promise<OutboxStats> {
+    const platform = await this.outbox.stats();
+    const parkedByTarget = { PLATFORM: 0, ...(await this.outbox.parkedByTarget()) };
+    const parked = Object.values(parkedByTarget).reduce((a, b) => a + b, 0);
+    return { ...platform, parked, parkedByTarget };
   }
 
   /** Outbox depth and age, and the quarantine per department (cached 3 s). */

@@ -24,7 +24,8 @@ export interface OverviewInput {
   database: { ok: boolean; latencyMs: number; dialect: string; error?: string };
   /** `yielding`: claiming nothing new while this process stores a department's batch file (see ForegroundWork). */
   dispatcher: { present: boolean; draining: boolean; blocked: boolean; yielding: boolean; activeDeliveries: number };
-  outbox: { pending: number; inFlight: number; parked: number; oldestPendingAt: Date | null } | null;
+  /** `parked`: every parked message; `parkedByTarget`: PLATFORM, DEPT:<code>, INBOX:<code>. */
+  outbox: { pending: number; inFlight: number; parked: number; oldestPendingAt: Date | null; parkedByTarget?: Record<string, number> } | null;
   quarantine: Record<string, number> | null;
   departments: {
     code: string;
@@ -410,19 +411,26 @@ export function buildOverview(i: OverviewInput): Overview {
           }),
       facts: backlog,
     });
+    const byTarget = i.outbox.parkedByTarget ?? { PLATFORM: i.outbox.parked };
+    const toPlatform = byTarget.PLATFORM ?? 0;
+    const toDepartments = i.outbox.parked - toPlatform;
     services.push({
       key: 'parked',
       name: '滞留消息',
       nameEn: 'parked',
       level: i.outbox.parked ? 'amber' : 'green',
-      summary: i.outbox.parked ? `${i.outbox.parked} 条被市平台拒收` : '无',
+      summary: i.outbox.parked
+        ? [toPlatform ? `${toPlatform} 条被市平台拒收` : '', toDepartments ? `${toDepartments} 条未能送达部门系统` : ''].filter(Boolean).join('，')
+        : '无',
       ...(i.outbox.parked
         ? {
-            hint: '打开「滞留消息」查看拒收原因，请部门修正数据后点「重发」；同一办件的后续环节在其后等待',
-            hintEn: 'refused by the platform: see the reason, fix, rerun',
+            hint: toPlatform
+              ? '打开「滞留消息」查看拒收原因，请部门修正数据后点「重发」；同一办件的后续环节在其后等待'
+              : '打开「滞留消息」查看原因（部门系统拒收或地址有误），请部门处理后点「重发」',
+            hintEn: toPlatform ? 'refused by the platform: see the reason, fix, rerun' : 'a department system did not take a delivery: see the reason, fix, rerun',
           }
         : OK_HINT),
-      facts: { parked: i.outbox.parked },
+      facts: { parked: i.outbox.parked, byTarget },
     });
   }
   if (i.quarantine) {

@@ -67,6 +67,7 @@ export class ReadinessService extends ReadinessProbe {
           pending: outbox.pending,
           inFlight: outbox.inFlight,
           parked: outbox.parked,
+          parkedByTarget: outbox.parkedByTarget,
           oldestPendingAgeSeconds: age,
           maxAgeSeconds: this.config.readyMaxOutboxAgeSeconds,
           ...(age > this.config.readyMaxOutboxAgeSeconds

@@ -422,7 +422,16 @@ export class OutboxRepository {
       .orderBy('o.updated_at', 'DESC')
       .limit(Math.min(filter.limit ?? 200, 1000))
       .getRawMany();
-    return rows.map((r) => ({ ...r, id: String(r.id), attempts: Number(r.attempts), platformSeq: r.platformSeq === null ? null : Number(r.platformSeq) }));
+    return rows.map((r) => ({
+      ...r,
+      id: String(r.id),
+      attempts: Number(r.attempts),
+      platformSeq: r.platformSeq === null ? null : Number(r.platformSeq),
+      // Raw rows carry SQLite's zone-less UTC text: as Dates they answer ISO with `Z`, never a bare
+      // time a browser reads as its own local time (8 hours off in Beijing).
+      parkedAt: utcDate(r.parkedAt),
+      stageTime: utcDate(r.stageTime),
+    }));
   }
 
   /** Puts parked rows matching the filter back in line; returns the ids rerun. */
@@ -474,6 +483,21 @@ export class OutboxRepository {
     });
   }
 
+  /**
+   * Parked messages of every target: `PLATFORM`, and deliveries to department systems
+   * (`DEPT:<code>`, `INBOX:<code>`), which the platform's stats alone did not count.
+   */
+  async parkedByTarget(): Promise<Record<string, number>> {
+    const rows = await this.db.manager
+      .createQueryBuilder(OutboxEntity, 'o')
+      .select('o.target', 'target')
+      .addSelect('COUNT(*)', 'n')
+      .where('o.status = :s', { s: 'PARKED' })
+      .groupBy('o.target')
+      .getRawMany<{ target: string; n: string | number }>();
+    return Object.fromEntries(rows.map((r) => [r.target, Number(r.n)]));
+  }
+
   /** Backlog figures for health, metrics and the dashboard. */
   async stats(target = 'PLATFORM') {
     const rows = await this.db.manager
@@ -497,4 +521,12 @@ export class OutboxRepository {
       oldestPendingAt: oldest ?? null,
     };
   }
+}
+
+/** A raw DATETIME value as a Date: MySQL's driver gives Dates, SQLite UTC text without a zone. */
+function utcDate(v: unknown): Date | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(/T|Z$|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
 }

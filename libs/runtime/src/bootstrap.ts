@@ -1,9 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Catalogue, CatalogueError } from '#gw/catalogue';
 import { ConfigError, loadGatewayConfig, productionSecretProblems } from '#gw/common';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
 import { loadOpsConfig } from '#gw/ops';
+import { checkDiskSpace } from './disk-space';
 
 export interface AppSpec {
   /** Which process this is, for messages: gateway, ingress, dispatcher. */
@@ -118,6 +120,9 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
     failStartup(e);
   }
   const { config } = ctx;
+  // The data folder's disk: refused before anything is written, a warning kept for after the banner.
+  const disk = checkDiskSpace(nearestExisting(config.dataDir));
+  if (disk.level === 'refuse') failStartup(new ConfigError(disk.message));
   if (config.mode === 'production' && !ctx.operatorTokenExpiresAt) {
     new Logger('Startup').warn(
       '运维令牌 GATEWAY_OPERATOR_TOKEN 永不过期，建议设置 GATEWAY_OPERATOR_TOKEN_EXPIRES=yyyy-MM-dd 并定期更换 the operator token never expires: set GATEWAY_OPERATOR_TOKEN_EXPIRES and rotate it',
@@ -129,8 +134,16 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
     failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
   );
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  process.stdout.write(['', ...spec.banner(ctx, base), ''].join('\n') + '\n');
+  process.stdout.write(['', ...spec.banner(ctx, base), ...(disk.level === 'warn' ? ['', `  ⚠ ${disk.message}`] : []), ''].join('\n') + '\n');
+  if (disk.level === 'warn') new Logger('Startup').warn(disk.message);
   return app;
+}
+
+/** The folder itself, or its nearest parent that exists (a data folder not created yet). */
+function nearestExisting(dir: string): string {
+  let d = resolve(dir);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  return d;
 }
 
 /** How long start-up waits for the wake-up listener (RabbitMQ) before going on without it. */

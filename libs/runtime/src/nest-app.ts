@@ -1,6 +1,6 @@
 import { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { ModuleRef, NestFactory } from '@nestjs/core';
+import { GatewayLogger } from './logger';
 import type { Request } from 'express';
 import { secretsEqual } from '#gw/common';
 import { DUTY_ROLES, GatewayContext, configureHttpApp } from '#gw/ingress';
@@ -14,7 +14,7 @@ export interface NestAppOptions {
 }
 
 /**
- * Creates a gateway process's Nest app (its module imports `LoggerModule`) with the shared HTTP
+ * Creates a gateway process's Nest app (its module imports `GatewayLoggerModule`) with the shared HTTP
  * setup. A failure while the modules start (e.g. the database cannot be opened) rejects with the
  * error instead of ending the process without a word (Nest's default, with buffered logs).
  */
@@ -25,7 +25,10 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
     abortOnError: false,
     logger: options.logs === false ? false : undefined,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(GatewayLogger);
+  app.useLogger(logger);
+  // First: every request gets its correlation id (req.id) and its access line.
+  app.use(logger.http);
   configureHttpApp(app, {
     maxEventBytes: ctx.config.maxEventBytes,
     title: options.title,
@@ -42,7 +45,9 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
 function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean | 'forbidden'> {
   let accounts: OperatorAccountService | undefined;
   try {
-    accounts = app.get(OperatorAccountService, { strict: false });
+    // Through ModuleRef, not `app`: NestFactory's proxy around `app` logs every exception its
+    // methods throw, and a dispatcher (no OperatorAccountService) logged one at start-up.
+    accounts = app.get(ModuleRef).get(OperatorAccountService, { strict: false });
   } catch {
     accounts = undefined; // an app without the dashboard (the dispatcher): the token only
   }

@@ -2,12 +2,11 @@ import { CallbacksModule } from '#gw/callbacks';
 import { OpsModule } from '#gw/ops';
 import { ReportsModule } from '#gw/reports';
 import { INestApplication, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import { pinoHttpOptions } from '#gw/common';
 import { DispatchModule, MicroserviceOutboxSignal, WakeTransport, parseWakeUrl, wakeServerOptions } from '#gw/dispatch';
 import { CoreModule, GatewayContext, HealthModule, IngressModule } from '#gw/ingress';
 import { Database, PersistenceModule } from '#gw/persistence';
 import { createGatewayNestApp, onAppClose } from './nest-app';
+import { GatewayLoggerModule } from './logger';
 
 export interface SplitAppOptions {
   /** An already-open database (tests pass theirs); otherwise opened from the configuration. */
@@ -41,7 +40,7 @@ export async function buildIngressApp(ctx: GatewayContext, options: SplitAppOpti
 
   @Module({
     imports: [
-      LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(level) as any }),
+      GatewayLoggerModule.forRoot({ level, env: ctx.config.env }),
       CoreModule.forRoot(ctx),
       PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       IngressModule.forRoot(ctx, { signal }),
@@ -73,7 +72,7 @@ export async function buildDispatcherApp(ctx: GatewayContext, options: SplitAppO
 
   @Module({
     imports: [
-      LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(level) as any }),
+      GatewayLoggerModule.forRoot({ level, env: ctx.config.env }),
       CoreModule.forRoot(ctx),
       PersistenceModule.forRoot({ config: ctx.config, cipher: ctx.cipher, auditKey: ctx.secrets.auditKey, database: options.database }),
       HealthModule,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import pino, { Logger } from 'pino';
 import { maskFreeText } from '#gw/case';
-import { correlationIdOf } from '#gw/common';
+import { correlationIdOf, requestLogLevel, rootLogFormat } from '#gw/common';
 import { IngestService } from '../ingest.service';
 import { clientAddressOf } from '../ingress-throttle';
 import { errorReply } from './error-reply';
@@ -149,9 +149,10 @@ export class EventFastPath {
   /** The line pino-http writes for every answered request. */
   private log(req: IncomingMessage, statusCode: number, correlationId: string, started: bigint): void {
     const logger = this.accessLogger();
-    if (!logger?.isLevelEnabled('info')) return;
+    const level = requestLogLevel(rootLogFormat(), statusCode);
+    if (!logger?.isLevelEnabled(level)) return;
     const responseTime = Number(process.hrtime.bigint() - started) / 1e6;
-    logger.info(
+    logger[level](
       { req: { method: req.method, url: maskFreeText(req.url ?? ''), id: correlationId }, res: { statusCode }, responseTime: Math.round(responseTime), correlationId },
       'request completed',
     );

@@ -1,13 +1,12 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
-import { PinoLogger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { GatewayExceptionFilter } from './gateway-exception.filter';
 import { IngestService } from '../ingest.service';
 import { EventFastPath } from './event-fast-path';
 import type { Server } from 'node:http';
-import type { GatewayConfig } from '#gw/common';
+import { getRootLogger, type GatewayConfig } from '#gw/common';
 import { installBodyParsers } from './raw-body';
 import { securityHeadersMiddleware } from './security-headers';
 
@@ -30,7 +29,7 @@ export function configureHttpApp(
   installBodyParsers(app, options.maxEventBytes);
   const ingest = findIngestService(app);
   if (ingest) {
-    new EventFastPath(ingest, { maxEventBytes: options.maxEventBytes, logger: () => PinoLogger.root }).install(app.getHttpServer());
+    new EventFastPath(ingest, { maxEventBytes: options.maxEventBytes, logger: getRootLogger }).install(app.getHttpServer());
   }
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new GatewayExceptionFilter());
