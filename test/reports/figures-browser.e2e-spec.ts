@@ -1,3 +1,4 @@
+import { createAndSignIn, signIn } from '../support/operators';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
@@ -9,7 +10,9 @@ jest.setTimeout(90_000);
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'reports');
-const ADMIN = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
+/** The admin only creates the operator who works the dashboard (separate duties). */
+const ADMIN = { username: 'dash-admin', password: 'Dashboard-Admin-2026' };
+const OPERATOR = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 const describeBrowser = haveChromium ? describe : describe.skip;
@@ -23,6 +26,7 @@ describeBrowser('考核指标 page in Chromium: a case passes its due date and s
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
+    await createAndSignIn(gw.url, await signIn(gw.url, ADMIN.username, ADMIN.password), OPERATOR.username, 'operator', OPERATOR.password);
     // 企业设立登记 (3 working days) accepted on 2026-11-02 (Monday): due at the end of 2026-11-05.
     await postScjgEvent(gw.url, scjgEvent({ bizNo: 'SCJG-LATE-000001', status: 20, statusTime: '2026-11-02T09:00:00+08:00', applicant: { type: 'PERSON', name: '李四', idNo: '430626198503120040', phone: '13800000000' }, agent: null })).expect(202);
     browser = await chromium.launch({
@@ -34,8 +38,8 @@ describeBrowser('考核指标 page in Chromium: a case passes its due date and s
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${gw.url}/dashboard`);
     await page.waitForSelector('#login-form', { state: 'visible' });
-    await page.fill('#login-username', ADMIN.username);
-    await page.fill('#login-password', ADMIN.password);
+    await page.fill('#login-username', OPERATOR.username);
+    await page.fill('#login-password', OPERATOR.password);
     await page.click('#login-submit');
     await page.waitForSelector('#view-overview:not([hidden])');
   });

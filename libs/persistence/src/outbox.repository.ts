@@ -470,7 +470,9 @@ export class OutboxRepository {
       const rows = (await em.find(OutboxEntity, { where: { caseId }, order: { orderKey: 'ASC', id: 'ASC' } })).filter((r) => r.target === 'PLATFORM');
       if (rows.some((r) => r.status === 'PENDING' || r.status === 'IN_FLIGHT' || r.status === 'PARKED')) return 0;
       const whole = afterSeq === undefined;
-      const again = rows.filter((r) => (r.status === 'DONE' || r.status === 'SKIPPED') && (whole || (r.platformSeq !== null && r.platformSeq > afterSeq)));
+      // Stages only: a follow-up (a licence) is created afresh when its stage is delivered again,
+      // so putting the old one back in line as well would register it twice.
+      const again = rows.filter((r) => r.kind === 'STAGE' && (r.status === 'DONE' || r.status === 'SKIPPED') && (whole || (r.platformSeq !== null && r.platformSeq > afterSeq)));
       if (!again.length) return 0;
       const reset: Partial<OutboxEntity> = { status: 'PENDING', nextAttemptAt: now, attempts: 0, leaseOwner: null, leaseUntil: null, doneAt: null, lastError: null, lastErrorCode: null, parkedReason: null, updatedAt: now };
       if (whole) {
