@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 
 /**
  * The gateway's own files hold personal data (the database, spooled batch files) and secrets
@@ -11,6 +11,10 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** Creates the folder (and its parents) if needed, and makes it the owner's only. */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // A shared folder (the sticky bit: /tmp, /var/tmp) is never tightened: closing /tmp to others
+  // breaks every other program on the machine (MariaDB's temporary tables, for one). The files
+  // the gateway puts there are its own 0600 files all the same.
+  if (statSync(dir).mode & 0o1000) return;
   restrictMode(dir, PRIVATE_DIR_MODE);
 }
 
