@@ -51,9 +51,9 @@ export function loadRetentionConfig(env: Readonly<Record<string, string | undefi
     refusedMs: parseDuration('RETAIN_REFUSED_DAYS', env.RETAIN_REFUSED_DAYS, 30 * DAY),
     callbacksMs: parseDuration('RETAIN_CALLBACKS_DAYS', env.RETAIN_CALLBACKS_DAYS, 180 * DAY),
     auditMs,
-    intervalMs: /^(off|0)$/i.test(env.RETENTION_INTERVAL ?? '') ? 0 : parseDuration('RETENTION_INTERVAL', env.RETENTION_INTERVAL, 1 / 24),
+    intervalMs: /^(off|0)$/i.test(env.RETENTION_INTERVAL ?? '') ? 0 : parseDuration('RETENTION_INTERVAL', env.RETENTION_INTERVAL, 60 * MINUTE),
     batchSize,
-    pauseMs: parseDuration('RETENTION_PAUSE', env.RETENTION_PAUSE, 0.2 / 86400),
+    pauseMs: parseDuration('RETENTION_PAUSE', env.RETENTION_PAUSE, 200),
   };
 }
 
