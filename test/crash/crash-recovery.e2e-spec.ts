@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { Database, openDatabase } from '#gw/persistence';
 import { DrivenEvent, SCJG_STAGES, driveCases, scjgLifecycle } from '../support/event-driver';
 import { freePort } from '../support/free-port';
-import { AppProcess, APP_SCRIPTS, artifactsDir, deliveryStatus, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
+import { AppProcess, APP_SCRIPTS, PROCESS_SECRETS, artifactsDir, deliveryStatus, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
-import { OPERATOR_TOKEN } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -132,7 +131,7 @@ describe(`crash recovery: SIGKILL the gateway ${KILLS} times during ${CASES * SC
       250,
     );
     // The operator resolves licences whose call a kill cut off: confirm those the platform holds, rerun the others.
-    const op = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
+    const op = { Authorization: `Bearer ${PROCESS_SECRETS.operatorToken}` };
     const unknown: any[] = ((await (await fetch(`${base}/api/v1/parked?code=LICENCE_UNKNOWN`, { headers: op })).json()) as any).items;
     const licenceNoOf = new Map(cases.map((life) => [life[0].caseNo, String((life[life.length - 1].body as any).result.licenseNo)]));
     const registeredBefore = new Set(((await getJson(`${sim.origin}/admin/licenses`)) as any[]).map((l) => l.content.certificate_number));

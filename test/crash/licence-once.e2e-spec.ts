@@ -7,11 +7,10 @@
  * (registered) or reruns (not registered) it. The platform ends with one licence either way.
  */
 import { join } from 'node:path';
-import { OPERATOR_TOKEN } from '../support/test-gateway';
 import { scjgLifecycle } from '../support/event-driver';
 import { freePort } from '../support/free-port';
 import { HoldingProxy } from '../support/holding-proxy';
-import { AppProcess, APP_SCRIPTS, artifactsDir, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
+import { AppProcess, APP_SCRIPTS, PROCESS_SECRETS, artifactsDir, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -23,7 +22,7 @@ describe('a licence is registered once when the gateway dies during the licence 
   let gateway: AppProcess;
   let base: string;
   const token = departmentTokens().SCJG;
-  const op = { Authorization: `Bearer ${OPERATOR_TOKEN}`, 'Content-Type': 'application/json' };
+  const op = { Authorization: `Bearer ${PROCESS_SECRETS.operatorToken}`, 'Content-Type': 'application/json' };
 
   beforeAll(async () => {
     await ensureBuilt();

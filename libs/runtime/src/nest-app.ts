@@ -1,5 +1,5 @@
 import { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { Request } from 'express';
 import { secretsEqual } from '#gw/common';
@@ -41,7 +41,8 @@ export async function createGatewayNestApp(module: Type, ctx: GatewayContext, op
 function operatorOnly(app: INestApplication, ctx: GatewayContext): (req: Request) => Promise<boolean> {
   let accounts: OperatorAccountService | undefined;
   try {
-    accounts = app.get(OperatorAccountService, { strict: false });
+    // Through ModuleRef: the app's own `get` logs a level-50 UnknownElementException before it throws.
+    accounts = app.get(ModuleRef).get(OperatorAccountService, { strict: false });
   } catch {
     accounts = undefined; // an app without the dashboard (the dispatcher): the token only
   }
