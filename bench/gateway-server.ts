@@ -5,8 +5,12 @@
  * Messages: `stats` → peak RSS and group-commit/outbox figures; `dispatch` {on} → start or pause
  * the dispatcher; `groupCommit` {options} → reconfigure group commit; `fill` {n, runId} → ingest n
  * events through the ingest pipeline (IngestService, as the HTTP controller calls it) without
- * HTTP, 256 at a time — a fast way to build a backlog; `stop`.
+ * HTTP, 256 at a time — a fast way to build a backlog; `profile` {on, file} → start V8's CPU
+ * profiler, or stop it and write the `.cpuprofile` (a phase alone, without the backlog's filling);
+ * `stop`.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { buildGatewayApp } from '../apps/gateway/src/gateway.app';
 import { Dispatcher } from '#gw/dispatch';
@@ -37,8 +41,26 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
 
+  let profiler: Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+
   onParentMessage(async (m) => {
     switch (m.type) {
+      case 'profile':
+        if (m.on) {
+          profiler = new Session();
+          profiler.connect();
+          await post('Profiler.enable');
+          await post('Profiler.setSamplingInterval', { interval: 500 });
+          await post('Profiler.start');
+        } else if (profiler) {
+          const { profile } = await post('Profiler.stop');
+          writeFileSync(m.file, JSON.stringify(profile));
+          profiler.disconnect();
+          profiler = undefined;
+        }
+        return { ok: true };
       case 'stats':
         return {
           peakRssMiB: peakRssMiB(),
@@ -61,6 +83,8 @@ async function main(): Promise<void> {
       case 'dispatch':
         dispatcher.setDraining(!m.on);
         return { ok: true };
+      case 'url':
+        return { url: `http://127.0.0.1:${port}` };
       case 'fill': {
         const service = app.get(IngestService);
         let next = 0;
