@@ -68,7 +68,11 @@ export class PlatformHttpClient {
     readonly limiter: RateLimiter,
   ) {
     this.base = new URL(settings.baseUrl);
-    this.agent = this.base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // An idle connection is closed after 4 s, before a server's usual keep-alive timeout (Node's:
+    // 5 s) closes it just as a request goes out on it — that reset would leave a licence's outcome
+    // unknown. (The timeout only closes idle connections; a call's own limit is the breaker's.)
+    const options = { keepAlive: true, timeout: 4000 };
+    this.agent = this.base.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
   }
 
   /** Closes the kept-alive connections. */
