@@ -4,7 +4,7 @@
  * body`, the gateway's own `signedHeaders`), POST it over a kept-alive connection to the simulator,
  * and one UPDATE marking the outbox row delivered, with the same driver and settings as the
  * gateway's database (better-sqlite3 with WAL + synchronous=FULL, one connection; or mysql2 with
- * `concurrency` connections). It runs at most `concurrency` calls at once, paced to the rate limit.
+ * up to 20 connections, the gateway's default pool). It runs at most `concurrency` calls at once, paced to the rate limit.
  *
  * What it leaves out is the gateway's work around the call: claims and leases, reading the case and
  * the event, decrypting, mapping, the breaker, the attempt record, group commits. The body is the
@@ -82,7 +82,8 @@ serveMeasurement<Args>(async (a) => {
     const mysql = await import('mysql2/promise');
     const pool = mysql.createPool({
       uri: a.db.url,
-      connectionLimit: a.concurrency,
+      // At most the gateway's default pool (DATABASE_POOL_SIZE, 20); calls beyond it wait for a connection.
+      connectionLimit: Math.min(a.concurrency, 20),
       timezone: 'Z',
       charset: 'utf8mb4_bin',
       supportBigNumbers: true,

@@ -57,6 +57,8 @@ interface DrainPhase {
   /** CPU seconds of the gateway processes (all threads) during the phase. */
   gatewayCpuSeconds: number;
   gatewayCpuMsPerStage: number;
+  /** The simulator's CPU per stage meanwhile (on a shared machine it may be what holds the rate back). */
+  simulatorCpuMsPerStage: number;
   steadyPerSec: number;
   series: { t: number; pending: number; inFlight: number; calls: number; r429: number; load: string }[];
 }
@@ -68,11 +70,12 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
  * them again. Progress comes from the simulator; the gateway's outbox is asked only every 15 s and
  * when the simulator has seen every stage (its count is a query over the whole backlog).
  */
-async function drainPhase(gws: Child[], origin: string, stages: number, log = true): Promise<DrainPhase> {
+async function drainPhase(gws: Child[], sim: Child, origin: string, stages: number, log = true): Promise<DrainPhase> {
   const first = await simStats(origin);
   const delivered0 = first.byCode?.['0'] ?? 0;
   const series: DrainPhase['series'] = [];
   const cpu0 = gws.map((g) => cpuSeconds(g.proc.pid));
+  const simCpu0 = cpuSeconds(sim.proc.pid);
   let last = (await gws[0].ask({ type: 'stats', outbox: true })).outbox as { pending: number; inFlight: number };
   const t0 = Date.now();
   // BENCH_PROFILE=<file>: V8 CPU profile of the (first) gateway during the drain only (not the filling).
@@ -114,6 +117,7 @@ async function drainPhase(gws: Child[], origin: string, stages: number, log = tr
     platformCalls: end.total - first.total,
     gatewayCpuSeconds,
     gatewayCpuMsPerStage: (gatewayCpuSeconds * 1000) / stages,
+    simulatorCpuMsPerStage: ((cpuSeconds(sim.proc.pid) - simCpu0) * 1000) / stages,
     steadyPerSec: b.t > a.t ? (b.calls - a.calls) / (b.t - a.t) : NaN,
     series,
   };
@@ -166,11 +170,13 @@ async function main(): Promise<void> {
       console.log(`raw figures: ${file}`);
     };
 
-    if (bareRounds) return await compareWithBare(gws, sim, db, { platformUrl, origin, rate, events, bareRounds, concurrency: Number(concurrency || 16), save, kind });
+    // The bare script runs as many calls at once as the gateway's dispatcher (its default: gateway-config).
+    const slots = Number(concurrency || Math.max(16, Math.ceil(rate / dispatchers / 10)));
+    if (bareRounds) return await compareWithBare(gws, sim, db, { platformUrl, origin, rate, events, bareRounds, concurrency: slots, save, kind });
     if (mixedRounds) return await mixedLoad(gws, origin, { rate, rounds: mixedRounds, clients: ingestClients, durationS, save, kind });
 
     await fill(gws[0], events);
-    const phase = await drainPhase(gws, origin, events);
+    const phase = await drainPhase(gws, sim, origin, events);
     const end = await gws[0].ask({ type: 'stats', outbox: true, attempts: true });
     const platform = await simStats(origin);
     const simMem = await sim.ask({ type: 'stats' });
@@ -191,7 +197,7 @@ async function main(): Promise<void> {
       parked: end.outbox.parked,
       dispatcher: dispatcherCounters,
       platformCallMs: end.attemptsMs,
-      cpuCores: { gateway: phase.gatewayCpuSeconds / phase.seconds },
+      cpuCores: { gateway: phase.gatewayCpuSeconds / phase.seconds, simulator: (phase.simulatorCpuMsPerStage * events) / 1000 / phase.seconds },
       gatewayCpuMsPerStage: phase.gatewayCpuMsPerStage,
       gatewayPeakRssMiB: end.peakRssMiB,
       simulatorPeakRssMiB: simMem.peakRssMiB,
@@ -206,7 +212,7 @@ async function main(): Promise<void> {
     const ms = result.platformCallMs;
     if (ms)
       console.log(
-        `platform call duration (as the gateway timed it, limiter wait included): mean ${fmt(ms.mean, 1)} ms, p50 ${fmt(ms.p50, 1)}, p99 ${fmt(ms.p99, 1)}, max ${fmt(ms.max, 1)}; dispatchers ${JSON.stringify(result.dispatcher)}; gateway CPU cores ${fmt(result.cpuCores.gateway, 2)}`,
+        `platform call duration (as the gateway timed it, limiter wait included): mean ${fmt(ms.mean, 1)} ms, p50 ${fmt(ms.p50, 1)}, p99 ${fmt(ms.p99, 1)}, max ${fmt(ms.max, 1)}; dispatchers ${JSON.stringify(result.dispatcher)}; CPU cores: gateway ${fmt(result.cpuCores.gateway, 2)}, simulator ${fmt(result.cpuCores.simulator, 2)}`,
       );
     save('drain', { result, series: phase.series });
   } finally {
@@ -231,7 +237,7 @@ async function compareWithBare(
   const rounds: { gateway: DrainPhase; bare: Record<string, any>; ratio: number; load: string }[] = [];
   for (let r = 0; r < o.bareRounds; r++) {
     await fill(gws[0], k);
-    const gateway = await drainPhase(gws, o.origin, k, false);
+    const gateway = await drainPhase(gws, sim, o.origin, k, false);
     gateway.series = [];
     const received = (await (await fetch(`${o.origin}/admin/received?endpoint=accept`)).json()) as { body: Record<string, unknown> }[];
     const template = received[received.length - 1].body;
@@ -239,7 +245,9 @@ async function compareWithBare(
     const bareChild = new Child('bare-delivery.js', { db, platformUrl: o.platformUrl, rate: o.rate, concurrency: o.concurrency, template });
     await bareChild.wait('ready');
     const before429 = (await simStats(o.origin)).rateLimited;
+    const simCpu0 = cpuSeconds(sim.proc.pid);
     const bare = await bareChild.ask({ type: 'go' });
+    bare.simulatorCpuMsPerStage = ((cpuSeconds(sim.proc.pid) - simCpu0) * 1000) / bare.delivered;
     await bareChild.stop();
     if (bare.error) throw new Error(bare.error);
     bare.http429 = (await simStats(o.origin)).rateLimited - before429;
@@ -248,7 +256,7 @@ async function compareWithBare(
     const ratio = gateway.gatewayCpuMsPerStage / bare.cpuMsPerStage;
     rounds.push({ gateway, bare, ratio, load: loadavg() });
     console.log(
-      `round ${r + 1}: gateway ${fmt(gateway.gatewayCpuMsPerStage, 3)} ms CPU/stage at ${fmt(gateway.achievedPerSec)}/s (${gateway.http429} × 429); bare ${fmt(bare.cpuMsPerStage, 3)} ms CPU/stage at ${fmt(bare.perSec)}/s (${bare.http429} × 429, ${JSON.stringify(bare.statuses)}); ratio ${fmt(ratio, 2)}; load ${loadavg()}`,
+      `round ${r + 1}: gateway ${fmt(gateway.gatewayCpuMsPerStage, 3)} ms CPU/stage at ${fmt(gateway.achievedPerSec)}/s (${gateway.http429} × 429, simulator ${fmt(gateway.simulatorCpuMsPerStage, 3)} ms/stage); bare ${fmt(bare.cpuMsPerStage, 3)} ms CPU/stage at ${fmt(bare.perSec)}/s (simulator ${fmt(bare.simulatorCpuMsPerStage, 3)} ms/stage) (${bare.http429} × 429, ${JSON.stringify(bare.statuses)}); ratio ${fmt(ratio, 2)}; load ${loadavg()}`,
     );
   }
   const sum = (f: (x: (typeof rounds)[number]) => number) => rounds.reduce((s, x) => s + f(x), 0);
@@ -259,7 +267,6 @@ async function compareWithBare(
   console.log(
     `| ${o.kind} | ${o.rate} | ${o.bareRounds} × ${k} | ${fmt(gatewayMs, 3)} | ${fmt(bareMs, 3)} | **${fmt(gatewayMs / bareMs, 2)}** | ${rounds.map((x) => fmt(x.gateway.achievedPerSec / o.rate, 3)).join(', ')} | ${rounds.map((x) => fmt(x.bare.perSec / o.rate, 3)).join(', ')} |`,
   );
-  void sim;
   o.save('drain-vs-bare', { result: { db: o.kind, rate: o.rate, stagesPerRound: k, gatewayCpuMsPerStage: gatewayMs, bareCpuMsPerStage: bareMs, ratio: gatewayMs / bareMs }, rounds });
 }
 
@@ -283,11 +290,14 @@ async function mixedLoad(
       await load.wait('ready');
       const sim0 = await simStats(origin);
       const cpu0 = cpuSeconds(gws[0].proc.pid);
+      const profile = draining && r === 0 && process.env.BENCH_PROFILE;
+      if (profile) await gws[0].ask({ type: 'profile', on: true });
       if (draining) await gws[0].ask({ type: 'dispatch', on: true });
       const t0 = Date.now();
       const res = await load.ask({ type: 'go' });
       const seconds = (Date.now() - t0) / 1000;
       if (draining) await gws[0].ask({ type: 'dispatch', on: false });
+      if (profile) await gws[0].ask({ type: 'profile', on: false, file: profile });
       const sim1 = await simStats(origin);
       await load.stop();
       if (res.error) throw new Error(res.error);
@@ -308,6 +318,7 @@ async function mixedLoad(
       await sleep(2000);
     }
   }
+  if (process.env.BENCH_SLOW_SQL_MS) console.log(JSON.stringify((await gws[0].ask({ type: 'slowSql' })).slow, null, 1));
   const mean = (d: string) => {
     const xs = phases.filter((p) => p.dispatcher === d).map((p) => p.ingestPerSec as number);
     return xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -37,6 +37,17 @@ async function main(): Promise<void> {
   const ingest = app.get(IngestRepository);
   const outbox = app.get(OutboxRepository);
   if (args.groupCommit) ingest.configureGroupCommit(args.groupCommit);
+  // BENCH_SLOW_SQL_MS: statements slower than this, summed by text (message `slowSql`), to find what holds the event loop.
+  const slowSql = new Map<string, { n: number; ms: number }>();
+  if (process.env.BENCH_SLOW_SQL_MS) {
+    (db.dataSource.options as { maxQueryExecutionTime?: number }).maxQueryExecutionTime = Number(process.env.BENCH_SLOW_SQL_MS);
+    const logger = db.dataSource.logger as unknown as { logQuerySlow: (time: number, query: string) => void };
+    logger.logQuerySlow = (time, query) => {
+      const key = query.slice(0, 160);
+      const s = slowSql.get(key) ?? { n: 0, ms: 0 };
+      slowSql.set(key, { n: s.n + 1, ms: s.ms + time });
+    };
+  }
   if (args.dispatcherPaused) dispatcher.setDraining(true);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -83,6 +94,8 @@ async function main(): Promise<void> {
       case 'dispatch':
         dispatcher.setDraining(!m.on);
         return { ok: true };
+      case 'slowSql':
+        return { slow: [...slowSql].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15) };
       case 'url':
         return { url: `http://127.0.0.1:${port}` };
       case 'fill': {
