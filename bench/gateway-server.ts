@@ -5,8 +5,12 @@
  * Messages: `stats` → peak RSS and group-commit/outbox figures; `dispatch` {on} → start or pause
  * the dispatcher; `groupCommit` {options} → reconfigure group commit; `fill` {n, runId} → ingest n
  * events through the ingest pipeline (IngestService, as the HTTP controller calls it) without
- * HTTP, 256 at a time — a fast way to build a backlog; `stop`.
+ * HTTP, 256 at a time — a fast way to build a backlog; `profile` {on, file} → start V8's CPU
+ * profiler, or stop it and write the `.cpuprofile` (a phase alone, without the backlog's filling);
+ * `stop`.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { buildGatewayApp } from '../apps/gateway/src/gateway.app';
 import { Dispatcher } from '#gw/dispatch';
@@ -33,12 +37,41 @@ async function main(): Promise<void> {
   const ingest = app.get(IngestRepository);
   const outbox = app.get(OutboxRepository);
   if (args.groupCommit) ingest.configureGroupCommit(args.groupCommit);
+  // BENCH_SLOW_SQL_MS: statements slower than this, summed by text (message `slowSql`), to find what holds the event loop.
+  const slowSql = new Map<string, { n: number; ms: number }>();
+  if (process.env.BENCH_SLOW_SQL_MS) {
+    (db.dataSource.options as { maxQueryExecutionTime?: number }).maxQueryExecutionTime = Number(process.env.BENCH_SLOW_SQL_MS);
+    const logger = db.dataSource.logger as unknown as { logQuerySlow: (time: number, query: string) => void };
+    logger.logQuerySlow = (time, query) => {
+      const key = query.slice(0, 160);
+      const s = slowSql.get(key) ?? { n: 0, ms: 0 };
+      slowSql.set(key, { n: s.n + 1, ms: s.ms + time });
+    };
+  }
   if (args.dispatcherPaused) dispatcher.setDraining(true);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
 
+  let profiler: Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+
   onParentMessage(async (m) => {
     switch (m.type) {
+      case 'profile':
+        if (m.on) {
+          profiler = new Session();
+          profiler.connect();
+          await post('Profiler.enable');
+          await post('Profiler.setSamplingInterval', { interval: 500 });
+          await post('Profiler.start');
+        } else if (profiler) {
+          const { profile } = await post('Profiler.stop');
+          writeFileSync(m.file, JSON.stringify(profile));
+          profiler.disconnect();
+          profiler = undefined;
+        }
+        return { ok: true };
       case 'stats':
         return {
           peakRssMiB: peakRssMiB(),
@@ -61,6 +94,10 @@ async function main(): Promise<void> {
       case 'dispatch':
         dispatcher.setDraining(!m.on);
         return { ok: true };
+      case 'slowSql':
+        return { slow: [...slowSql].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15) };
+      case 'url':
+        return { url: `http://127.0.0.1:${port}` };
       case 'fill': {
         const service = app.get(IngestService);
         let next = 0;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Database, openDatabase } from '#gw/persistence';
 import { DrivenEvent, SCJG_STAGES, driveCases, scjgLifecycle } from '../support/event-driver';
 import { freePort } from '../support/free-port';
-import { AppProcess, APP_SCRIPTS, artifactsDir, deliveryStatus, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess, PROCESS_SECRETS } from '../support/processes';
+import { AppProcess, APP_SCRIPTS, PROCESS_SECRETS, artifactsDir, deliveryStatus, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { scjgLifecycle } from '../support/event-driver';
 import { freePort } from '../support/free-port';
 import { HoldingProxy } from '../support/holding-proxy';
-import { AppProcess, APP_SCRIPTS, artifactsDir, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess, PROCESS_SECRETS } from '../support/processes';
+import { AppProcess, APP_SCRIPTS, PROCESS_SECRETS, artifactsDir, departmentTokens, ensureBuilt, gatewayEnv, getJson, startSimulatorProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 

@@ -285,7 +285,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     callbacks: { appId: parsed.PLATFORM_CALLBACK_APP_ID ?? 'city-platform', inboxLeaseMs: parsed.INBOX_LEASE_MS ?? 5 * 60_000 },
     wakeUrl: parsed.WAKE_URL ?? `tcp://127.0.0.1:${(parsed.PORT ?? 3000) + 1}`,
     dispatch: {
-      concurrency: parsed.DISPATCH_CONCURRENCY ?? 16,
+      // Enough cases in flight that each may take 100 ms (call, commits, a loaded machine) and the
+      // rate limit is still reached: 16 up to 160 calls/s, then a tenth of the limit.
+      concurrency: parsed.DISPATCH_CONCURRENCY ?? Math.max(16, Math.ceil((parsed.CITY_PLATFORM_RATE_LIMIT ?? 50) / 10)),
       pollIntervalMs: parsed.DISPATCH_POLL_MS ?? 1000,
       leaseMs: parsed.DISPATCH_LEASE_MS ?? 60_000,
       retryBaseMs: parsed.DISPATCH_RETRY_BASE_MS ?? 1000,

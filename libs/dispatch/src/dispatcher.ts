@@ -4,7 +4,7 @@ import type { CanonicalEvent } from '#gw/case';
 import type { Catalogue } from '#gw/catalogue';
 import type { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { CityPlatformPort, FollowUpKind, LICENCE_OUTCOME_UNKNOWN, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES, licenceUnknown } from '#gw/platform';
-import { AttemptRecord, CaseEntity, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
+import { AttemptRecord, CaseEntity, ClaimedDelivery, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
 import { ClaimLoop, backoffDelay } from '#gw/resilience';
 
 export interface DispatcherSettings {
@@ -55,7 +55,7 @@ export class Dispatcher {
   private draining = false;
   private lastLeaseSweep = 0;
   private unsubscribeIdle?: () => void;
-  private readonly loop: ClaimLoop<OutboxEntity>;
+  private readonly loop: ClaimLoop<ClaimedDelivery>;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -68,7 +68,7 @@ export class Dispatcher {
     /** Work of this process that goes first (a batch file being stored): no new claims meanwhile. */
     private readonly foreground?: ForegroundWork,
   ) {
-    this.loop = new ClaimLoop<OutboxEntity>({
+    this.loop = new ClaimLoop<ClaimedDelivery>({
       concurrency: settings.concurrency,
       pollIntervalMs: settings.pollIntervalMs,
       // Claim in batches: a claim is a write transaction (a disk flush on SQLite). Wait for a quarter
@@ -78,9 +78,10 @@ export class Dispatcher {
       claim: async (free) => {
         const rows = await this.outbox.claim(this.owner, free, this.settings.leaseMs);
         this.counters.claimed += rows.length;
-        return rows;
+        // Each row's case and event read with the batch, not one by one per delivery.
+        return rows.length ? this.outbox.withCasesAndEvents(rows) : [];
       },
-      deliver: (row) => this.deliver(row),
+      deliver: (claimed) => this.deliver(claimed),
       // The database may be away: keep trying, nothing is lost (rows stay in the outbox).
       onError: (e) => this.logger.error(`dispatch round failed: ${(e as Error).message}`, e),
     });
@@ -133,9 +134,8 @@ export class Dispatcher {
     return this.draining || this.platform.isBlocked() || this.isYielding;
   }
 
-  private async deliver(row: OutboxEntity): Promise<void> {
+  private async deliver({ row, loaded }: ClaimedDelivery): Promise<void> {
     try {
-      const loaded = await this.outbox.caseAndEvent(row);
       if (!loaded) {
         await this.outbox.finish(row.id, this.owner, { status: 'PARKED', lastErrorCode: 'MISSING_EVENT', parkedReason: '找不到对应的办件或环节 case or event row is missing' }, []);
         return;
@@ -240,7 +240,7 @@ export class Dispatcher {
     const counted = (kept: boolean, counter: keyof Dispatcher['counters']) => void this.counters[kept ? counter : 'leaseLost']++;
     switch (outcome.kind) {
       case 'DONE':
-        counted(await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempts, outcome.projectNo, outcome.followUp), 'done');
+        counted(await this.outbox.finish(row.id, this.owner, { status: 'DONE' }, attempts, { row, platformProjectNo: outcome.projectNo, followUp: outcome.followUp }), 'done');
         return;
       case 'SKIPPED':
         counted(await this.outbox.finish(row.id, this.owner, { status: 'SKIPPED', lastError: outcome.reason }, attempts), 'skipped');

@@ -78,6 +78,29 @@ describe('outbox claims on SQLite: no statement reads the backlog', () => {
     }
   });
 
+  it('finishing a group of deliveries reads and writes outbox rows and cases by primary key', async () => {
+    const outbox = new OutboxRepository(db);
+    const claimed = await outbox.claim('owner-1', 8, 60_000);
+    prepared.length = 0;
+    // Finished together: one group. Accepts, so the group also sets the cases' project numbers.
+    const kept = await Promise.all(
+      claimed.map((row, i) => outbox.finish(row.id, 'owner-1', { status: 'DONE' }, [], { row, platformProjectNo: `P-${i}` })),
+    );
+    expect(kept).toEqual(claimed.map(() => true));
+    const connection = (db.dataSource.driver as any).databaseConnection;
+    const plans = prepared
+      .filter((sql) => /\b(outbox|gw_case)\b/i.test(sql) && /^\s*(SELECT|UPDATE)/i.test(sql))
+      .map((sql) => {
+        const values = Array((sql.match(/\?/g) ?? []).length).fill(null);
+        return { sql, plan: (connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...values) as { detail: string }[]).map((r) => r.detail).join(' | ') };
+      });
+    expect(plans.length).toBeGreaterThanOrEqual(3); // the leases, the outcome's update, the project numbers
+    for (const { sql, plan } of plans) {
+      // Not the status index (every row in flight or pending) nor the project-number index (every case not yet accepted).
+      expect({ sql, plan }).toEqual({ sql, plan: expect.not.stringMatching(/ix_outbox_claim|ix_case_project_no|SCAN/) });
+    }
+  });
+
   it('claiming department deliveries reads department rows only', async () => {
     const claimed = await new CallbackRepository(db).claimDeliveries('owner-2', 10, 60_000, []);
     // One head per project group, earliest first.

@@ -138,6 +138,7 @@ export class NationalPlatformAdapter extends CityPlatformPort {
 
   close(): void {
     this.breakers.shutdown();
+    this.client.close();
   }
 
   private classify(answer: PlatformAnswer, calls: PlatformCall[]): PlatformOutcome {
