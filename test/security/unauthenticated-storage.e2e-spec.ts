@@ -159,9 +159,12 @@ describe('ingress rate limits answer 429 with Retry-After and store nothing', ()
       expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
       await expect429(last!);
       expect(await gw.db.manager.countBy(InboundMessageEntity, { outcome: 'REFUSED' })).toBeLessThanOrEqual(statuses.length - 1);
-      // While the address waits, even its batch route answers 429 before reading anything.
-      const batch = await fetch(`${gw.url}/api/v1/departments/ybj/batches`, { method: 'POST', headers: { 'Content-Type': 'text/csv', Authorization: `Bearer ${TOKENS.YBJ}` }, body: 'x' });
-      await expect429(batch);
+      // While the address waits, another guess — on the batch route too — answers 429 before anything is read…
+      const guess = await fetch(`${gw.url}/api/v1/departments/ybj/batches`, { method: 'POST', headers: { 'Content-Type': 'text/csv', Authorization: 'Bearer guess-batch' }, body: 'x' });
+      await expect429(guess);
+      // …but a department with its own token at the same address (one NAT for a township) still gets through.
+      const own = await post(gw, 'scjg', JSON.stringify(scjgEvent({ bizNo: 'SCJG-NAT-000001' })), { Authorization: `Bearer ${TOKENS.SCJG}` });
+      expect(own.status).toBe(202);
     } finally {
       await gw.close();
     }

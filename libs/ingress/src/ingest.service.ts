@@ -146,9 +146,15 @@ export class IngestService {
    * The per-address limits, applied before a request's body is read; null when it may go on.
    * The answer is in the department's format when the department is known.
    */
-  throttleBeforeRead(department: string, address: string): HttpReply | null {
-    const refusal = this.throttle.beforeRequest(address);
+  throttleBeforeRead(department: string, address: string, authorization?: string): HttpReply | null {
+    const refusal = this.throttle.beforeRequest(address, this.hasValidToken(authorization));
     return refusal ? this.formatted(department, refusal) : null;
+  }
+
+  /** Whether the request carries some department's token (headers only: nothing is read yet). */
+  private hasValidToken(authorization: string | undefined): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    return !!m && this.auth.departmentOf(m[1]) !== null;
   }
 
   private formatted(department: string, decision: EventOutcome): HttpReply {
@@ -204,7 +210,7 @@ export class IngestService {
     const code = String(department ?? '').toUpperCase();
     const address = client.address ?? 'unknown';
     if (!client.addressChecked) {
-      const over = this.throttle.beforeRequest(address);
+      const over = this.throttle.beforeRequest(address, this.hasValidToken(authorization));
       if (over) return { refusal: over };
     }
     const dept = this.catalogue.department(code);

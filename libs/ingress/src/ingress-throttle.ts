@@ -32,11 +32,13 @@ export class IngressThrottle {
   }
 
   /**
-   * Before a request is read: the address's own rate, and whether it has used up its refusals
-   * (then it waits, whatever it sends: token guessing gets nowhere and costs nothing).
+   * Before a request is read: the address's own rate, and — for a request without a valid token —
+   * whether the address has used up its refusals (then it waits: token guessing gets nowhere and
+   * costs nothing). A department's own token still passes: a township office behind one NAT
+   * address must not be shut out by a misconfigured or hostile neighbour's failures.
    */
-  beforeRequest(address: string): Throttled | null {
-    const refusalWait = this.refusals.peek(address);
+  beforeRequest(address: string, hasValidToken = false): Throttled | null {
+    const refusalWait = hasValidToken ? 0 : this.refusals.peek(address);
     if (refusalWait) return throttled(refusalWait, `该地址被拒绝的请求过多，请 ${refusalWait} 秒后重试 too many refused requests from this address; retry after ${refusalWait} s`);
     const wait = this.addresses.take(address);
     return wait ? throttled(wait, `该地址请求过于频繁，请 ${wait} 秒后重试 too many requests from this address; retry after ${wait} s`) : null;

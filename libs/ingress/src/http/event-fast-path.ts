@@ -83,7 +83,7 @@ export class EventFastPath {
     if (Number.isFinite(declared) && declared > limit) return tooLarge();
     // Over an address's limits: answered before the body is read (Node discards it).
     const clientAddress = clientAddressOf(req);
-    const throttled = this.ingest.throttleBeforeRead(department, clientAddress);
+    const throttled = this.ingest.throttleBeforeRead(department, clientAddress, req.headers.authorization);
     if (throttled) {
       const bytes = typeof throttled.body === 'string' ? Buffer.from(throttled.body, 'utf8') : throttled.body;
       finish(throttled.status, typeof throttled.body === 'string' ? withUtf8Charset(throttled.contentType) : throttled.contentType, bytes, throttled.headers);
