@@ -57,7 +57,8 @@ describe('backup and restore (数据备份恢复)', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    gwA = await startTestGateway({ testDb });
+    // Back-off capped at 2 s: the restored gateway must not wait out minutes of the outage's back-off.
+    gwA = await startTestGateway({ testDb, env: { DISPATCH_RETRY_MAX_MS: '2000' } });
     for (const bizNo of delivered) expect((await postScjgEvent(gwA.url, scjgEvent({ bizNo }))).status).toBe(202);
     await waitFor('the first two cases accepted by the platform', async () => (await acceptedAt(gwA!)).length === 2, 30_000);
     // The platform goes down: these two wait in the outbox.

@@ -53,7 +53,7 @@ export class CallbacksModule {
                 { onStateChange: (name, state) => (state === 'OPEN' ? logger.warn(`department ${name}: breaker OPEN`) : logger.log(`department ${name}: breaker ${state}`)) },
               ),
               urlOf,
-              { concurrency: 8, pollIntervalMs: c.dispatch.pollIntervalMs, leaseMs: c.dispatch.leaseMs, retryBaseMs: c.dispatch.retryBaseMs, retryMaxMs: 5 * 60_000 },
+              { concurrency: 8, pollIntervalMs: c.dispatch.pollIntervalMs, leaseMs: c.dispatch.leaseMs, retryBaseMs: c.dispatch.retryBaseMs, retryMaxMs: c.dispatch.retryMaxMs },
               { warn: (m) => logger.warn(m), error: (m, e) => logger.error({ err: e }, m) },
             ),
           inject: [CallbackRepository, OutboxRepository, AdapterRegistry, Catalogue, PersonalDataCipher],

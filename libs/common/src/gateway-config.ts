@@ -97,6 +97,9 @@ class GatewayEnv {
   @IsOptional() @IsInt() @Min(10) @Max(600000)
   DISPATCH_RETRY_BASE_MS?: number;
 
+  @IsOptional() @IsInt() @Min(100) @Max(3_600_000)
+  DISPATCH_RETRY_MAX_MS?: number;
+
   @IsOptional() @IsInt() @Min(100) @Max(600000)
   PLATFORM_TIMEOUT_MS?: number;
 
@@ -132,6 +135,7 @@ const NUMERIC = [
   'DISPATCH_POLL_MS',
   'DISPATCH_LEASE_MS',
   'DISPATCH_RETRY_BASE_MS',
+  'DISPATCH_RETRY_MAX_MS',
   'PLATFORM_TIMEOUT_MS',
   'BREAKER_RESET_MS',
   'INBOX_LEASE_MS',
@@ -191,7 +195,7 @@ export interface GatewayConfig {
   callbacks: { appId: string; inboxLeaseMs: number };
   /** How the ingress wakes the dispatcher: tcp://… (embedded default), amqp://… (RabbitMQ), or none (poll only). */
   wakeUrl: string;
-  dispatch: { concurrency: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number };
+  dispatch: { concurrency: number; pollIntervalMs: number; leaseMs: number; retryBaseMs: number; retryMaxMs: number };
   breaker: { timeoutMs: number; resetTimeoutMs: number };
   /**
    * Department ingress limits (requests per second; burst = one second's worth unless given).
@@ -291,6 +295,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       pollIntervalMs: parsed.DISPATCH_POLL_MS ?? 1000,
       leaseMs: parsed.DISPATCH_LEASE_MS ?? 60_000,
       retryBaseMs: parsed.DISPATCH_RETRY_BASE_MS ?? 1000,
+      // The longest wait between two tries of one message (the back-off doubles up to it).
+      retryMaxMs: parsed.DISPATCH_RETRY_MAX_MS ?? 5 * 60_000,
     },
     breaker: { timeoutMs: parsed.PLATFORM_TIMEOUT_MS ?? 10_000, resetTimeoutMs: parsed.BREAKER_RESET_MS ?? 10_000 },
     ingressLimits: ingressLimits(parsed),
