@@ -99,8 +99,9 @@ onMariaDb('deadlocks in the dispatchers are retried in place (MariaDB)', () => {
       }
       return [...m.entries()].filter(([, n]) => n !== 1).map(([k, n]) => `${k}: ${n} calls`);
     };
-    expect(received.filter((c) => c.endpoint === 'accept')).toHaveLength(CASES);
-    expect(count((c) => (c.endpoint === 'accept' ? c.body.source_case_id : null))).toEqual([]);
+    // Two accepts per case: 申报 opens it, 受理 repeats the accept with accept_date and promise_date.
+    expect(received.filter((c) => c.endpoint === 'accept')).toHaveLength(2 * CASES);
+    expect(count((c) => (c.endpoint === 'accept' ? `${c.body.source_case_id}/${c.body.status}` : null))).toEqual([]);
     expect(count((c) => (['process', 'result'].includes(c.endpoint) ? `${c.projectNo}#${c.body.seq}` : null))).toEqual([]);
     expect(count((c) => (c.endpoint === 'licenses' ? c.body.certificate_number : null))).toEqual([]);
     expect(received.filter((c) => c.endpoint === 'licenses')).toHaveLength(CASES);
