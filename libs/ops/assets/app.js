@@ -91,6 +91,8 @@
     while (el.firstChild) el.removeChild(el.firstChild);
     return el;
   }
+  // The page's other script (figures.js, loaded after this one) builds its elements with the same helpers.
+  window.gwDom = { h: h, append: append, clear: clear };
   function zhEn(zh, en) {
     return [zh, ' ', h('small', null, en)];
   }

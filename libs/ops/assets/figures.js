@@ -7,30 +7,10 @@
   function $(id) {
     return document.getElementById(id);
   }
-  /** Elements from strings as text nodes only: nothing from the API is interpreted as HTML. */
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] === undefined || attrs[k] === null) return;
-      if (k === 'class') el.className = attrs[k];
-      else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
-      else el.setAttribute(k, attrs[k]);
-    });
-    for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
-    return el;
-  }
-  function add(el, c) {
-    if (c === undefined || c === null || c === false) return;
-    if (Array.isArray(c))
-      c.forEach(function (x) {
-        add(el, x);
-      });
-    else el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  function clear(el) {
-    while (el.firstChild) el.removeChild(el.firstChild);
-    return el;
-  }
+  // Elements from strings as text nodes only (app.js's helpers): nothing from the API is interpreted as HTML.
+  var h = window.gwDom.h;
+  var add = window.gwDom.append;
+  var clear = window.gwDom.clear;
   function pct(x) {
     return x === null || x === undefined ? '—' : (x * 100).toFixed(1) + '%';
   }
