@@ -41,7 +41,7 @@ void bootstrapApp({
         ? [
             '',
             '  尚无看板管理员 No dashboard admin yet. 创建一个 create one:',
-            '    npm run operator -- create-operator --user <用户名 name> --role admin   (按提示输入密码，至少10位 type the password, 10+ characters)',
+            '    npm run operator -- create-operator --user <用户名 name> --role admin   (按提示输入密码：至少12位，含大写、小写、数字、符号中的三类 type the password: 12+ characters of three kinds)',
             '  或设置环境变量后重启 or set GATEWAY_ADMIN_USER and GATEWAY_ADMIN_PASSWORD and restart',
           ]
         : []),
