@@ -68,6 +68,7 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/ops/audit': 'audit',
   'GET /api/v1/ops/audit/verify': 'audit-or-status',
   'GET /api/v1/ops/audit/export': 'audit',
+  'GET /api/v1/ops/key-rotation': 'status',
   'GET /api/v1/ops/drain': 'status',
   'POST /api/v1/ops/drain': 'operate',
   'DELETE /api/v1/ops/drain': 'operate',
