@@ -52,8 +52,12 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
   const batchBytes = Buffer.from('姓名,证件号码\n钱七,430626200107081238\n'.repeat(20_000), 'utf8'); // two sealed parts
   const spoolPlain = Buffer.from('留在磁盘上的批量文件 a spooled batch left on disk 430626200107081238', 'utf8');
 
-  const start = (env: Record<string, string>) =>
-    startTestGateway({ testDb, env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password, DISPATCH_RETRY_MAX_MS: '2000', ...env } });
+  // A phase that failed leaves its gateway open: closed before the next one starts.
+  const start = async (env: Record<string, string>) => {
+    await gw?.close();
+    gw = undefined;
+    return startTestGateway({ testDb, env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password, DISPATCH_RETRY_MAX_MS: '2000', ...env } });
+  };
 
   async function postOne(g: TestGateway): Promise<void> {
     const bizNo = `SCJG-2026-${String(++seq).padStart(6, '0')}`;
