@@ -131,6 +131,12 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     expect(finished.message).toContain('no longer needed');
     const rewritten = Object.fromEntries(finished.tables.map((t) => [t.table, t.rewritten]));
     for (const table of ['gw_case', 'case_event', 'platform_callback', 'operator_account', 'inbound_message', 'inbound_batch_file', 'spool']) expect(rewritten[table]).toBeGreaterThan(0);
+    // The dashboard's overview says so too, as something to do.
+    const item = await waitFor('the overview line', async () => {
+      const services = (await request(g.url).get('/api/v1/ops/overview').set(op).expect(200)).body.services as { key: string; level: string; summary: string; hintEn: string }[];
+      return services.find((x) => x.key === 'key-rotation' && x.summary.includes('旧密钥已不再需要'));
+    }, 10_000, 300);
+    expect(item).toMatchObject({ level: 'amber', hintEn: expect.stringContaining('remove GATEWAY_DATA_KEY_PREVIOUS') });
     const audit = await g.db.manager.find(AuditLogEntity, { where: [{ action: 'DATA_KEY_ROTATION_STARTED' }, { action: 'DATA_KEY_ROTATION_COMPLETED' }] });
     expect(audit.map((a) => a.action).sort()).toEqual(['DATA_KEY_ROTATION_COMPLETED', 'DATA_KEY_ROTATION_STARTED']);
     await waitFor('every case delivered', async () => (await g.db.manager.count(OutboxEntity, { where: { status: 'DONE' } })) >= accepted.length, 90_000, 200);

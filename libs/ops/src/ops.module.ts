@@ -13,7 +13,7 @@ import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { DELIVERY_OBSERVER } from '#gw/dispatch';
 import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
-import { AuditRepository, CaseReadRepository, Database, OutboxRepository } from '#gw/persistence';
+import { AuditRepository, CaseReadRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
 import { AuthController } from './auth.controller';
 import { DashboardController } from './dashboard.controller';
 import { DeliveryRuntime } from './delivery-runtime';
@@ -79,8 +79,9 @@ export class OpsModule implements NestModule {
             cat: Catalogue,
             rt: DeliveryRuntime,
             c: OpsConfig,
-          ) => new OpsService(db, outbox, read, cat, rt, c),
-          inject: [Database, OutboxRepository, OpsReadRepository, Catalogue, DeliveryRuntime, OPS_CONFIG],
+            k: KeyRotationJob,
+          ) => new OpsService(db, outbox, read, cat, rt, c, k),
+          inject: [Database, OutboxRepository, OpsReadRepository, Catalogue, DeliveryRuntime, OPS_CONFIG, KeyRotationJob],
         },
         {
           provide: ReadinessService,

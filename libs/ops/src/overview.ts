@@ -1,4 +1,5 @@
 import type { EndpointHealth } from '#gw/platform';
+import type { KeyRotationStatus } from '#gw/persistence';
 import type { DepartmentActivity, EndpointActivity } from './ops-read.repository';
 
 /** green: nothing to do · amber: look soon · red: act now · grey: not in use. */
@@ -40,6 +41,8 @@ export interface OverviewInput {
   /** Platform callbacks of the last 24 hours by type and status (null: unknown). */
   callbacks?: { type: string; status: string; n: number }[] | null;
   settings: { readyMaxOutboxAgeSeconds: number; deptSilentHours: number };
+  /** The data-key rotation as this instance sees it (absent or `idle`: no line). */
+  keyRotation?: KeyRotationStatus | null;
 }
 
 export interface Overview {
@@ -468,6 +471,21 @@ export function buildOverview(i: OverviewInput): Overview {
         : OK_HINT),
       facts: { lastDay: total, unroutable, urges },
     });
+  }
+
+  const k = i.keyRotation;
+  if (k && k.state !== 'idle') {
+    const facts = { state: k.state, keyId: k.keyId, previousKeyId: k.previousKeyId, left: k.left, unreadable: k.unreadable, previousKeyNeeded: k.previousKeyNeeded };
+    const base = { key: 'key-rotation', name: '数据密钥轮换', nameEn: 'data-key rotation', facts };
+    if (k.state === 'done' && !k.unreadable) {
+      services.push({ ...base, level: 'amber', summary: '重新加密完成，旧密钥已不再需要', hint: '从配置中删除 GATEWAY_DATA_KEY_PREVIOUS 后重启（内嵌模式：npm run operator -- rotate-data-key --finish）', hintEn: 'the previous key is no longer needed: remove GATEWAY_DATA_KEY_PREVIOUS and restart (embedded: rotate-data-key --finish)' });
+    } else if (k.state === 'done') {
+      services.push({ ...base, level: 'amber', summary: `重新加密完成；${k.unreadable} 条数据任一密钥都无法解开（${k.unreadableCode}）`, hint: '这些数据已原样保留；确认无需找回后删除旧密钥并重启', hintEn: `${k.unreadable} value(s) neither key opens were left as they are: once they need not be recovered, remove the previous key and restart` });
+    } else if (k.state === 'failed' || k.state === 'off') {
+      services.push({ ...base, level: 'amber', summary: k.state === 'off' ? '已设置旧密钥，但重新加密已关闭（KEY_ROTATION=off）' : `重新加密中断，稍后自动重试；剩余 ${k.left} 条`, hint: k.state === 'off' ? '在一个实例上开启重新加密，完成前保留旧密钥' : '查看网关日志中的数据库错误；旧密钥仍然需要', hintEn: k.state === 'off' ? 'enable re-encryption on one instance; keep the previous key until it is done' : 're-encryption was interrupted (see the log) and is retried; keep the previous key' });
+    } else {
+      services.push({ ...base, level: 'green', summary: k.state === 'elsewhere' ? '另一实例正在用新密钥重新加密' : `正在用新密钥重新加密，剩余 ${k.left} 条`, ...OK_HINT });
+    }
   }
 
   const actByEndpoint = new Map(i.endpointActivity.map((a) => [a.endpoint, a]));

@@ -266,6 +266,8 @@ export class KeyRotationJob {
       }
       if (!this.stopped && this.spoolDir) this.resealSpoolFiles(this.spoolDir);
       if (this.stopped) {
+        // Shutting down mid-way: the lease is let go, so the next start (or another instance) goes on at once.
+        await this.release().catch(() => undefined);
         this.state = 'waiting';
         return this.status();
       }
@@ -464,6 +466,12 @@ export class KeyRotationJob {
     if ((r.affected ?? 0) === 1) return 'mine';
     const again = await this.db.manager.findOne(JobLeaseEntity, { where: { name } });
     return again?.doneAt ? 'done' : 'held';
+  }
+
+  private async release(): Promise<void> {
+    await this.db.transaction((em) =>
+      em.createQueryBuilder().update(JobLeaseEntity).set({ leaseUntil: new Date(0) }).where('name = :name AND owner = :owner AND done_at IS NULL', { name: this.leaseName, owner: this.owner }).execute(),
+    );
   }
 
   private async renew(): Promise<void> {
