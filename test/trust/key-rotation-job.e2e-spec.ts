@@ -20,6 +20,7 @@ import {
 import { CliIo, runCli } from '../../apps/gateway/src/cli';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { REPO_ROOT } from '../support/test-gateway';
+import { waitFor } from '../support/wait-for';
 
 const KEY_A = '5d1f8b3a9c0e7246f1a8d3b5c9e2f4a6b8d0c1e3f5a7b9d2c4e6f8a0b1c3d5e7';
 const KEY_B = 'a4c6e8f0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6';
@@ -140,6 +141,23 @@ describe('KeyRotationJob', () => {
     await db.manager.insert(JobLeaseEntity, { name: `data-key-rotation:${other.previousKeyId}:${other.keyId}`, owner: 'elsewhere:1', leaseUntil: new Date(Date.now() + 60_000), doneAt: null });
     const job = new KeyRotationJob(db, other, new AuditRepository(db, KEY_A), loadKeyRotationConfig({}));
     expect(await job.runOnce()).toMatchObject({ state: 'elsewhere', previousKeyNeeded: true });
+  });
+
+  it('lets its lease go when stopped mid-way, so the next start carries on at once', async () => {
+    const other = new PersonalDataCipher(KEY_A, FOREIGN);
+    for (let i = 0; i < 12; i++) await account(`stop-${i}`, new PersonalDataCipher(FOREIGN).encrypt('STOPSECRETSTOPSE'));
+    const audit = new AuditRepository(db, KEY_A);
+    const job = new KeyRotationJob(db, other, audit, { ...loadKeyRotationConfig({}), batchSize: 1, pauseMs: 200 });
+    const pass = job.runOnce();
+    const name = `data-key-rotation:${other.previousKeyId}:${other.keyId}`;
+    await waitFor('the job under way', async () => (await db.manager.findOneBy(JobLeaseEntity, { name }))?.leaseUntil);
+    await job.stop();
+    expect(await pass).toMatchObject({ state: 'waiting' });
+    expect((await db.manager.findOneByOrFail(JobLeaseEntity, { name })).leaseUntil.getTime()).toBeLessThan(Date.now());
+    const next = new KeyRotationJob(db, other, audit, { ...loadKeyRotationConfig({}), pauseMs: 0 });
+    expect(await next.runOnce()).toMatchObject({ state: 'done' });
+    const stopped = await db.manager.findBy(OperatorAccountEntity, {});
+    for (const a of stopped.filter((x) => x.username.startsWith('stop-'))) expect(other.isCurrentToken(a.totpSecret!)).toBe(true);
   });
 
   it('is idle without a previous key, and off with KEY_ROTATION=off', () => {
