@@ -1,5 +1,5 @@
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PersonalDataCipher, loadGatewayConfig } from '#gw/common';
@@ -158,6 +158,34 @@ describe('KeyRotationJob', () => {
     expect(await next.runOnce()).toMatchObject({ state: 'done' });
     const stopped = await db.manager.findBy(OperatorAccountEntity, {});
     for (const a of stopped.filter((x) => x.username.startsWith('stop-'))) expect(other.isCurrentToken(a.totpSecret!)).toBe(true);
+  });
+
+  it('reseals spooled batch files left on disk part by part; one neither key opens is counted and left', async () => {
+    const keyC = randomBytes(32).toString('hex');
+    const cipher = new PersonalDataCipher(keyC, KEY_A);
+    const dir = join(testDb.dataDir, 'spool-test');
+    mkdirSync(dir, { recursive: true });
+    const file = (parts: Buffer[]) => Buffer.concat(parts.map((p) => { const len = Buffer.alloc(4); len.writeUInt32BE(p.length); return Buffer.concat([len, p]); }));
+    writeFileSync(join(dir, 'old.batch'), file([legacySeal(KEY_A, Buffer.from('part one 430626200107081238,')), a.seal(Buffer.from('part two'))]));
+    writeFileSync(join(dir, 'lost.batch'), file([foreign.seal(Buffer.from('nobody can read this'))]));
+    writeFileSync(join(dir, 'starting.batch'), Buffer.alloc(0)); // being written right now: left alone
+    const logs: string[] = [];
+    const logger = { log: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
+    const s = await new KeyRotationJob(db, cipher, new AuditRepository(db, KEY_A), { ...loadKeyRotationConfig({}), pauseMs: 0 }, dir, logger).runOnce();
+    expect(s.tables.find((t) => t.table === 'spool')).toEqual({ table: 'spool', left: 1, rewritten: 1, unreadable: 1 });
+    const resealed = readFileSync(join(dir, 'old.batch'));
+    const parts: string[] = [];
+    for (let at = 0; at < resealed.length; ) {
+      const n = resealed.readUInt32BE(at);
+      const part = resealed.subarray(at + 4, at + 4 + n);
+      expect(cipher.isCurrentSealed(part)).toBe(true);
+      parts.push(new PersonalDataCipher(keyC).open(part).toString());
+      at += 4 + n;
+    }
+    expect(parts.join('')).toBe('part one 430626200107081238,part two');
+    expect(foreign.open(readFileSync(join(dir, 'lost.batch')).subarray(4)).toString()).toBe('nobody can read this');
+    expect(logs.filter((l) => l.includes('spool'))).toEqual([expect.stringMatching(/^DATA_KEY_ROTATION_UNREADABLE: spool lost\.batch/)]);
+    expect(logs.join('\n')).not.toContain('nobody can read');
   });
 
   it('is idle without a previous key, and off with KEY_ROTATION=off', () => {

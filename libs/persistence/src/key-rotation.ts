@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ID_NUMBER_CERT_TYPES } from '#gw/case';
@@ -264,7 +264,7 @@ export class KeyRotationJob {
         if (this.stopped) break;
         await this.rewriteTable(t);
       }
-      if (!this.stopped && this.spoolDir) this.resealSpoolFiles(this.spoolDir);
+      if (!this.stopped && this.spoolDir) await this.resealSpoolFiles(this.spoolDir);
       if (this.stopped) {
         // Shutting down mid-way: the lease is let go, so the next start (or another instance) goes on at once.
         await this.release().catch(() => undefined);
@@ -390,7 +390,7 @@ export class KeyRotationJob {
   }
 
   /** Spooled batch files (`*.batch`: frames of a 4-byte length and a sealed part) not under the current key, resealed in place. */
-  private resealSpoolFiles(dir: string): void {
+  private async resealSpoolFiles(dir: string): Promise<void> {
     const p: KeyRotationTableProgress = { table: 'spool', left: 0, rewritten: 0, unreadable: 0 };
     this.progress.set('spool', p);
     let names: string[];
@@ -401,30 +401,53 @@ export class KeyRotationJob {
     }
     for (const name of names) {
       const path = join(dir, name);
+      let counted = false;
       try {
         // A file being written now is written with the current key: its first part says so (or is not complete yet).
         const head = readHead(path, 12);
         if (head.length < 12 || this.cipher.isCurrentSealed(head.subarray(4))) continue;
         p.left++;
-        const frames = framesOf(readWhole(path));
-        const out = frames.map((f) => {
-          const sealed = this.cipher.seal(this.cipher.open(f));
-          const len = Buffer.alloc(4);
-          len.writeUInt32BE(sealed.length);
-          return Buffer.concat([len, sealed]);
-        });
+        counted = true;
         const tmp = `${path}.rekey`;
-        writeFileSync(tmp, Buffer.concat(out), { mode: PRIVATE_FILE_MODE });
+        await this.resealFile(path, tmp);
         renameSync(tmp, path);
         p.left--;
         p.rewritten++;
       } catch {
-        if (p.left) {
+        // A file gone meanwhile (its run finished) is not counted; one neither key opens is.
+        if (counted) {
           p.unreadable++;
           this.logger.warn(`${KEY_ROTATION_UNREADABLE}: spool ${name}: 任一密钥都无法解开，保留原样 neither key opens it; left as it is`);
         }
         rmSync(`${path}.rekey`, { force: true });
       }
+    }
+  }
+
+  /** Frame by frame (a batch file may be hundreds of MiB), yielding to the event loop between parts. */
+  private async resealFile(from: string, to: string): Promise<void> {
+    const input = openSync(from, 'r');
+    const output = openSync(to, 'w', PRIVATE_FILE_MODE);
+    try {
+      const size = fstatSync(input).size;
+      const head = Buffer.alloc(4);
+      let at = 0;
+      while (at < size) {
+        if (readSync(input, head, 0, 4, at) !== 4) throw new Error('spooled batch file is truncated');
+        const part = Buffer.alloc(head.readUInt32BE(0));
+        if (readSync(input, part, 0, part.length, at + 4) !== part.length) throw new Error('spooled batch file is truncated');
+        at += 4 + part.length;
+        const sealed = this.cipher.seal(this.cipher.open(part));
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(sealed.length);
+        writeSync(output, len);
+        writeSync(output, sealed);
+        await new Promise((r) => setImmediate(r));
+      }
+      fsyncSync(output);
+    } finally {
+      closeSync(input);
+      closeSync(output);
     }
   }
 
@@ -502,34 +525,4 @@ function readHead(path: string, bytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-function readWhole(path: string): Buffer {
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(size);
-    let at = 0;
-    while (at < size) {
-      const n = readSync(fd, buf, at, size - at, at);
-      if (!n) break;
-      at += n;
-    }
-    return buf.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function framesOf(file: Buffer): Buffer[] {
-  const frames: Buffer[] = [];
-  let at = 0;
-  while (at + 4 <= file.length) {
-    const size = file.readUInt32BE(at);
-    if (at + 4 + size > file.length) throw new Error('spooled batch file is truncated');
-    frames.push(file.subarray(at + 4, at + 4 + size));
-    at += 4 + size;
-  }
-  if (at !== file.length) throw new Error('spooled batch file is truncated');
-  return frames;
 }
