@@ -105,6 +105,9 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     gw = await start({ GATEWAY_DATA_KEY: KEY_B, GATEWAY_DATA_KEY_PREVIOUS: KEY_A, KEY_ROTATION_START_DELAY: '1s', KEY_ROTATION_BATCH_SIZE: '4', KEY_ROTATION_PAUSE: '100ms' });
     const g = gw;
     // Read during the rotation: a case written with key A, and the applicant search finding both keys' rows.
+    // Before the job begins, the status already counts what is left under key A.
+    const waiting = await rotation(g);
+    if (waiting.state === 'waiting') expect(waiting.previousKeyNeeded).toBe(true);
     const before = (await request(g.url).get('/api/v1/cases').set(op).query({ applicant: USCC, pageSize: 100 }).expect(200)).body;
     expect(before.total).toBe(accepted.length);
 

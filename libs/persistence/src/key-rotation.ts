@@ -154,6 +154,8 @@ export class KeyRotationJob {
   start(): void {
     this.stopped = false;
     if (this.state !== 'waiting') return;
+    // What is left, for the status, before the first pass begins (counted by SQL, nothing decrypted).
+    void this.countAll().catch(() => undefined); // (a pass starting meanwhile counts again itself)
     const schedule = (ms: number) => {
       this.timer = setTimeout(() => {
         this.runOnce()
@@ -240,9 +242,20 @@ export class KeyRotationJob {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Updates what is left per table (the objects a pass under way reports through stay the same). */
+  private async countAll(): Promise<void> {
+    for (const t of KEY_ROTATION_TARGETS) {
+      const left = await this.countLeft(t);
+      const p = this.progress.get(t.table);
+      if (p) p.left = left;
+      else this.progress.set(t.table, { table: t.table, left, rewritten: 0, unreadable: 0 });
+    }
+  }
+
   private async pass(): Promise<KeyRotationStatus> {
     if (!this.cipher.previousKeyId || !this.config.enabled) return this.status();
-    for (const t of KEY_ROTATION_TARGETS) this.progress.set(t.table, { table: t.table, left: await this.countLeft(t), rewritten: 0, unreadable: 0 });
+    for (const t of KEY_ROTATION_TARGETS) this.progress.set(t.table, { table: t.table, left: 0, rewritten: 0, unreadable: 0 });
+    await this.countAll();
     const lease = await this.acquire();
     if (lease === 'done') {
       this.state = 'done';
