@@ -45,6 +45,8 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
   let gw: TestGateway | undefined;
   const accepted: string[] = [];
   const postedWhileRunning: string[] = [];
+  /** Cases of key A's time given a further stage during the rotation. */
+  const advanced: string[] = [];
   let seq = 0;
   let adminSecret: string;
   let batchId: string;
@@ -119,6 +121,15 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
         if ((await rotationState(g)) === 'running') postedWhileRunning.push(accepted[accepted.length - 1]);
       }
     });
+    // And the cases written with key A move on a stage meanwhile: the rows the job is walking change under it.
+    const advancing = (async () => {
+      for (const bizNo of accepted.slice(0, 40)) {
+        if (done) break;
+        const res = await postScjgEvent(g.url, scjgEvent({ bizNo, status: 30, statusTime: '2026-10-23T10:30:00+08:00' }));
+        expect(res.status).toBe(202);
+        advanced.push(bizNo);
+      }
+    })();
     const finished = await waitFor('the re-encryption done', async () => {
       const s = await rotation(g);
       return s.state === 'done' ? s : s.state === 'failed' ? Promise.reject(new Error(s.message)) : undefined;
@@ -128,7 +139,9 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     done = true;
     await Promise.all(posters);
 
+    await advancing;
     expect(postedWhileRunning.length).toBeGreaterThan(5);
+    expect(advanced.length).toBeGreaterThan(5);
     expect(finished).toMatchObject({ state: 'done', left: 0, unreadable: 0, previousKeyNeeded: false, keyId: new PersonalDataCipher(KEY_B).keyId, previousKeyId: new PersonalDataCipher(KEY_A).keyId });
     expect(finished.message).toContain('旧密钥（GATEWAY_DATA_KEY_PREVIOUS）已不再需要');
     expect(finished.message).toContain('no longer needed');
@@ -142,7 +155,7 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     expect(item).toMatchObject({ level: 'amber', hintEn: expect.stringContaining('remove GATEWAY_DATA_KEY_PREVIOUS') });
     const audit = await g.db.manager.find(AuditLogEntity, { where: [{ action: 'DATA_KEY_ROTATION_STARTED' }, { action: 'DATA_KEY_ROTATION_COMPLETED' }] });
     expect(audit.map((a) => a.action).sort()).toEqual(['DATA_KEY_ROTATION_COMPLETED', 'DATA_KEY_ROTATION_STARTED']);
-    await waitFor('every case delivered', async () => (await g.db.manager.count(OutboxEntity, { where: { status: 'DONE' } })) >= accepted.length, 90_000, 200);
+    await waitFor('every event delivered', async () => (await g.db.manager.count(OutboxEntity, { where: { status: 'DONE' } })) >= accepted.length + advanced.length, 90_000, 200);
     await g.close();
     gw = undefined;
   });
@@ -162,7 +175,7 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
       expect(c.applicantIdHash).toBe(b.lookupHash(parties.applicants[0].certNo));
     }
     const events = await g.db.manager.find(CaseEventEntity);
-    expect(events.length).toBe(accepted.length);
+    expect(events.length).toBe(accepted.length + advanced.length);
     for (const e of events) expect(b.decryptJson<{ sourceCaseNo?: string }>(e.payloadEnc)).toBeTruthy();
     const callbacks = (await g.db.manager.find(PlatformCallbackEntity)).filter((c) => c.dataEnc);
     expect(callbacks.length).toBeGreaterThan(0);
@@ -195,7 +208,10 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
 
     // No event lost: every accepted one stored once, and delivered (its outbox row done).
     expect(cases.map((c) => c.sourceCaseNo).sort()).toEqual([...accepted].sort());
-    expect(await g.db.manager.count(OutboxEntity, { where: { status: 'DONE' } })).toBe(accepted.length);
+    expect(await g.db.manager.count(OutboxEntity, { where: { status: 'DONE' } })).toBe(accepted.length + advanced.length);
+    const stages = new Map(cases.map((c) => [c.sourceCaseNo, c.currentStage]));
+    const firstStage = stages.get(accepted[accepted.length - 1]);
+    for (const bizNo of advanced) expect(stages.get(bizNo)).not.toBe(firstStage);
     const delivered = await platformAdmin(g.platform).received({ endpoint: 'accept' });
     expect(delivered).toEqual([]); // nothing was waiting: all delivered before this start
     // The audit chain, keyed with key A from the start, still verifies.
