@@ -31,6 +31,19 @@ describe('SQLite: flushes and checkpoints off the event loop', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('overwrites a deleted row in the file (secure_delete), so pruned data does not linger on disk', async () => {
+    const marker = 'PRUNED-MARKER-' + Date.now();
+    await db.manager.insert(AuditLogEntity, { ...row(1), detail: JSON.stringify({ marker }) });
+    await db.manager.insert(AuditLogEntity, row(2)); // keeps the page in use: only the deleted cell is wiped
+    await db.manager.delete(AuditLogEntity, { targetId: '1' });
+    pragma('wal_checkpoint(TRUNCATE)');
+    const { readFileSync } = require('node:fs');
+    const bytes: Buffer = readFileSync(path());
+    expect(bytes.includes(Buffer.from('"filler"'))).toBe(true); // the kept row is there
+    expect(bytes.includes(Buffer.from(marker))).toBe(false);
+    expect(pragma('secure_delete')).toBe(2); // FAST
+  });
+
   it('commits with the flush afterwards, then restores synchronous = FULL for everything else', async () => {
     const { value, durable } = await db.transactionFlushedLater(async (em) => {
       expect(pragma('synchronous')).toBe(1); // NORMAL inside: COMMIT writes the log, does not fsync
