@@ -207,6 +207,9 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     const text = (await row.textContent()) ?? '';
     expect(text).toContain('agent.idNo');
     expect(text).toContain('ID_CHECK_DIGIT');
+    // The code catalogue's Chinese beside each code (the operator reads, then quotes the code).
+    expect(text).toContain('身份证号校验位错误');
+    expect(text).toContain('数据校验未通过');
     page.once('dialog', (d) => void d.accept());
     await (await row.$('button.replay'))!.click();
     // Still wrong data: replayed, not accepted, and kept in the quarantine.
@@ -225,6 +228,11 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     const audit = (await page.textContent('#audit-rows')) ?? '';
     expect(audit).toContain(`operator:${OPERATOR.username}`);
     expect(audit).toContain('登录失败');
+    // Details in words, not raw JSON or internal values: "原因：密码错误", "报送消息 17".
+    expect(audit).toContain('原因：密码错误');
+    expect(audit).not.toContain('{"');
+    expect(audit).not.toContain('WRONG_PASSWORD');
+    expect(audit).not.toMatch(/\boutbox \d/);
     expect(audit).not.toContain(OPERATOR.password);
     await shot('08-audit.png');
 

@@ -38,6 +38,7 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/logout': 'public',
   'POST /api/v1/auth/login/totp': 'public',
+  'GET /api/v1/codes': 'public',
   'GET /api/v1/auth/me': 'signed-in',
   'POST /api/v1/auth/totp/enrol': 'own-account',
   'POST /api/v1/auth/totp/confirm': 'own-account',

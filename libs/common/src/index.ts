@@ -8,3 +8,4 @@ export * from './foreground-work';
 export * from './text-slices';
 export * from './private-files';
 export * from './operator-token';
+export * from './code-catalogue';

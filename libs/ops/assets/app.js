@@ -14,47 +14,61 @@
   };
   var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员', auditor: '审计员' };
   var LEVEL_LABEL = { green: '正常', amber: '注意', red: '需处理', grey: '未使用' };
-  var DELIVERY_LABEL = {
-    DONE: '已报送',
-    PENDING: '待报送',
-    IN_FLIGHT: '报送中',
-    PARKED: '滞留',
-    SKIPPED: '无需报送',
-    DELIVERED: '已全部报送',
-    NONE: '无报送',
+  // Codes (delivery states, outcomes, audit actions, error and field codes) are described by the
+  // gateway's one code catalogue (GET /api/v1/codes), loaded at sign-in; until it arrives a code shows as itself.
+  var CODES = { categories: {} };
+  var CATEGORY_ORDER = ['error', 'field', 'park', 'delivery', 'outcome', 'stage', 'callback', 'audit', 'auditBreak', 'login', 'breaker', 'platform'];
+  function codeInfo(code, category) {
+    if (code === undefined || code === null || code === '') return null;
+    var cats = CODES.categories;
+    if (category && cats[category] && cats[category][code]) return cats[category][code];
+    for (var i = 0; i < CATEGORY_ORDER.length; i++) {
+      var t = cats[CATEGORY_ORDER[i]];
+      if (t && t[code]) return t[code];
+    }
+    var m = /^(HTTP|DEPT)_(\d{3})$/.exec(String(code));
+    if (m) return { zh: (m[1] === 'DEPT' ? '部门系统拒收' : m[2] === '429' ? '对方限流' : m[2][0] === '5' ? '对方服务故障' : '对方拒绝') + '（HTTP ' + m[2] + '）' };
+    return null;
+  }
+  /** A code's Chinese text, or the code itself when the catalogue does not know it. */
+  function codeText(code, category) {
+    var info = codeInfo(code, category);
+    return info ? info.zh : code;
+  }
+  /** Chinese text with the code beside it in small print (what an operator quotes on the phone). */
+  function codeLabel(code, category) {
+    var info = codeInfo(code, category);
+    return info ? [info.zh, ' ', h('small', null, code)] : code;
+  }
+  var TARGET_LABEL = {
+    audit: '审计记录', backup: '备份', callback: '平台回调', department: '部门', inbound: '部门报文', instance: '网关实例',
+    matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
   };
-  var OUTCOME_LABEL = {
-    REJECTED: '校验未通过',
-    UNREADABLE: '无法解析',
-    REFUSED: '拒收',
-    ACCEPTED: '已接收',
-    DUPLICATE: '重复',
+  var DETAIL_LABEL = {
+    reason: '原因', code: '代码', role: '角色', disabled: '停用', passwordChanged: '已改密码', totpRequired: '须动态验证码',
+    totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
+    row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
+    outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
   };
-  var ACTION_LABEL = {
-    LOGIN: '登录',
-    LOGIN_FAILED: '登录失败',
-    LOGOUT: '退出登录',
-    PARKED_RERUN: '重发滞留消息',
-    PARKED_RERUN_MATCHING: '按条件重发滞留消息',
-    QUARANTINE_REPLAY: '重放隔离报文',
-    QUARANTINE_REPLAY_MATCHING: '按条件重放隔离报文',
-    DRAIN_ON: '进入维护模式',
-    DRAIN_OFF: '恢复报送',
-    OPERATOR_CREATED: '新建账号',
-    OPERATOR_UPDATED: '修改账号',
-    INGRESS_REFUSED_RESTRICTED: '拒收涉密部门报文',
-    OPERATOR_TOKEN_READ: '使用运维令牌读取',
-    OPERATOR_TOKEN_WRITE: '使用运维令牌操作',
-    AUDIT_EXPORTED: '导出审计记录',
-    CALLBACK_REFUSED: '拒收平台回调',
-    RETENTION_PRUNED: '按保存期限清理',
-    TOTP_ENROLMENT_STARTED: '开始绑定动态验证码',
-    TOTP_ENROLMENT_FAILED: '绑定动态验证码失败',
-    TOTP_ENABLED: '启用动态验证码',
-    TOTP_RESET: '重置动态验证码',
-    PASSWORD_CHANGED: '修改密码',
-    PASSWORD_CHANGE_FAILED: '修改密码失败',
-  };
+  /** An audit entry's detail as "原因：密码错误 · 行：3", never raw JSON. */
+  function detailText(detail) {
+    if (detail === undefined || detail === null || detail === '') return '';
+    if (typeof detail !== 'object') return String(detail);
+    return Object.keys(detail)
+      .filter(function (k) {
+        return detail[k] !== undefined && detail[k] !== null;
+      })
+      .map(function (k) {
+        var v = detail[k];
+        var text =
+          typeof v === 'boolean' ? (v ? '是' : '否')
+          : typeof v === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(v) ? codeText(v)
+          : typeof v === 'object' ? detailText(v)
+          : String(v);
+        return (DETAIL_LABEL[k] || k) + '：' + text;
+      })
+      .join(' · ');
+  }
   var TOTP_LABEL = { on: '已启用', pending: '绑定中', off: '未启用' };
 
   // ---------- helpers ----------
@@ -253,9 +267,19 @@
       });
   });
 
+  function loadCodes() {
+    return api('GET', 'codes')
+      .then(function (c) {
+        CODES = c;
+        fillAuditActions();
+      })
+      .catch(function () {});
+  }
+
   function start() {
     var wasSetup = !!(state.me && state.me.setup);
-    return api('GET', 'auth/me').then(function (me) {
+    return Promise.all([api('GET', 'auth/me'), loadCodes()]).then(function (r) {
+      var me = r[0];
       state.me = me;
       if (wasSetup && !me.setup) location.hash = '';
       $('login-view').hidden = true;
@@ -624,7 +648,7 @@
                 ),
               ),
               h('td', null, m.stage),
-              h('td', null, h('span', { class: 'badge bad' }, m.code)),
+              h('td', null, h('span', { class: 'badge bad', title: m.code }, codeText(m.code, 'park'))),
               h('td', { class: 'reason' }, m.reason),
               h('td', null, m.attempts),
               h(
@@ -722,9 +746,9 @@
               h(
                 'td',
                 null,
-                h('span', { class: 'badge bad' }, (OUTCOME_LABEL[m.outcome] || m.outcome) + ' ' + (m.httpStatus || '')),
+                h('span', { class: 'badge bad' }, codeText(m.outcome, 'outcome') + ' ' + (m.httpStatus || '')),
               ),
-              h('td', null, m.errorCode),
+              h('td', null, codeLabel(m.errorCode, 'error')),
               h(
                 'td',
                 { class: 'reason' },
@@ -734,8 +758,9 @@
                     null,
                     h('code', null, x.field),
                     ' ',
-                    x.code,
-                    x.message ? h('small', null, ' ' + x.message) : null,
+                    x.message || codeText(x.code, 'field'),
+                    ' ',
+                    h('small', null, x.code),
                   );
                 }),
               ),
@@ -854,7 +879,7 @@
         h(
           'span',
           { class: 'badge ' + (d.state === 'PARKED' ? 'bad' : d.state === 'DELIVERED' ? 'ok' : 'wait') },
-          DELIVERY_LABEL[d.state] || d.state,
+          codeText(d.state, 'delivery'),
         ),
       ),
       h(
@@ -906,7 +931,7 @@
             s.stageName && s.stageName !== s.stageLabel ? h('small', null, ' ' + s.stageName) : null,
             ' ',
             del
-              ? h('span', { class: 'badge ' + del.status }, DELIVERY_LABEL[del.status] || del.status)
+              ? h('span', { class: 'badge ' + del.status }, codeText(del.status, 'delivery'))
               : h('span', { class: 'badge' }, '不报送'),
             s.opinion ? h('div', null, h('small', null, '意见 ' + s.opinion)) : null,
             del && del.parkedReason ? h('div', { class: 'error' }, '滞留原因：', del.parkedReason) : null,
@@ -980,13 +1005,15 @@
   });
 
   // ---------- audit ----------
-  (function () {
-    var sel = $('audit-action');
+  /** The action filter lists every audit action of the catalogue (filled once it has loaded). */
+  function fillAuditActions() {
+    var sel = clear($('audit-action'));
     append(sel, h('option', { value: '' }, '全部 all'));
-    Object.keys(ACTION_LABEL).forEach(function (k) {
-      append(sel, h('option', { value: k }, ACTION_LABEL[k] + ' ' + k));
+    var actions = CODES.categories.audit || {};
+    Object.keys(actions).forEach(function (k) {
+      append(sel, h('option', { value: k }, actions[k].zh + ' ' + k));
     });
-  })();
+  }
   function loadAudit(more) {
     var p = formParams($('audit-filter'));
     var rows = $('audit-rows');
@@ -1013,13 +1040,9 @@
               { dataset: { action: a.action } },
               h('td', { class: 'nowrap' }, fmtTime(a.at)),
               h('td', null, a.actor),
-              h('td', null, ACTION_LABEL[a.action] || a.action, ' ', h('small', null, a.action)),
-              h('td', null, [a.targetType, a.targetId].filter(Boolean).join(' ')),
-              h(
-                'td',
-                { class: 'reason' },
-                a.detail ? h('small', null, typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)) : '',
-              ),
+              h('td', null, codeLabel(a.action, 'audit')),
+              h('td', null, [TARGET_LABEL[a.targetType] || a.targetType, a.targetId].filter(Boolean).join(' ')),
+              h('td', { class: 'reason' }, a.detail ? h('small', null, detailText(a.detail)) : ''),
             ),
           );
         });

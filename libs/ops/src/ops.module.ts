@@ -1,3 +1,4 @@
+import { CodesController } from './codes.controller';
 import {
   DynamicModule,
   Global,
@@ -54,7 +55,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, AuthController, OperatorsController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
