@@ -214,7 +214,24 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await (await row.$('button.replay'))!.click();
     // Still wrong data: replayed, not accepted, and kept in the quarantine.
     await page.waitForSelector('#quarantine-status:has-text("已重放 1 条，其中 0 条已接收")');
+    // …and says why.
+    await page.waitForSelector('#quarantine-status:has-text("未接收原因")');
+    expect(await page.textContent('#quarantine-status')).toContain('身份证号校验位错误');
     await shot('07-quarantine.png');
+
+    // The message itself, masked, the failing line marked; corrected in place and accepted.
+    await (await page.waitForSelector('#quarantine-rows tr[data-id] button.view-raw'))!.click();
+    await page.waitForSelector('#quarantine-detail:not([hidden])');
+    const shown = (await page.textContent('#quarantine-raw')) ?? '';
+    for (const clear of ['430626200107081239', '钱七', '13900000000']) expect(shown).not.toContain(clear);
+    expect(await page.textContent('#quarantine-raw .line.bad')).toContain('4306**********1239');
+    await page.click('#quarantine-correct');
+    const edited = (await page.inputValue('#quarantine-text')).replace('4306**********1239', '430626200107081238');
+    await page.fill('#quarantine-text', edited);
+    await shot('07b-quarantine-correct.png');
+    await page.click('#quarantine-correct-send');
+    await page.waitForSelector('#quarantine-detail-status:has-text("已修正并接收")');
+    await page.waitForSelector('#quarantine-rows tr[data-id]', { state: 'detached' });
 
     // The audit log is the auditor's: sign out, and in as the auditor.
     await page.click('#logout');
@@ -225,6 +242,7 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await page.waitForSelector('#view-audit:not([hidden])');
     await page.waitForSelector('#audit-rows tr[data-action="PARKED_RERUN"]');
     await page.waitForSelector('#audit-rows tr[data-action="QUARANTINE_REPLAY"]');
+    await page.waitForSelector('#audit-rows tr[data-action="QUARANTINE_CORRECTED"]');
     const audit = (await page.textContent('#audit-rows')) ?? '';
     expect(audit).toContain(`operator:${OPERATOR.username}`);
     expect(audit).toContain('登录失败');

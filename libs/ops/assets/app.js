@@ -719,6 +719,7 @@
   function quarantineError(e) {
     if (e.status === 404)
       return '隔离区接口暂不可用（HTTP 404）：网关版本尚未提供该功能 · the quarantine API is not available on this gateway';
+    if (e.body && e.body.code) return codeText(e.body.code) + ' ' + e.body.code + (e.body.message ? '：' + e.body.message : '');
     return '加载失败 · failed: ' + e.message;
   }
   function loadQuarantine() {
@@ -768,6 +769,17 @@
               h(
                 'td',
                 null,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'view-raw',
+                    onclick: function () {
+                      showRaw(m);
+                    },
+                  },
+                  can('operate') ? zhEn('查看/修正', 'View/correct') : zhEn('查看', 'View'),
+                ),
                 can('operate')
                   ? h(
                       'button',
@@ -790,12 +802,91 @@
         if (e.status !== 401) setStatus(status, quarantineError(e), 'error');
       });
   }
-  function replaySummary(r) {
-    var ok = (r.results || []).filter(function (x) {
-      return x.httpStatus < 300;
-    }).length;
-    return '已重放 ' + r.replayed + ' 条，其中 ' + ok + ' 条已接收 · replayed ' + r.replayed + ', accepted ' + ok;
+  /** Why one replay was not accepted, in words: its code's text and the first field's problem. */
+  function replayReason(x) {
+    var first = (x.errors || [])[0];
+    return codeText(x.code) + (first ? '：' + first.field + ' ' + (first.message || codeText(first.code, 'field')) : x.message ? '：' + x.message : '');
   }
+  function replaySummary(r) {
+    var results = r.results || [];
+    var refused = results.filter(function (x) {
+      return x.httpStatus >= 300;
+    });
+    var text = '已重放 ' + r.replayed + ' 条，其中 ' + (results.length - refused.length) + ' 条已接收 · replayed ' + r.replayed + ', accepted ' + (results.length - refused.length);
+    // Every replay says why: the reasons of the refused ones (the first few; the rest are in the list).
+    if (refused.length) text += '。未接收原因 · why not: ' + refused.slice(0, 3).map(replayReason).join('；') + (refused.length > 3 ? '…' : '');
+    return text;
+  }
+
+  // The message itself: decoded, masked, its failing fields marked; corrected in place by an operator.
+  var rawShown = null;
+  function prettyIfJson(text) {
+    try {
+      return JSON.stringify(JSON.parse(text), null, 2);
+    } catch (e) {
+      return text;
+    }
+  }
+  function showRaw(m) {
+    var box = $('quarantine-detail');
+    setStatus($('quarantine-detail-status'), '');
+    api('GET', 'quarantine/' + encodeURIComponent(m.id) + '/raw')
+      .then(function (r) {
+        rawShown = r;
+        var text = prettyIfJson(r.text);
+        $('quarantine-detail-head').textContent =
+          r.department + ' · ' + (r.mediaType || '') + ' · ' + (r.charset === 'gb18030' ? 'GBK' : 'UTF-8') + ' · ' + codeText(r.errorCode) +
+          (r.failingFields.length ? ' · 出错字段 fields: ' + r.failingFields.join('、') : '');
+        var pre = clear($('quarantine-raw'));
+        text.split('\n').forEach(function (line) {
+          var bad = r.failingFields.some(function (f) {
+            return f && line.indexOf(f) >= 0;
+          });
+          append(pre, h('span', { class: bad ? 'line bad' : 'line' }, line + '\n'));
+        });
+        $('quarantine-text').value = text;
+        $('quarantine-edit').hidden = true;
+        $('quarantine-correct').hidden = !can('operate') || !r.editable;
+        $('quarantine-correct-send').hidden = true;
+        var attempts = clear($('quarantine-attempts'));
+        r.attempts.forEach(function (a) {
+          append(attempts, h('li', null, fmtTime(a.at) + ' ' + (a.channel === 'correction' ? '修正' : '重放') + ' → ' + codeText(a.outcome, 'outcome') + (a.code ? '（' + codeText(a.code) + '）' : '')));
+        });
+        box.hidden = false;
+        box.scrollIntoView({ block: 'nearest' });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-status'), quarantineError(e), 'error');
+      });
+  }
+  $('quarantine-correct').addEventListener('click', function () {
+    $('quarantine-edit').hidden = false;
+    $('quarantine-correct').hidden = true;
+    $('quarantine-correct-send').hidden = false;
+    $('quarantine-text').focus();
+  });
+  $('quarantine-detail-close').addEventListener('click', function () {
+    $('quarantine-detail').hidden = true;
+    rawShown = null;
+  });
+  $('quarantine-correct-send').addEventListener('click', function () {
+    if (!rawShown) return;
+    var id = rawShown.id;
+    api('POST', 'quarantine/' + encodeURIComponent(id) + '/correct', { text: $('quarantine-text').value })
+      .then(function (r) {
+        var res = { replayed: 1, results: [r] };
+        var ok = r.httpStatus < 300;
+        return loadQuarantine().then(function () {
+          setStatus($('quarantine-detail-status'), ok ? '已修正并接收 · corrected and accepted' : replaySummary(res), ok ? 'ok' : 'error');
+          setStatus($('quarantine-status'), replaySummary(res), replayKind(res));
+          if (ok) $('quarantine-edit').hidden = true;
+          if (ok) $('quarantine-correct-send').hidden = true;
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-detail-status'), quarantineError(e), 'error');
+      });
+  });
   /** Green only when everything replayed was accepted: otherwise the data is still wrong. */
   function replayKind(r) {
     var results = r.results || [];
