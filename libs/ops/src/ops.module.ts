@@ -16,6 +16,7 @@ import { DELIVERY_OBSERVER } from '#gw/dispatch';
 import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
 import { AuditRepository, CaseReadRepository, Database, OutboxRepository } from '#gw/persistence';
 import { AuthController } from './auth.controller';
+import { ConnectionTestService } from './connection-test.service';
 import { DashboardController } from './dashboard.controller';
 import { DeliveryRuntime } from './delivery-runtime';
 import { MetricsController } from './metrics.controller';
@@ -102,6 +103,13 @@ export class OpsModule implements NestModule {
           provide: CaseViewService,
           useFactory: (r: CaseReadRepository, c: PersonalDataCipher, cat: Catalogue) => new CaseViewService(r, c, cat),
           inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
+        },
+        {
+          provide: ConnectionTestService,
+          useFactory: (rt: DeliveryRuntime, cat: Catalogue, audit: AuditRepository) =>
+            // The same receiving URL the department dispatcher uses: DEPT_<code>_URL, else the catalogue's.
+            new ConnectionTestService(rt, cat, audit, (code) => ctx.config.env[`DEPT_${code}_URL`] || cat.department(code)?.deliveryUrl),
+          inject: [DeliveryRuntime, Catalogue, AuditRepository],
         },
         SessionMiddleware,
         FirstAdmin,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLogEntity } from './entities';
@@ -37,7 +37,6 @@ describe('SQLite: flushes and checkpoints off the event loop', () => {
     await db.manager.insert(AuditLogEntity, row(2)); // keeps the page in use: only the deleted cell is wiped
     await db.manager.delete(AuditLogEntity, { targetId: '1' });
     pragma('wal_checkpoint(TRUNCATE)');
-    const { readFileSync } = require('node:fs');
     const bytes: Buffer = readFileSync(path());
     expect(bytes.includes(Buffer.from('"filler"'))).toBe(true); // the kept row is there
     expect(bytes.includes(Buffer.from(marker))).toBe(false);

@@ -71,6 +71,17 @@ export interface PlatformHeldCase {
   closed: boolean;
 }
 
+/** The operators' connection test: one signed read, made now, outside the breaker and the rate limit. */
+export interface PlatformConnectionCheck {
+  /** The platform's base URL (the network steps are tried against it). */
+  baseUrl: string;
+  /** The platform answered and accepted our signature (an unknown case number is a fine answer). */
+  ok: boolean;
+  httpStatus: number | null;
+  businessCode: string | null;
+  message: string | null;
+}
+
 export type ReconcileAnswer = { ok: true; cases: PlatformHeldCase[] } | { ok: false; code: string; message: string };
 
 /**
@@ -91,6 +102,10 @@ export abstract class CityPlatformPort {
     void orgCode;
     void date;
     return { ok: false, code: 'NOT_SUPPORTED', message: '该平台接口没有对账 this platform offers no reconciliation' };
+  }
+  /** A signed read made now for the operators' connection test; a platform without one says so. */
+  async checkConnection(): Promise<PlatformConnectionCheck | null> {
+    return null;
   }
   /** True while calls should not be attempted (a breaker is open): the dispatcher stops claiming. */
   abstract isBlocked(): boolean;

@@ -1,7 +1,7 @@
 import type { WorkingCalendar } from '#gw/case';
 import type { SignAlg } from '../signing';
 import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
-import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformHeldCase, PlatformOutcome, ReconcileAnswer, StageDeliveryContext } from '../platform-port';
+import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformConnectionCheck, PlatformHeldCase, PlatformOutcome, ReconcileAnswer, StageDeliveryContext } from '../platform-port';
 import { BUSINESS_CODES } from './business-codes';
 import { acceptBody, licenseBody, planStage, processBody, resultBody, specialBody } from './national-platform.mapper';
 import { PlatformAnswer, PlatformHttpClient } from './platform-http.client';
@@ -108,6 +108,21 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const answer = await this.client.call('case', 'GET', `/cases/${encodeURIComponent(projectNo)}`);
     const last = (answer.data as { last_seq?: unknown } | null)?.last_seq;
     return answer.code === '0' && typeof last === 'number' ? last : null;
+  }
+
+  /**
+   * Reads a case number that cannot exist: `2004` (unknown) or `0` proves the platform is reached
+   * and accepts our signature; 1001–1004 say the credentials are refused.
+   */
+  override async checkConnection(): Promise<PlatformConnectionCheck> {
+    const a = await this.client.probe('/cases/GATEWAY-CONNECTION-TEST', 8000);
+    return {
+      baseUrl: this.client.baseUrl,
+      ok: a.httpStatus === 200 && (a.code === '0' || a.code === '2004'),
+      httpStatus: a.httpStatus,
+      businessCode: a.code,
+      message: a.error ?? a.msg,
+    };
   }
 
   /** `GET /reconcile` (under the `case` breaker: both are the platform's read side). */
