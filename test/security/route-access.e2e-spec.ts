@@ -52,6 +52,8 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/cases/:caseId': 'read-or-department',
   'GET /api/v1/quarantine': 'read',
   'POST /api/v1/quarantine/:id/replay': 'operate',
+  'POST /api/v1/ops/connection-test/platform': 'operate',
+  'POST /api/v1/ops/connection-test/departments/:code': 'operate',
   'GET /api/v1/quarantine/:id/raw': 'read',
   'POST /api/v1/quarantine/:id/correct': 'operate',
   'POST /api/v1/quarantine/replay': 'operate',

@@ -237,6 +237,7 @@ const audit: Table = {
   TOTP_RESET: t('重置动态验证码', 'second factor reset'),
   PASSWORD_CHANGED: t('修改密码', 'password changed'),
   PASSWORD_CHANGE_FAILED: t('修改密码失败', 'password change failed'),
+  CONNECTION_TESTED: t('测试连接', 'connection tested'),
   BACKUP_CREATED: t('创建备份', 'backup made'),
   BACKUP_RESTORED: t('从备份恢复', 'restored from a backup'),
   RECONCILIATION: t('与市平台对账', 'reconciliation with the platform'),
@@ -259,6 +260,7 @@ const auditBreak: Table = {
 
 /** Why a delivery was retried or parked (`lastErrorCode`); `HTTP_<status>` and `DEPT_<status>` by pattern below. */
 const park: Table = {
+  ECONNECT_TIMEOUT: t('连接建立超时（防火墙或专线不通）', 'no connection within the time limit (firewall or link)'),
   TRANSPORT: t('网络连接失败', 'network failure', '检查网关到对方的网络、地址和证书 · check the network, URL and certificate'),
   LICENCE_UNKNOWN: t('证照登记结果不明（调用可能已到达平台）', 'licence registration outcome unknown (the call may have arrived)', '向市平台核实该证照是否已登记，再点“确认已登记”或“重发” · ask the platform, then confirm or rerun'),
   NO_PROJECT_NO: t('平台受理成功但未返回办件编号', 'platform accepted but returned no project number', '联系市平台 · contact the city platform'),
