@@ -17,7 +17,7 @@ export interface AppSpec {
   requirePlatformUrl: 'always' | 'production' | 'never';
   /** Builds the app (not yet listening) from the checked start-up context. */
   build(ctx: GatewayContext): Promise<INestApplication>;
-  /** What is printed once the app listens; `base` is its own http://host:port. */
+  /** What is printed once the app listens; `base` is its own http(s)://host:port. */
   banner(ctx: GatewayContext, base: string): string[];
 }
 
@@ -133,7 +133,7 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
   await app.listen(config.port, config.host).catch((e: Error) =>
     failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
   );
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const base = `${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   process.stdout.write(['', ...spec.banner(ctx, base), ...(disk.level === 'warn' ? ['', `  ⚠ ${disk.message}`] : []), ''].join('\n') + '\n');
   if (disk.level === 'warn') new Logger('Startup').warn(disk.message);
   return app;
