@@ -128,6 +128,9 @@ class GatewayEnv {
 
   @IsOptional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'TLS_MIN_VERSION 只能是 TLSv1.2 或 TLSv1.3 (must be TLSv1.2 or TLSv1.3)' })
   TLS_MIN_VERSION?: string;
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'PLATFORM_ALLOW_HTTP 只能是 true 或 false (must be true or false)' })
+  PLATFORM_ALLOW_HTTP?: string;
 }
 
 const NUMERIC = [
@@ -224,6 +227,11 @@ export interface GatewayConfig {
    * plain HTTP (behind a TLS-terminating proxy, or in embedded mode on one machine).
    */
   tls?: { certFile: string; keyFile: string; minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  /**
+   * Production mode delivers to the city platform over HTTPS only; `PLATFORM_ALLOW_HTTP=true` lets
+   * an http:// CITY_PLATFORM_URL through on a test network (with a warning at every start).
+   */
+  platformAllowHttp: boolean;
   /** The raw environment, for per-department variables (`GATEWAY_DEPT_TOKEN_<CODE>`, `DEPT_<CODE>_URL`). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -268,6 +276,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     if (!parsed.GATEWAY_DATA_KEY && !env.GATEWAY_DATA_KEY) problems.push('GATEWAY_DATA_KEY: 缺少 missing (64 hex characters; e.g. `openssl rand -hex 32`)');
     if (!parsed.DATABASE_URL && !env.DATABASE_URL) problems.push('DATABASE_URL: 缺少 missing (mysql://user:pass@host:3306/db; production mode needs MySQL/MariaDB)');
     if (parsed.CITY_PLATFORM_URL && !parsed.CITY_PLATFORM_SECRET) problems.push('CITY_PLATFORM_SECRET: 缺少 missing (issued by the city platform)');
+    const platformProblem = platformUrlProblem(env.CITY_PLATFORM_URL, parsed.PLATFORM_ALLOW_HTTP === 'true');
+    if (platformProblem) problems.push(platformProblem);
   }
   if (problems.length) {
     throw new ConfigError(`配置有误，网关未启动 configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`);
@@ -321,8 +331,22 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       parsed.TLS_CERT_FILE && parsed.TLS_KEY_FILE
         ? { certFile: resolve(parsed.TLS_CERT_FILE), keyFile: resolve(parsed.TLS_KEY_FILE), minVersion: (parsed.TLS_MIN_VERSION as 'TLSv1.2' | 'TLSv1.3') ?? 'TLSv1.2' }
         : undefined,
+    platformAllowHttp: parsed.PLATFORM_ALLOW_HTTP === 'true',
     env,
   };
+}
+
+/**
+ * Production mode's rule for the city platform's address: HTTPS (personal data and the platform's
+ * signatures cross the county's network). An http:// address is refused unless PLATFORM_ALLOW_HTTP=true
+ * (a test network), which the start-up then warns about. Returns the problem line, or null.
+ */
+export function platformUrlProblem(url: string | undefined, allowHttp: boolean): string | null {
+  if (!url || !/^http:\/\//i.test(url.trim()) || allowHttp) return null;
+  return (
+    `CITY_PLATFORM_URL=${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: 生产模式必须使用 https:// 地址 production mode delivers to the city platform over https:// only ` +
+    '(仅限测试网络可设 PLATFORM_ALLOW_HTTP=true only on a test network: set PLATFORM_ALLOW_HTTP=true)'
+  );
 }
 
 /** The PEM files of TLS_CERT_FILE and TLS_KEY_FILE, read (the listener needs their contents). */
