@@ -5,6 +5,7 @@ import { Catalogue, CatalogueError } from '#gw/catalogue';
 import { ConfigError, GatewayConfig, loadGatewayConfig, productionSecretProblems } from '#gw/common';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
 import { loadOpsConfig } from '#gw/ops';
+import { recordStartupConfiguration } from './config-fingerprint';
 import { checkDiskSpace } from './disk-space';
 
 export interface AppSpec {
@@ -130,6 +131,8 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
   }
   for (const warning of startupWarnings(config, ctx.catalogue)) new Logger('Startup').warn(warning);
   const app = await spec.build(ctx).catch(failStartup);
+  // 安全审计: what changed in the configuration since this process's last start is audited.
+  await recordStartupConfiguration(app, ctx, spec.name);
   await startWakeListener(app, config.env.WAKE_URL ?? config.wakeUrl);
   await app.listen(config.port, config.host).catch((e: Error) =>
     failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
