@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGatewayConfig } from '#gw/common';
 import { freePort } from '../support/free-port';
-import { AppProcess, APP_SCRIPTS, DATA_KEY, artifactsDir, ensureBuilt } from '../support/processes';
+import { AppProcess, APP_SCRIPTS, DATA_KEY, artifactsDir, departmentTokens, ensureBuilt, gatewayEnv } from '../support/processes';
+import { TestDatabase, createTestDatabase, usingMysql } from '../support/test-database';
 import { REPO_ROOT, TestGateway, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 
@@ -163,6 +164,56 @@ describe('TLS for the gateway\'s own listener (TLS_CERT_FILE, TLS_KEY_FILE)', ()
 
     it('refuses a client that does not trust the certificate', async () => {
       await expect(getHttps(`https://127.0.0.1:${port}/health/live`, Buffer.from(''))).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    });
+  });
+
+  (usingMysql() ? describe : describe.skip)('a production ingress process (split deployment) on MariaDB, with a certificate', () => {
+    const logs = artifactsDir('security-tls-ingress');
+    let proc: AppProcess;
+    let testDb: TestDatabase;
+    let port: number;
+
+    beforeAll(async () => {
+      await ensureBuilt();
+      testDb = await createTestDatabase();
+      port = await freePort();
+      proc = new AppProcess(
+        'ingress-tls',
+        APP_SCRIPTS.ingress,
+        {
+          ...gatewayEnv('https://127.0.0.1:9/zwfw/api/v1', departmentTokens()),
+          GATEWAY_MODE: 'production',
+          DATA_DIR: testDb.dataDir,
+          DATABASE_URL: testDb.env.DATABASE_URL,
+          PORT: String(port),
+          WAKE_URL: 'none',
+          RETENTION_INTERVAL: 'off',
+          TLS_CERT_FILE: files.cert,
+          TLS_KEY_FILE: files.key,
+        },
+        join(logs, 'ingress.log'),
+      );
+      await proc.start();
+      await waitFor(
+        'the ingress answering over HTTPS',
+        async () => {
+          if (!proc.alive) throw new Error(`the ingress exited:\n${proc.tail()}`);
+          return (await getHttps(`https://127.0.0.1:${port}/health/live`, ca).catch(() => null))?.status === 200;
+        },
+        90_000,
+        200,
+      );
+    }, 300_000);
+    afterAll(async () => {
+      await proc?.stop();
+      await testDb?.drop();
+    });
+
+    it('serves /health/ready over HTTPS only; its banner prints https://', async () => {
+      expect((await getHttps(`https://127.0.0.1:${port}/health/ready`, ca)).status).toBe(200);
+      expect(await getPlain(`http://127.0.0.1:${port}/health/ready`)).not.toMatchObject({ status: 200 });
+      await waitFor('the banner', async () => proc.log().includes('ingress is running'), 10_000);
+      expect(proc.log()).toContain(`https://127.0.0.1:${port}/health/ready`);
     });
   });
 
