@@ -231,6 +231,8 @@ const audit: Table = {
   AUDIT_EXPORTED: t('导出审计记录', 'audit exported'),
   CALLBACK_REFUSED: t('拒收平台回调', 'platform callback refused'),
   RETENTION_PRUNED: t('按保存期限清理', 'pruned by retention'),
+  CONFIG_RECORDED: t('首次记录进程的生效配置指纹', 'the process\'s effective configuration recorded for the first time'),
+  CONFIG_CHANGED: t('配置自上次启动以来已变更（列出变化的设置，密钥只列名称）', 'the configuration changed since the last start (the settings named; secrets by name only)', '核对变更是否经过批准 · check that the change was approved'),
   TOTP_ENROLMENT_STARTED: t('开始绑定动态验证码', 'second-factor enrolment started'),
   TOTP_ENROLMENT_FAILED: t('绑定动态验证码失败', 'second-factor enrolment failed'),
   TOTP_ENABLED: t('启用动态验证码', 'second factor enabled'),

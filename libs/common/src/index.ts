@@ -9,3 +9,4 @@ export * from './text-slices';
 export * from './private-files';
 export * from './operator-token';
 export * from './code-catalogue';
+export * from './spool-files';

@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
-import { ForegroundWork, PersonalDataCipher } from '#gw/common';
+import { ForegroundWork, PersonalDataCipher, spoolDirOf } from '#gw/common';
 import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository, Database } from '#gw/persistence';
-import { join } from 'node:path';
 import { BatchIngestService } from './batch-ingest.service';
 import { CaseViewService } from './case-view.service';
 import { CaseSearch } from './case-search';
@@ -45,7 +44,7 @@ export class IngressModule {
         },
         {
           provide: BatchIngestService,
-          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, ctx.cipher, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
+          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, ctx.cipher, spoolDirOf(ctx.config.dataDir), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
           inject: [IngestService, BatchRepository, ForegroundWork],
         },
         {

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
-import { GatewayConfig, PersonalDataCipher } from '#gw/common';
+import { GatewayConfig, PersonalDataCipher, spoolDirOf } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
 import { Database, openDatabase } from './database';
@@ -47,7 +47,7 @@ export class PersistenceModule {
   /** `auditKey`: the audit chain's key (`GatewaySecrets.auditKey`). */
   static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
     // Checked before anything opens: an audit retention under 180 days stops start-up.
-    const retention = loadRetentionConfig(options.config.env);
+    const retention = { ...loadRetentionConfig(options.config.env), spoolDir: spoolDirOf(options.config.dataDir) };
     return {
       module: PersistenceModule,
       providers: [
