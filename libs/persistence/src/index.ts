@@ -12,3 +12,4 @@ export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';
 export * from './backup';
 export * from './retention';
+export * from './licence.repository';
