@@ -33,7 +33,7 @@ describe('config/licence-types.yaml 电子证照类型表', () => {
       expect(e).toBeInstanceOf(CatalogueError);
       message = (e as Error).message;
     }
-    expect(message).toMatch(/^证照类型表有误 licence type table licence-types.yaml has 5 problem\(s\)/);
+    expect(message).toMatch(/^证照类型表有误，网关不能启动 licence type table has errors, the gateway cannot start: licence-types.yaml has 5 problem\(s\)/);
     expect(message).toContain('licenceTypes[0] (营业执照).code: "11430626MB1234562500" 不是证照类型代码');
     expect(message).toContain('licenceTypes[1] (不动产权证书).code: "11430626MB12345624001" 前18位的统一社会信用代码校验位不对');
     expect(message).toContain('licenceTypes[2] (不动产登记证明).matters[0].taskCode: 事项 "11430626MB999999990000000000000" 不在目录中 matter "11430626MB999999990000000000000" is not in the catalogue');

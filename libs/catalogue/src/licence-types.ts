@@ -66,7 +66,7 @@ export class LicenceTypes {
     try {
       doc = parseYaml(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new CatalogueError(`证照类型表无法读取或不是合法的 YAML licence type table cannot be read or is not valid YAML: ${path}: ${(e as Error).message}`);
+      throw new CatalogueError(`证照类型表无法读取或不是合法的 YAML，网关不能启动 licence type table cannot be read or is not valid YAML, the gateway cannot start: ${path}: ${(e as Error).message}`);
     }
     return LicenceTypes.fromObject(doc, catalogue, path);
   }
@@ -76,7 +76,7 @@ export class LicenceTypes {
     const problems: string[] = [];
     const root = (doc ?? {}) as { licenceTypes?: unknown };
     if (!Array.isArray(root.licenceTypes)) {
-      throw new CatalogueError(`证照类型表有误 licence type table ${source}: licenceTypes 必须是列表 must be a list`);
+      throw new CatalogueError(`证照类型表有误，网关不能启动 licence type table has errors, the gateway cannot start: ${source}: licenceTypes 必须是列表 must be a list`);
     }
     const types: LicenceType[] = [];
     const seenMatters = new Map<string, string>();
@@ -111,7 +111,7 @@ export class LicenceTypes {
       types.push({ code, name: raw.name, issuerLevel: raw.issuerLevel, source: src, matters });
     });
     if (problems.length) {
-      throw new CatalogueError(`证照类型表有误 licence type table ${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+      throw new CatalogueError(`证照类型表有误，网关不能启动 licence type table has errors, the gateway cannot start: ${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
     }
     const warnings: string[] = [];
     const provisional = types.filter((t) => t.source === 'PROVISIONAL');
