@@ -3,6 +3,7 @@ import { parseLicenceIdentifier } from '#gw/case';
 import { example, id15To18, postEvent, waitDelivered } from '../departments/department-support';
 import { postScjgEvent, scjgEvent } from '../support/scjg-events';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Electronic licences (电子证照) end to end against the platform simulator: a completion with a
@@ -134,5 +135,19 @@ describe('electronic licences: registered with the catalogue type and a GB/T 369
     await request(gw.url).get(`/api/v1/cases/${rsjCase.caseId}`).set(dept('SCJG')).expect(404);
     // …while SCJG still finds its own.
     expect((await request(gw.url).get('/api/v1/licences').set(dept('SCJG')).query({ holder: COMPANY.uscc }).expect(200)).body.total).toBe(2);
+  });
+
+  it('a case re-sent by reconciliation registers the same licence again: same identifier and number, one licence on the case', async () => {
+    const before = scjgCase.licences[0];
+    await request(gw.platform.origin).delete(`/admin/cases/${encodeURIComponent(scjgCase.platformProjectNo)}`).expect(200);
+    await request(gw.url).post('/api/v1/reports/reconciliation/run').set(op).send({ date: '2026-11-12' }).expect(200);
+    const again = await waitFor('the case re-sent with its licence', async () => {
+      const c = (await request(gw.url).get(`/api/v1/cases/${scjgCase.caseId}`).set(op).expect(200)).body;
+      return c.platformProjectNo !== scjgCase.platformProjectNo && c.delivery.state === 'DELIVERED' && c.licences[0]?.registration === 'REGISTERED' ? c : null;
+    }, 30_000, 100);
+    expect(again.licences).toHaveLength(1);
+    expect(again.licences[0]).toMatchObject({ identifier: before.identifier, certificateNo: before.certificateNo });
+    const onPlatform = (await request(gw.platform.origin).get('/admin/licenses').expect(200)).body.filter((r: any) => r.content.certificate_number === before.certificateNo);
+    expect(onPlatform).toEqual([expect.objectContaining({ registrations: 2, content: expect.objectContaining({ project_no: again.platformProjectNo }) })]);
   });
 });

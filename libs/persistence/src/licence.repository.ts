@@ -39,7 +39,8 @@ export class LicenceRepository {
 
   /**
    * The licence of a LICENCE outbox step: the stored one when an earlier attempt wrote it (a retry
-   * sends the same identifier and number), otherwise a new one with the next serial of its type,
+   * sends the same identifier and number) or when its completion issued one before (a re-sent
+   * result's new step), otherwise a new one with the next serial of its type,
    * issuer and year — counted in the same transaction as the insert, so a serial is never given
    * twice (the counter row is locked by its upsert on MariaDB; SQLite writes one at a time) and a
    * failed insert gives its serial back.
@@ -52,6 +53,13 @@ export class LicenceRepository {
       return await this.db.transactionRetryingLocks(async (em) => {
         const again = await em.findOne(LicenceEntity, { where: { outboxId: draft.outboxId } });
         if (again) return again;
+        // The same completion registered again (reconciliation re-sent its result, which makes a
+        // new LICENCE step): the same licence — identifier and number — now followed by this step.
+        const issued = await em.findOne(LicenceEntity, { where: { eventId: draft.eventId } });
+        if (issued) {
+          await em.update(LicenceEntity, { id: issued.id }, { outboxId: draft.outboxId });
+          return { ...issued, outboxId: draft.outboxId };
+        }
         const t = this.db.dialect === 'mysql' ? (n: string) => `\`${n}\`` : (n: string) => `"${n}"`;
         const upsert =
           this.db.dialect === 'mysql'

@@ -10,20 +10,21 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('licence')
 @Index('ux_licence_outbox', ['outboxId'], { unique: true })
 @Index('ux_licence_identifier', ['identifier'], { unique: true })
+@Index('ux_licence_event', ['eventId'], { unique: true })
 @Index('ix_licence_case', ['caseId'])
 @Index('ix_licence_holder', ['holderHash'])
 export class LicenceEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  /** The LICENCE outbox row that registers it. */
+  /** The LICENCE outbox row that registers it (the latest one: a result re-sent by reconciliation gets a new step, same licence). */
   @Column({ name: 'outbox_id', type: 'bigint' })
   outboxId!: string;
 
   @Column({ name: 'case_id', type: 'varchar', length: 36 })
   caseId!: string;
 
-  /** The completion (办结) that issued it. */
+  /** The completion (办结) that issued it: one licence per completion. */
   @Column({ name: 'event_id', type: 'varchar', length: 36 })
   eventId!: string;
 

@@ -24,6 +24,7 @@ export class Licences1764430000000 implements MigrationInterface {
       PRIMARY KEY (\`id\`),
       UNIQUE KEY \`ux_licence_outbox\` (\`outbox_id\`),
       UNIQUE KEY \`ux_licence_identifier\` (\`identifier\`),
+      UNIQUE KEY \`ux_licence_event\` (\`event_id\`),
       KEY \`ix_licence_case\` (\`case_id\`),
       KEY \`ix_licence_holder\` (\`holder_hash\`)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);

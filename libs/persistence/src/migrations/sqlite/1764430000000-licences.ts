@@ -23,6 +23,7 @@ export class Licences1764430000000 implements MigrationInterface {
       "created_at" datetime NOT NULL)`);
     await q.query(`CREATE UNIQUE INDEX "ux_licence_outbox" ON "licence" ("outbox_id")`);
     await q.query(`CREATE UNIQUE INDEX "ux_licence_identifier" ON "licence" ("identifier")`);
+    await q.query(`CREATE UNIQUE INDEX "ux_licence_event" ON "licence" ("event_id")`);
     await q.query(`CREATE INDEX "ix_licence_case" ON "licence" ("case_id")`);
     await q.query(`CREATE INDEX "ix_licence_holder" ON "licence" ("holder_hash")`);
     await q.query(`CREATE TABLE "licence_serial" (
