@@ -8,7 +8,7 @@ import {
 } from './licence-identifier';
 
 describe('电子证照标识 GB/T 36904 licence identifier', () => {
-  it('reproduces the worked example of the reference page, check character U', () => {
+  it('reproduces a published identifier (the worked example of docs/departments.md 1.11), check character U', () => {
     // 11100000000013338W011: a type of the national catalogue; 11430000006122244L its Hunan issuer.
     const id = buildLicenceIdentifier({ typeCode: '11100000000013338W011', issuerCode: '11430000006122244L', serial: '20230000403', version: '001' });
     expect(id).toBe('1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U');

@@ -20,8 +20,8 @@
  * - `<check>` — ISO 7064 MOD 37,36 (hybrid system, alphabet 0-9 A-Z) over
  *   type + issuer + serial + version concatenated without the dots.
  *
- * Worked example (city-platform-api / canonical-case reference, also published as a real
- * licence): `1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U`.
+ * Worked example (a published licence identifier, also in docs/departments.md 1.11):
+ * `1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U`.
  */
 
 export const LICENCE_IDENTIFIER_PREFIX = '1.2.156.3005.2';
