@@ -50,6 +50,7 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/platform/callbacks': 'platform',
   'GET /api/v1/cases': 'read-or-department',
   'GET /api/v1/cases/:caseId': 'read-or-department',
+  'GET /api/v1/licences': 'read-or-department',
   'GET /api/v1/quarantine': 'read',
   'POST /api/v1/quarantine/:id/replay': 'operate',
   'POST /api/v1/ops/connection-test/platform': 'operate',

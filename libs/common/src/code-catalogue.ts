@@ -265,6 +265,8 @@ const park: Table = {
   ECONNECT_TIMEOUT: t('连接建立超时（防火墙或专线不通）', 'no connection within the time limit (firewall or link)'),
   TRANSPORT: t('网络连接失败', 'network failure', '检查网关到对方的网络、地址和证书 · check the network, URL and certificate'),
   LICENCE_UNKNOWN: t('证照登记结果不明（调用可能已到达平台）', 'licence registration outcome unknown (the call may have arrived)', '向市平台核实该证照是否已登记，再点“确认已登记”或“重发” · ask the platform, then confirm or rerun'),
+  LICENCE_TYPE_UNKNOWN: t('该事项没有配置证照类型', 'the matter has no licence type', '在 config/licence-types.yaml 中登记后重启并重发 · add it to config/licence-types.yaml, restart, rerun'),
+  CERTIFICATE_NO_MISSING: t('办结未带证照编号（证照类型表要求部门提供）', 'the completion carries no certificate number the licence table expects', '请部门补报带证照编号的办结，或改为网关编号 · have the department resend it, or let the gateway number it'),
   NO_PROJECT_NO: t('平台受理成功但未返回办件编号', 'platform accepted but returned no project number', '联系市平台 · contact the city platform'),
   NOT_YET_ACCEPTED: t('办件尚未在平台受理', 'the case has no project number yet'),
   FOLLOW_UP_INVALID: t('无法发送后续报送', 'cannot send the follow-up'),

@@ -290,7 +290,9 @@ export class IngestService {
       }
     }
     const ev = validation.event;
-    if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo) {
+    // Required unless the licence table says the department's system sends none (RSJ 职业资格证书补发):
+    // then the gateway numbers the licence (see LicenceRegistry) and the completion is not refused.
+    if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo && this.catalogue.licenceOf(matter.taskCode)?.numberFrom !== 'GATEWAY') {
       issues.push({ field: 'result.certificateNo', code: 'CERTIFICATE_NO_REQUIRED', message: 'this matter issues a certificate: its number is required' });
     }
     if (issues.length || !ev) return { kind: 'invalid', errors: this.phrase(adapter, issues) };

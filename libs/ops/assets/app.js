@@ -44,6 +44,45 @@
     audit: '审计记录', backup: '备份', callback: '平台回调', department: '部门', inbound: '部门报文', instance: '网关实例',
     matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
   };
+  // 电子证照登记状态 · licence registration (its own delivery step)
+  var LICENCE_LABEL = { REGISTERED: '已登记', PENDING: '待登记', PARKED: '滞留', SKIPPED: '未登记', UNKNOWN: '未知' };
+  /** The licences of a case (or a holder search): type, number, GB/T 36904 identifier, holder masked by the API. */
+  function licenceTable(list) {
+    return h(
+      'table',
+      { class: 'table licences' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, '证照 licence'),
+          h('th', null, '证照编号 number'),
+          h('th', null, '电子证照标识 identifier'),
+          h('th', null, '持证人 holder'),
+          h('th', null, '颁发 issued'),
+          h('th', null, '登记 registration'),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        list.map(function (l) {
+          return h(
+            'tr',
+            null,
+            h('td', null, l.typeName, ' ', h('small', null, l.typeCode)),
+            h('td', null, l.numberFrom === 'GATEWAY' ? h('small', null, '（网关编号 gateway-numbered）') : l.certificateNo),
+            h('td', { class: 'mono' }, l.identifier),
+            h('td', null, (l.holder && l.holder.name) || '—', ' ', h('small', null, (l.holder && l.holder.certNo) || '')),
+            h('td', { class: 'nowrap' }, l.issueDate, ' ', h('small', null, l.issuer || '')),
+            h('td', null, h('span', { class: 'badge ' + (l.registration === 'REGISTERED' ? 'ok' : l.registration === 'PARKED' ? 'bad' : 'wait') }, LICENCE_LABEL[l.registration] || l.registration)),
+          );
+        }),
+      ),
+    );
+  }
   var DETAIL_LABEL = {
     reason: '原因', code: '代码', role: '角色', disabled: '停用', passwordChanged: '已改密码', totpRequired: '须动态验证码',
     totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
@@ -106,7 +145,7 @@
     return el;
   }
   // The page's other script (figures.js, loaded after this one) builds its elements with the same helpers.
-  window.gwDom = { h: h, append: append, clear: clear };
+  window.gwDom = { h: h, append: append, clear: clear, licenceTable: licenceTable };
   function zhEn(zh, en) {
     return [zh, ' ', h('small', null, en)];
   }
@@ -1008,6 +1047,8 @@
         h('dt', null, '受理时间 opened'),
         h('dd', null, fmtTime(c.openedAt)),
       ),
+      c.licences && c.licences.length ? h('h3', null, '电子证照 ', h('small', null, 'Licences')) : null,
+      c.licences && c.licences.length ? licenceTable(c.licences) : null,
       h('h3', null, '环节时间线 ', h('small', null, 'Stage timeline')),
       h(
         'ol',

@@ -13,3 +13,4 @@ export { MYSQL_MIGRATIONS } from './migrations/mysql';
 export * from './backup';
 export * from './retention';
 export * from './config-record';
+export * from './licence.repository';

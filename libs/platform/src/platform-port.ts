@@ -26,7 +26,22 @@ export interface StageDeliveryContext {
  */
 export type FollowUpKind = 'LICENCE';
 
+/** The licence a LICENCE step registers, as the gateway stored it (the same on every retry). */
+export interface LicenceToRegister {
+  /** 证照类型代码 of config/licence-types.yaml. */
+  typeCode: string;
+  typeName: string;
+  /** The department's certificate number, or the identifier when its system sends none. */
+  certificateNo: string;
+  /** 电子证照标识 (GB/T 36904): kept by the gateway; the platform's /licenses has no field for it. */
+  identifier: string;
+  /** yyyy-MM-dd, Beijing time. */
+  issueDate: string;
+}
+
 export interface FollowUpContext extends Omit<StageDeliveryContext, 'seq'> {
+  /** For a LICENCE step: what to register. */
+  licence?: LicenceToRegister;
   /**
    * Called (and awaited) right before the request may leave, after rate limiting: records durably
    * that the call started, so a dispatcher that dies before the answer does not send it again.

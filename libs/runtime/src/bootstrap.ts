@@ -1,7 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Catalogue, CatalogueError } from '#gw/catalogue';
+import { Catalogue, CatalogueError, LicenceTypes } from '#gw/catalogue';
 import { ConfigError, GatewayConfig, loadGatewayConfig, productionSecretProblems } from '#gw/common';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
 import { loadOpsConfig } from '#gw/ops';
@@ -95,6 +95,10 @@ function productionStartProblems(env: Record<string, string | undefined>): strin
   collect(() => loadGatewayConfig(env));
   let catalogue: Catalogue | undefined;
   collect(() => (catalogue = Catalogue.fromFile(resolve(env.CATALOGUE_FILE || 'config/catalogue.yaml'))));
+  if (catalogue) {
+    const beside = resolve(dirname(resolve(env.CATALOGUE_FILE || 'config/catalogue.yaml')), 'licence-types.yaml');
+    collect(() => LicenceTypes.fromFile(env.LICENCE_TYPES_FILE ? resolve(env.LICENCE_TYPES_FILE) : beside, catalogue!, { required: !!env.LICENCE_TYPES_FILE }));
+  }
   const open = catalogue?.departments.filter((d) => !d.restricted) ?? [];
   problems.push(
     ...productionSecretProblems(
@@ -140,6 +144,7 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
   const base = `${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   process.stdout.write(['', ...spec.banner(ctx, base), ...(disk.level === 'warn' ? ['', `  ⚠ ${disk.message}`] : []), ''].join('\n') + '\n');
   if (disk.level === 'warn') new Logger('Startup').warn(disk.message);
+  for (const w of ctx.catalogue.licenceTypes?.warnings ?? []) new Logger('Startup').warn(w);
   return app;
 }
 

@@ -85,7 +85,9 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const outcome = this.classify(answer, calls);
     // An electronic licence issued at completion is registered right after the result, as a step
     // of its own: a repeated result is an idempotent success, a repeated licence a second licence.
-    if (outcome.kind === 'DONE' && plan.call === 'RESULT' && plan.resultType === 0 && event.result?.certificateNo) return { ...outcome, followUp: 'LICENCE' };
+    // A certificate is issued when the department sent its number or the matter issues one (a
+    // department system without a number field: the gateway numbers the licence).
+    if (outcome.kind === 'DONE' && plan.call === 'RESULT' && plan.resultType === 0 && (event.result?.certificateNo || matter?.issuesCertificate)) return { ...outcome, followUp: 'LICENCE' };
     return outcome;
   }
 
@@ -97,8 +99,8 @@ export class NationalPlatformAdapter extends CityPlatformPort {
    */
   async deliverFollowUp(kind: FollowUpKind, ctx: FollowUpContext): Promise<PlatformOutcome> {
     const projectNo = ctx.kase.platformProjectNo;
-    if (kind !== 'LICENCE' || !projectNo) return { kind: 'PARK', code: 'FOLLOW_UP_INVALID', message: `无法发送 cannot send follow-up ${kind} (project_no ${projectNo ?? 'missing'})`, calls: [] };
-    const answer = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, ctx.department, ctx.event), ctx.beforeSend);
+    if (kind !== 'LICENCE' || !projectNo || !ctx.licence) return { kind: 'PARK', code: 'FOLLOW_UP_INVALID', message: `无法发送 cannot send follow-up ${kind} (project_no ${projectNo ?? 'missing'}${ctx.licence ? '' : ', no licence'})`, calls: [] };
+    const answer = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, ctx.department, ctx.event, ctx.licence), ctx.beforeSend);
     const calls = [answer.call];
     if (answer.transportError !== undefined && answer.mayHaveArrived) return { kind: 'PARK', code: LICENCE_OUTCOME_UNKNOWN, message: licenceUnknown(answer.transportError), calls };
     return this.classify(answer, calls);
