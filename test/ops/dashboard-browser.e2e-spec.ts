@@ -143,6 +143,12 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
       });
       expect(await red.textContent()).toContain('熔断');
       expect(await red.textContent()).toContain('数据保存在网关中不会丢失');
+      // The platform's side, not ours: the hint says so, and so does the connection test.
+      expect(await red.textContent()).toContain('市平台侧');
+      await (await red.$('button.conn-test-btn'))!.click();
+      const tested = await page.waitForSelector('#platform li[data-key="platform:accept"] .conn-test[data-side]', { timeout: 15000 });
+      expect(await tested.getAttribute('data-side')).toBe('theirs');
+      expect(await tested.textContent()).toContain('对方的问题');
       expect(await page.getAttribute('#actions', 'data-level')).toBe('red');
       expect(await page.textContent('#actions')).toContain('市平台');
       await shot('02-platform-outage.png');

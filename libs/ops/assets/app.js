@@ -431,7 +431,51 @@
   });
 
   // ---------- overview ----------
+  // "测试连接": the platform (one base URL for all its endpoints) or a department's receiving system,
+  // tried now step by step; the result stays under its item across the overview's refreshes.
+  var connTests = {};
+  function connTarget(s) {
+    if (s.key.indexOf('platform:') === 0) return { key: 'platform', path: 'ops/connection-test/platform' };
+    if (s.key.indexOf('dept:') === 0 && s.facts && s.facts.deliveryBreaker)
+      return { key: s.key, path: 'ops/connection-test/departments/' + encodeURIComponent(s.key.slice(5)) };
+    return null;
+  }
+  function runConnTest(t) {
+    connTests[t.key] = { running: true };
+    renderConnTests();
+    api('POST', t.path)
+      .then(function (r) {
+        connTests[t.key] = r;
+      })
+      .catch(function (e) {
+        connTests[t.key] = { ok: false, verdict: (e.body && e.body.message) || e.message, steps: [] };
+      })
+      .then(renderConnTests);
+  }
+  function connResult(key) {
+    var r = connTests[key];
+    if (!r) return null;
+    if (r.running) return h('div', { class: 'conn-test' }, '正在测试… · testing…');
+    return h(
+      'div',
+      { class: 'conn-test ' + (r.ok ? 'ok' : r.side === 'ours' ? 'ours' : 'theirs'), dataset: { side: r.side || (r.ok ? 'none' : 'unknown') } },
+      h('strong', null, r.verdict),
+      h(
+        'ul',
+        null,
+        (r.steps || []).map(function (st) {
+          return h('li', null, (st.ok ? '✓ ' : '✗ ') + st.step + ' ', h('small', null, st.detail + (st.ms ? '（' + st.ms + ' ms）' : '')));
+        }),
+      ),
+    );
+  }
+  function renderConnTests() {
+    document.querySelectorAll('.conn-slot').forEach(function (slot) {
+      append(clear(slot), connResult(slot.dataset.target));
+    });
+  }
   function item(s) {
+    var t = can('operate') ? connTarget(s) : null;
     return h(
       'li',
       { dataset: { key: s.key, level: s.level }, title: s.hintEn || '' },
@@ -442,6 +486,20 @@
         h('div', { class: 'name' }, s.name, ' ', h('small', null, s.nameEn)),
         h('div', { class: 'summary' }, s.summary),
         h('div', { class: 'hint' }, '→ ', s.hint, ' ', h('small', null, s.hintEn)),
+        t
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'conn-test-btn',
+                onclick: function () {
+                  runConnTest(t);
+                },
+              },
+              zhEn('测试连接', 'Test connection'),
+            )
+          : null,
+        t ? h('div', { class: 'conn-slot', dataset: { target: t.key } }, connResult(t.key)) : null,
       ),
     );
   }

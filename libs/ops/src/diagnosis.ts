@@ -33,14 +33,14 @@ const d = (side: FailureSide, kind: FailureDiagnosis['kind'], zh: string, en: st
 export function diagnoseFailure(call: FailedCall): FailureDiagnosis {
   const msg = call.message ?? '';
   const code = call.businessCode ?? '';
-  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(msg)) return d('ours', 'DNS', '我方：域名无法解析（地址写错或本机 DNS 不通）', 'ours: the host name does not resolve (wrong URL or our DNS)');
-  if (/ECONNREFUSED/.test(msg)) return d('ours', 'REFUSED', '我方：连接被拒绝（地址或端口写错，或对方服务未在该端口）', 'ours: connection refused (wrong address or port)');
-  if (/EHOSTUNREACH|ENETUNREACH/.test(msg)) return d('ours', 'UNREACHABLE', '我方：网络不通（路由或防火墙）', 'ours: network unreachable (route or firewall)');
-  if (/before connect|ECONNECT_TIMEOUT/i.test(msg)) return d('ours', 'CONNECT_TIMEOUT', '我方：连接建立超时（防火墙或专线不通）', 'ours: no connection within the time limit (firewall or link)');
-  if (/certificate|CERT_|SSL|TLS|EPROTO|self[- ]signed/i.test(msg)) return d('ours', 'TLS', '我方：证书不受信任、过期或与域名不符', 'ours: certificate not trusted, expired or for another name');
-  if (/redirect not followed/.test(msg) || call.httpStatus === 404) return d('ours', 'WRONG_URL', '我方：地址不是市平台接口（404 或重定向）', 'ours: the URL is not the platform interface (404 or redirect)');
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(msg)) return d('ours', 'DNS', '域名无法解析（地址写错或本机 DNS 不通）', 'the host name does not resolve (wrong URL or our DNS)');
+  if (/ECONNREFUSED/.test(msg)) return d('ours', 'REFUSED', '连接被拒绝（地址或端口写错，或对方服务未在该端口）', 'connection refused (wrong address or port)');
+  if (/EHOSTUNREACH|ENETUNREACH/.test(msg)) return d('ours', 'UNREACHABLE', '网络不通（路由或防火墙）', 'network unreachable (route or firewall)');
+  if (/before connect|ECONNECT_TIMEOUT/i.test(msg)) return d('ours', 'CONNECT_TIMEOUT', '连接建立超时（防火墙或专线不通）', 'no connection within the time limit (firewall or link)');
+  if (/certificate|CERT_|SSL|TLS|EPROTO|self[- ]signed/i.test(msg)) return d('ours', 'TLS', '证书不受信任、过期或与域名不符', 'certificate not trusted, expired or for another name');
+  if (/redirect not followed/.test(msg) || call.httpStatus === 404) return d('ours', 'WRONG_URL', '地址不是市平台接口（404 或重定向）', 'the URL is not the platform interface (404 or redirect)');
   if (['1001', '1002', '1003', '1004'].includes(code) || call.httpStatus === 401 || call.httpStatus === 403) {
-    return d('ours', 'CREDENTIALS', '我方：凭据被拒（应用号、密钥、签名算法或服务器时间）', 'ours: credentials refused (app id, secret, algorithm or clock)');
+    return d('ours', 'CREDENTIALS', '凭据被拒（应用号、密钥、签名算法或服务器时间）', 'credentials refused (app id, secret, algorithm or clock)');
   }
   if (call.httpStatus === 429) return d('theirs', 'RATE_LIMITED', '市平台限流：网关按其要求放慢', 'platform: rate limit; the gateway slows down');
   if (code === '9999') return d('theirs', 'BUSY', '市平台繁忙（9999）', 'platform busy (9999)');

@@ -247,7 +247,7 @@ export function endpointItem(e: EndpointHealth, act: EndpointActivity | undefine
       ...(sideHint ?? {
         hint:
           why?.side === 'theirs'
-            ? `市平台侧故障（${why.zh}）：网关已暂停报送并定时试探，数据不会丢失；超过30分钟未恢复请联系市平台运维`
+            ? `市平台侧故障（${why.zh}）：网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；超过30分钟未恢复请联系市平台运维`
             : '熔断：市平台该接口连续失败，网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；可点“测试连接”区分我方网络还是市平台；超过30分钟未恢复请联系市平台运维',
         hintEn:
           why?.side === 'theirs'
