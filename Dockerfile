@@ -34,5 +34,7 @@ RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# Over HTTPS when TLS_CERT_FILE is set (the gateway then serves no plain HTTP); loopback only, so the
+# certificate's name is not checked here.
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "const c=process.env.TLS_CERT_FILE?require('https'):require('http');c.get({host:'127.0.0.1',port:process.env.PORT||3000,path:'/health/live',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 CMD ["node", "dist/apps/gateway/src/main.js"]

@@ -89,6 +89,7 @@ export const CANONICAL_CASE_KEYS = [
   'delivery',
   'department',
   'departmentName',
+  'licences',
   'location',
   'locationName',
   'matterCode',

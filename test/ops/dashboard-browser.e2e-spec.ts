@@ -143,6 +143,12 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
       });
       expect(await red.textContent()).toContain('熔断');
       expect(await red.textContent()).toContain('数据保存在网关中不会丢失');
+      // The platform's side, not ours: the hint says so, and so does the connection test.
+      expect(await red.textContent()).toContain('市平台侧');
+      await (await red.$('button.conn-test-btn'))!.click();
+      const tested = await page.waitForSelector('#platform li[data-key="platform:accept"] .conn-test[data-side]', { timeout: 15000 });
+      expect(await tested.getAttribute('data-side')).toBe('theirs');
+      expect(await tested.textContent()).toContain('对方的问题');
       expect(await page.getAttribute('#actions', 'data-level')).toBe('red');
       expect(await page.textContent('#actions')).toContain('市平台');
       await shot('02-platform-outage.png');
@@ -207,11 +213,31 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     const text = (await row.textContent()) ?? '';
     expect(text).toContain('agent.idNo');
     expect(text).toContain('ID_CHECK_DIGIT');
+    // The code catalogue's Chinese beside each code (the operator reads, then quotes the code).
+    expect(text).toContain('身份证号校验位错误');
+    expect(text).toContain('数据校验未通过');
     page.once('dialog', (d) => void d.accept());
     await (await row.$('button.replay'))!.click();
     // Still wrong data: replayed, not accepted, and kept in the quarantine.
     await page.waitForSelector('#quarantine-status:has-text("已重放 1 条，其中 0 条已接收")');
+    // …and says why.
+    await page.waitForSelector('#quarantine-status:has-text("未接收原因")');
+    expect(await page.textContent('#quarantine-status')).toContain('身份证号校验位错误');
     await shot('07-quarantine.png');
+
+    // The message itself, masked, the failing line marked; corrected in place and accepted.
+    await (await page.waitForSelector('#quarantine-rows tr[data-id] button.view-raw'))!.click();
+    await page.waitForSelector('#quarantine-detail:not([hidden])');
+    const shown = (await page.textContent('#quarantine-raw')) ?? '';
+    for (const clear of ['430626200107081239', '钱七', '13900000000']) expect(shown).not.toContain(clear);
+    expect(await page.textContent('#quarantine-raw .line.bad')).toContain('4306**********1239');
+    await page.click('#quarantine-correct');
+    const edited = (await page.inputValue('#quarantine-text')).replace('4306**********1239', '430626200107081238');
+    await page.fill('#quarantine-text', edited);
+    await shot('07b-quarantine-correct.png');
+    await page.click('#quarantine-correct-send');
+    await page.waitForSelector('#quarantine-detail-status:has-text("已修正并接收")');
+    await page.waitForSelector('#quarantine-rows tr[data-id]', { state: 'detached' });
 
     // The audit log is the auditor's: sign out, and in as the auditor.
     await page.click('#logout');
@@ -222,9 +248,15 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     await page.waitForSelector('#view-audit:not([hidden])');
     await page.waitForSelector('#audit-rows tr[data-action="PARKED_RERUN"]');
     await page.waitForSelector('#audit-rows tr[data-action="QUARANTINE_REPLAY"]');
+    await page.waitForSelector('#audit-rows tr[data-action="QUARANTINE_CORRECTED"]');
     const audit = (await page.textContent('#audit-rows')) ?? '';
     expect(audit).toContain(`operator:${OPERATOR.username}`);
     expect(audit).toContain('登录失败');
+    // Details in words, not raw JSON or internal values: "原因：密码错误", "报送消息 17".
+    expect(audit).toContain('原因：密码错误');
+    expect(audit).not.toContain('{"');
+    expect(audit).not.toContain('WRONG_PASSWORD');
+    expect(audit).not.toMatch(/\boutbox \d/);
     expect(audit).not.toContain(OPERATOR.password);
     await shot('08-audit.png');
 

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '#gw/catalogue';
+import { loadGatewayConfig } from '#gw/common';
+import { startupWarnings } from '#gw/runtime';
 import { freePort } from '../support/free-port';
 import { signIn } from '../support/operators';
 import { AppProcess, APP_SCRIPTS, DATA_KEY, PROCESS_SECRETS, artifactsDir, departmentTokens, ensureBuilt } from '../support/processes';
@@ -72,12 +74,74 @@ describe('production mode: a refused start names every problem at once (the buil
     expect(out).toMatch(/GATEWAY_OPERATOR_TOKEN: 缺少 missing/);
   });
 
+  it('an http:// CITY_PLATFORM_URL is refused (HTTPS towards the platform), naming the escape hatch for a test network', async () => {
+    const out = await refusedStart('platform-http', { GATEWAY_MODE: 'production', ...WEAK, CITY_PLATFORM_URL: 'http://user:pw@10.0.0.8:8080/zwfw/api/v1' });
+    expect(namedOnce(out, 'CITY_PLATFORM_URL')).toBe(1);
+    expect(out).toMatch(/CITY_PLATFORM_URL="http:\/\/\*\*\*@10\.0\.0\.8:8080\/zwfw\/api\/v1": 生产模式必须使用 https:\/\/ 地址 production mode delivers to the city platform over https:\/\/ only/);
+    expect(out).toContain('PLATFORM_ALLOW_HTTP=true');
+    expect(out).not.toContain('user:pw');
+  });
+
   it('the image runs production mode, with no embedded secrets or simulator to fall back on', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const env = dockerfile.split('\n').filter((l) => /^ENV\s/.test(l)).join(' ');
     expect(env).toMatch(/\bGATEWAY_MODE=production\b/);
     expect(env).toMatch(/\bNODE_ENV=production\b/);
     expect(env).not.toMatch(/GATEWAY_MODE=embedded/);
+  });
+});
+
+describe('production mode: HTTPS towards the city platform (the configuration as start-up reads it)', () => {
+  const PRODUCTION = {
+    GATEWAY_MODE: 'production',
+    DATA_DIR: join(tmpdir(), 'gw-prod-https'),
+    DATABASE_URL: 'mysql://u:p@127.0.0.1:3306/x',
+    GATEWAY_DATA_KEY: DATA_KEY,
+    CITY_PLATFORM_SECRET: PROCESS_SECRETS.platformSecret,
+  };
+  const catalogue = Catalogue.fromFile(CATALOGUE_FILE);
+  const refused = (env: Record<string, string>) => {
+    try {
+      loadGatewayConfig(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return null;
+  };
+
+  it('an https:// platform is accepted, with no warning', () => {
+    const config = loadGatewayConfig({ ...PRODUCTION, CITY_PLATFORM_URL: 'https://10.0.0.8:8443/zwfw/api/v1' });
+    expect(config.platform.url).toBe('https://10.0.0.8:8443/zwfw/api/v1');
+    expect(startupWarnings(config, catalogue)).toEqual([]);
+  });
+
+  it('an http:// platform is refused, in Chinese and English, naming the escape hatch', () => {
+    const message = refused({ ...PRODUCTION, CITY_PLATFORM_URL: 'http://10.0.0.8:8080/zwfw/api/v1' });
+    expect(message).toContain('配置有误');
+    expect(message).toMatch(/CITY_PLATFORM_URL=.*生产模式必须使用 https:\/\/ 地址 production mode delivers to the city platform over https:\/\/ only/);
+    expect(message).toContain('PLATFORM_ALLOW_HTTP=true');
+    expect(refused({ ...PRODUCTION, CITY_PLATFORM_URL: 'http://10.0.0.8:8080/zwfw/api/v1', PLATFORM_ALLOW_HTTP: 'false' })).toMatch(/CITY_PLATFORM_URL=/);
+    expect(refused({ ...PRODUCTION, CITY_PLATFORM_URL: 'https://10.0.0.8/zwfw/api/v1', PLATFORM_ALLOW_HTTP: 'yes' })).toMatch(/PLATFORM_ALLOW_HTTP=.*true or false/);
+  });
+
+  it('PLATFORM_ALLOW_HTTP=true (a test network) lets it through with a warning at start-up', () => {
+    const config = loadGatewayConfig({ ...PRODUCTION, CITY_PLATFORM_URL: 'http://10.0.0.8:8080/zwfw/api/v1', PLATFORM_ALLOW_HTTP: 'true' });
+    expect(config.platformAllowHttp).toBe(true);
+    expect(startupWarnings(config, catalogue)).toEqual([expect.stringMatching(/PLATFORM_ALLOW_HTTP=true.*the city platform is reached over plain http/)]);
+  });
+
+  it('embedded mode keeps http (the built-in simulator), warning about nothing', () => {
+    const config = loadGatewayConfig({ GATEWAY_MODE: 'embedded', DATA_DIR: PRODUCTION.DATA_DIR, CITY_PLATFORM_URL: 'http://127.0.0.1:3100/zwfw/api/v1', DEPT_BDC_URL: 'http://10.0.0.9/bdc' });
+    expect(config.platform.url).toBe('http://127.0.0.1:3100/zwfw/api/v1');
+    expect(startupWarnings(config, catalogue)).toEqual([]);
+  });
+
+  it('department push addresses over http:// are warned about in production (named, not refused)', () => {
+    const config = loadGatewayConfig({ ...PRODUCTION, CITY_PLATFORM_URL: 'https://10.0.0.8/zwfw/api/v1', DEPT_BDC_URL: 'http://10.0.0.9/bdc', DEPT_RSJ_URL: 'https://10.0.0.10/rsj' });
+    const warnings = startupWarnings(config, catalogue);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/部门推送地址为明文 http.*BDC \(DEPT_BDC_URL\).*over plain http/);
+    expect(warnings[0]).not.toContain('RSJ');
   });
 });
 
@@ -171,6 +235,7 @@ if (usingMysql()) {
           GATEWAY_DATA_KEY: DATA_KEY,
           GATEWAY_OPERATOR_TOKEN: PROCESS_SECRETS.operatorToken,
           CITY_PLATFORM_URL: 'http://127.0.0.1:9/zwfw/api/v1',
+          PLATFORM_ALLOW_HTTP: 'true', // a test network: started, with a warning
           CITY_PLATFORM_SECRET: PROCESS_SECRETS.platformSecret,
           PLATFORM_CALLBACK_SECRET: PROCESS_SECRETS.callbackSecret,
           ...Object.fromEntries(Object.entries(departmentTokens()).map(([code, token]) => [`GATEWAY_DEPT_TOKEN_${code}`, token])),
@@ -183,6 +248,10 @@ if (usingMysql()) {
     afterAll(async () => {
       await proc?.stop();
       await testDb?.drop();
+    });
+
+    it('an http:// platform let through by PLATFORM_ALLOW_HTTP=true is warned about at start-up', () => {
+      expect(proc.log()).toMatch(/市平台地址为明文 http（PLATFORM_ALLOW_HTTP=true），仅限测试网络 the city platform is reached over plain http/);
     });
 
     it('refuses /metrics and /api/docs without credentials, serves them with the operator token', async () => {

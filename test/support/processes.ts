@@ -232,6 +232,9 @@ export function gatewayEnv(platformUrl: string, tokens: Record<string, string>):
     GATEWAY_DATA_KEY: DATA_KEY,
     GATEWAY_OPERATOR_TOKEN: PROCESS_SECRETS.operatorToken,
     CITY_PLATFORM_URL: platformUrl,
+    // The simulator answers plain http on 127.0.0.1: the test network's escape hatch (production
+    // mode refuses an http:// platform otherwise).
+    PLATFORM_ALLOW_HTTP: 'true',
     CITY_PLATFORM_APP_ID: PLATFORM_APP_ID,
     CITY_PLATFORM_SECRET: PROCESS_SECRETS.platformSecret,
     CITY_PLATFORM_RATE_LIMIT: '5000',

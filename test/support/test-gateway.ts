@@ -118,7 +118,7 @@ async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
       port: 0,
       apps: { [PLATFORM_APP_ID]: PLATFORM_SECRET },
       rateLimitPerSecond: Number(env.SIMULATOR_RATE_LIMIT ?? 1000),
-      callbackUrl: `http://127.0.0.1:${gatewayPort}/api/v1/platform/callbacks`,
+      callbackUrl: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${gatewayPort}/api/v1/platform/callbacks`,
       callbackAppId: CALLBACK_APP_ID,
       callbackSecret: CALLBACK_SECRET,
       callbackBackoffMs: 100,
@@ -133,7 +133,8 @@ async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
     const port = (app.getHttpServer().address() as AddressInfo).port;
     return {
       app,
-      url: `http://127.0.0.1:${port}`,
+      // TLS_CERT_FILE / TLS_KEY_FILE in `env`: the gateway serves HTTPS only.
+      url: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
       ctx,
       db,
       testDb,

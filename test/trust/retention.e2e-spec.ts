@@ -1,7 +1,9 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { AuditLogEntity, AuditRepository, RetentionPruner, parseDuration } from '#gw/persistence';
 import { postScjgEvent, scjgEvent } from '../support/scjg-events';
-import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
+import { OPERATOR_TOKEN, REPO_ROOT, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(240_000);
@@ -37,6 +39,7 @@ describe('retention: pruning by age in small batches (剩余信息保护)', () =
         RETAIN_REFUSED_DAYS: '10m',
         RETAIN_CALLBACKS_DAYS: '10m',
         RETAIN_AUDIT_DAYS: '180', // the least allowed (the default is 365)
+        RETAIN_SPOOL_DAYS: '20m',
         RETENTION_INTERVAL: 'off', // run by the test, at the moment it chooses
         RETENTION_BATCH_SIZE: '50',
         RETENTION_PAUSE: '5ms',
@@ -106,5 +109,46 @@ describe('retention: pruning by age in small batches (剩余信息保护)', () =
     // A second pass finds nothing more of the young data.
     const again = await pruner.runOnce();
     expect(again.counts).toMatchObject({ rawBodies: 0, refused: 0, attempts: 0, audit: 0 });
+  });
+
+  it('sealed batch spool files: a finished batch leaves none; orphans older than RETAIN_SPOOL_DAYS are pruned, younger ones kept', async () => {
+    const spool = join(gw.ctx.config.dataDir, 'spool');
+    const batchFiles = () => (existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.batch')) : []);
+    // A whole batch, answered: its spooled file is gone with the answer.
+    const res = await fetch(`${gw.url}/api/v1/departments/ybj/batches`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKENS.YBJ}`, 'Content-Type': 'text/csv', 'X-Batch-Id': 'RT-SPOOL-1' },
+      body: readFileSync(join(REPO_ROOT, 'config/examples/ybj-batch.csv')),
+    });
+    expect(res.status).toBe(200);
+    expect(batchFiles()).toEqual([]);
+    // A refused one (not a CSV) too.
+    const refused = await fetch(`${gw.url}/api/v1/departments/ybj/batches`, { method: 'POST', headers: { Authorization: `Bearer ${TOKENS.YBJ}`, 'Content-Type': 'application/pdf' }, body: 'not a csv' });
+    expect(refused.status).toBe(415);
+    expect(batchFiles()).toEqual([]);
+
+    // Files left behind (a run cut off by a stop, a process sharing the folder that died): one an
+    // hour old, one five minutes old, and a file that is not a spooled batch.
+    mkdirSync(spool, { recursive: true });
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const name of ['orphan-old.batch', 'orphan-young.batch', 'notes.txt']) writeFileSync(join(spool, name), 'sealed…');
+    utimesSync(join(spool, 'orphan-old.batch'), hourAgo, hourAgo);
+    utimesSync(join(spool, 'notes.txt'), hourAgo, hourAgo);
+    const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000);
+    utimesSync(join(spool, 'orphan-young.batch'), fiveMinutesAgo, fiveMinutesAgo);
+
+    const pruner = gw.app.get(RetentionPruner);
+    expect(pruner.config.spoolDir).toBe(spool);
+    const run = await pruner.runOnce();
+    expect(run.counts.spoolFiles).toBe(1);
+    expect(readdirSync(spool).sort()).toEqual(['notes.txt', 'orphan-young.batch']);
+    const pruned = await gw.db.manager.find(AuditLogEntity, { where: { action: 'RETENTION_PRUNED' }, order: { id: 'DESC' }, take: 1 });
+    expect(JSON.parse(pruned[0].detail!)).toMatchObject({ spoolFiles: 1 });
+    expect((await pruner.runOnce()).counts.spoolFiles).toBe(0);
+  });
+
+  it('RETAIN_SPOOL_DAYS: a day unless set; under the 15 minutes a batch under way may need, start-up stops', async () => {
+    expect(gw.app.get(RetentionPruner).config.spoolMs).toBe(20 * 60_000);
+    await expect(startTestGateway({ env: { RETAIN_SPOOL_DAYS: '10m' } })).rejects.toThrow(/RETAIN_SPOOL_DAYS.*15/);
   });
 });

@@ -25,8 +25,9 @@ export async function platformFor(ctx: GatewayContext): Promise<PlatformEndpoint
     apps: { [ctx.config.platform.appId]: ctx.secrets.platformSecret },
     signAlg: ctx.config.platform.signAlg,
     rateLimitPerSecond: ctx.config.platform.rateLimitPerSecond,
-    // The simulator calls back this gateway, signed with the callback secret both share.
-    callbackUrl: `http://127.0.0.1:${ctx.config.port}/api/v1/platform/callbacks`,
+    // The simulator calls back this gateway, signed with the callback secret both share (over
+    // HTTPS when the gateway serves it: NODE_EXTRA_CA_CERTS must then trust its certificate).
+    callbackUrl: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${ctx.config.port}/api/v1/platform/callbacks`,
     callbackAppId: ctx.config.callbacks.appId,
     callbackSecret: ctx.secrets.callbackSecret,
     adminToken: ctx.secrets.simulatorAdminToken,

@@ -8,3 +8,4 @@ export * from './validate-event';
 export * from './beijing-time';
 export * from './working-calendar';
 export * from './time-limit';
+export * from './licence-identifier';

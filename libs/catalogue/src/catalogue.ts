@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { MATTER_TYPES, TIME_LIMIT_UNITS, checkUscc, isMatterCode } from '#gw/case';
 import type { DepartmentEntry, MatterEntry } from './catalogue.types';
+import type { LicenceTypes, MatterLicence } from './licence-types';
 
 /** A catalogue entry that cannot be used; the message names the entry and the field. */
 export class CatalogueError extends Error {
@@ -12,6 +13,7 @@ export class CatalogueError extends Error {
 export class Catalogue {
   private readonly departmentsByCode = new Map<string, DepartmentEntry>();
   private readonly mattersByCode = new Map<string, MatterEntry>();
+  private licenceTable?: LicenceTypes;
 
   constructor(departments: DepartmentEntry[], matters: MatterEntry[]) {
     for (const d of departments) this.departmentsByCode.set(d.code, d);
@@ -33,6 +35,21 @@ export class Catalogue {
 
   matter(taskCode: string): MatterEntry | undefined {
     return this.mattersByCode.get(taskCode);
+  }
+
+  /** Attaches the electronic licence types (`config/licence-types.yaml`), checked against this catalogue. */
+  useLicenceTypes(table: LicenceTypes): this {
+    this.licenceTable = table;
+    return this;
+  }
+
+  get licenceTypes(): LicenceTypes | undefined {
+    return this.licenceTable;
+  }
+
+  /** The licence a matter's completion issues (type and who numbers it), when the table has one. */
+  licenceOf(taskCode: string): MatterLicence | undefined {
+    return this.licenceTable?.forMatter(taskCode);
   }
 
   mattersOf(department: string): MatterEntry[] {

@@ -1,3 +1,4 @@
 export * from './catalogue.types';
 export * from './catalogue';
 export * from './holidays';
+export * from './licence-types';

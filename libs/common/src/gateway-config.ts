@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { ConfigError } from './errors';
 
 /** Environment variables the gateway reads, with their rules. Names are the variables themselves. */
@@ -121,6 +123,18 @@ class GatewayEnv {
 
   @IsOptional() @IsInt() @Min(1) @Max(1000000)
   INGRESS_REFUSAL_BURST?: number;
+
+  @IsOptional() @IsString()
+  TLS_CERT_FILE?: string;
+
+  @IsOptional() @IsString()
+  TLS_KEY_FILE?: string;
+
+  @IsOptional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'TLS_MIN_VERSION 只能是 TLSv1.2 或 TLSv1.3 (must be TLSv1.2 or TLSv1.3)' })
+  TLS_MIN_VERSION?: string;
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'PLATFORM_ALLOW_HTTP 只能是 true 或 false (must be true or false)' })
+  PLATFORM_ALLOW_HTTP?: string;
 }
 
 const NUMERIC = [
@@ -214,6 +228,16 @@ export interface GatewayConfig {
     perAddress: { perSecond: number; burst: number };
     refusalsPerAddress: { perSecond: number; burst: number };
   };
+  /**
+   * HTTPS for the gateway's own listener (TLS_CERT_FILE and TLS_KEY_FILE, PEM): absent, it serves
+   * plain HTTP (behind a TLS-terminating proxy, or in embedded mode on one machine).
+   */
+  tls?: { certFile: string; keyFile: string; minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  /**
+   * Production mode delivers to the city platform over HTTPS only; `PLATFORM_ALLOW_HTTP=true` lets
+   * an http:// CITY_PLATFORM_URL through on a test network (with a warning at every start).
+   */
+  platformAllowHttp: boolean;
   /** The raw environment, for per-department variables (`GATEWAY_DEPT_TOKEN_<CODE>`, `DEPT_<CODE>_URL`). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -252,11 +276,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     problems.push(`${err.property}=${shown}: ${Object.values(err.constraints ?? {}).join('; ')}`);
   }
   const mode = (parsed.GATEWAY_MODE as GatewayConfig['mode']) ?? (env.NODE_ENV === 'production' ? 'production' : 'embedded');
+  problems.push(...tlsProblems(parsed));
   if (mode === 'production' || env.GATEWAY_MODE === 'production') {
     // Listed with the problems above, so one refused start names everything to fix.
     if (!parsed.GATEWAY_DATA_KEY && !env.GATEWAY_DATA_KEY) problems.push('GATEWAY_DATA_KEY: 缺少 missing (64 hex characters; e.g. `openssl rand -hex 32`)');
     if (!parsed.DATABASE_URL && !env.DATABASE_URL) problems.push('DATABASE_URL: 缺少 missing (mysql://user:pass@host:3306/db; production mode needs MySQL/MariaDB)');
     if (parsed.CITY_PLATFORM_URL && !parsed.CITY_PLATFORM_SECRET) problems.push('CITY_PLATFORM_SECRET: 缺少 missing (issued by the city platform)');
+    const platformProblem = platformUrlProblem(env.CITY_PLATFORM_URL, parsed.PLATFORM_ALLOW_HTTP === 'true');
+    if (platformProblem) problems.push(platformProblem);
   }
   if (parsed.GATEWAY_DATA_KEY_PREVIOUS && parsed.GATEWAY_DATA_KEY && parsed.GATEWAY_DATA_KEY.toLowerCase() === parsed.GATEWAY_DATA_KEY_PREVIOUS.toLowerCase()) {
     problems.push('GATEWAY_DATA_KEY_PREVIOUS=(hidden): 与 GATEWAY_DATA_KEY 相同，轮换时须为旧密钥 same value as GATEWAY_DATA_KEY; during a rotation it is the old key');
@@ -310,6 +337,59 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     },
     breaker: { timeoutMs: parsed.PLATFORM_TIMEOUT_MS ?? 10_000, resetTimeoutMs: parsed.BREAKER_RESET_MS ?? 10_000 },
     ingressLimits: ingressLimits(parsed),
+    tls:
+      parsed.TLS_CERT_FILE && parsed.TLS_KEY_FILE
+        ? { certFile: resolve(parsed.TLS_CERT_FILE), keyFile: resolve(parsed.TLS_KEY_FILE), minVersion: (parsed.TLS_MIN_VERSION as 'TLSv1.2' | 'TLSv1.3') ?? 'TLSv1.2' }
+        : undefined,
+    platformAllowHttp: parsed.PLATFORM_ALLOW_HTTP === 'true',
     env,
   };
+}
+
+/**
+ * Production mode's rule for the city platform's address: HTTPS (personal data and the platform's
+ * signatures cross the county's network). An http:// address is refused unless PLATFORM_ALLOW_HTTP=true
+ * (a test network), which the start-up then warns about. Returns the problem line, or null.
+ */
+export function platformUrlProblem(url: string | undefined, allowHttp: boolean): string | null {
+  if (!url || !/^http:\/\//i.test(url.trim()) || allowHttp) return null;
+  return (
+    `CITY_PLATFORM_URL=${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: 生产模式必须使用 https:// 地址 production mode delivers to the city platform over https:// only ` +
+    '(仅限测试网络可设 PLATFORM_ALLOW_HTTP=true only on a test network: set PLATFORM_ALLOW_HTTP=true)'
+  );
+}
+
+/** The PEM files of TLS_CERT_FILE and TLS_KEY_FILE, read (the listener needs their contents). */
+export function readTlsFiles(tls: NonNullable<GatewayConfig['tls']>): { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' | 'TLSv1.3' } {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: tls.minVersion };
+}
+
+/**
+ * TLS_CERT_FILE and TLS_KEY_FILE: both or neither; each a readable file; the pair one that Node
+ * can serve with (PEM, the key the certificate's). Each problem is one line naming the variable.
+ */
+function tlsProblems(parsed: GatewayEnv): string[] {
+  const cert = parsed.TLS_CERT_FILE;
+  const key = parsed.TLS_KEY_FILE;
+  if (!cert && !key) return [];
+  if (!cert) return ['TLS_CERT_FILE: 缺少 missing (TLS_KEY_FILE 已设置，证书与私钥须同时设置 TLS_KEY_FILE is set: give both the certificate and the key, or neither)'];
+  if (!key) return ['TLS_KEY_FILE: 缺少 missing (TLS_CERT_FILE 已设置，证书与私钥须同时设置 TLS_CERT_FILE is set: give both the certificate and the key, or neither)'];
+  const problems: string[] = [];
+  for (const [name, path] of [['TLS_CERT_FILE', cert], ['TLS_KEY_FILE', key]] as const) {
+    try {
+      accessSync(resolve(path), fsConstants.R_OK);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在 no such file' : `文件不可读 cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+      problems.push(`${name}=${JSON.stringify(path)}: ${why}`);
+    }
+  }
+  if (problems.length) return problems;
+  try {
+    createSecureContext({ cert: readFileSync(resolve(cert)), key: readFileSync(resolve(key)) });
+  } catch (e) {
+    // The key's contents never appear: only what OpenSSL said was wrong.
+    const reason = String((e as Error).message ?? e).replace(/-----BEGIN[\s\S]*$/, '').slice(0, 200);
+    problems.push(`TLS_CERT_FILE=${JSON.stringify(cert)}: 证书或私钥无法使用（须为 PEM 格式且相互匹配） the certificate or key cannot be used (both PEM, the key the certificate's): ${reason}`);
+  }
+  return problems;
 }

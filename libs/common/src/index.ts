@@ -8,3 +8,5 @@ export * from './foreground-work';
 export * from './text-slices';
 export * from './private-files';
 export * from './operator-token';
+export * from './code-catalogue';
+export * from './spool-files';

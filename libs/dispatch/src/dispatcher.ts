@@ -4,8 +4,9 @@ import type { CanonicalEvent } from '#gw/case';
 import type { Catalogue } from '#gw/catalogue';
 import type { ForegroundWork, PersonalDataCipher } from '#gw/common';
 import { CityPlatformPort, FollowUpKind, LICENCE_OUTCOME_UNKNOWN, PlatformCall, PlatformOutcome, UNKNOWN_PROJECT_RETRIES, licenceUnknown } from '#gw/platform';
-import { AttemptRecord, CaseEntity, ClaimedDelivery, LeaseLostError, OutboxEntity, OutboxRepository } from '#gw/persistence';
+import { AttemptRecord, CaseEntity, ClaimedDelivery, LeaseLostError, LicenceRepository, OutboxEntity, OutboxRepository } from '#gw/persistence';
 import { ClaimLoop, backoffDelay } from '#gw/resilience';
+import { LicenceRegistry } from './licence-registry';
 
 export interface DispatcherSettings {
   /** Cases delivered in parallel (one message of a case at a time). */
@@ -56,6 +57,8 @@ export class Dispatcher {
   private lastLeaseSweep = 0;
   private unsubscribeIdle?: () => void;
   private readonly loop: ClaimLoop<ClaimedDelivery>;
+  /** The licences LICENCE steps register: decided and stored once, before their first call. */
+  private readonly licences: LicenceRegistry;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -68,6 +71,7 @@ export class Dispatcher {
     /** Work of this process that goes first (a batch file being stored): no new claims meanwhile. */
     private readonly foreground?: ForegroundWork,
   ) {
+    this.licences = new LicenceRegistry(new LicenceRepository(outbox.db), catalogue, cipher);
     this.loop = new ClaimLoop<ClaimedDelivery>({
       concurrency: settings.concurrency,
       pollIntervalMs: settings.pollIntervalMs,
@@ -169,7 +173,7 @@ export class Dispatcher {
       return { kind: 'PARK', code: 'DEPARTMENT_UNKNOWN', message: `部门 ${kase.department} 不在目录中 not in the catalogue`, calls: earlierCalls };
     }
     const outcome = await this.platform.deliverStage({
-      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location },
+      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location, handedOver: kase.currentStage === 'DELIVERED' },
       department,
       matter: this.catalogue.matter(kase.matterCode),
       event,
@@ -195,11 +199,17 @@ export class Dispatcher {
     }
     const department = this.catalogue.department(kase.department);
     if (!department) return { kind: 'PARK', code: 'DEPARTMENT_UNKNOWN', message: `部门 ${kase.department} 不在目录中 not in the catalogue`, calls: [] };
+    const event = this.cipher.decryptJson<CanonicalEvent>(payloadEnc);
+    // The licence (type, GB/T 36904 identifier, number) is stored before the call may leave: every
+    // attempt of this step sends the same one. No type or no number: parked with its reason.
+    const prepared = row.kind === 'LICENCE' ? await this.licences.prepare(row, kase, event, department) : undefined;
+    if (prepared && !prepared.ok) return { kind: 'PARK', code: prepared.code, message: prepared.message, calls: [] };
     return this.platform.deliverFollowUp(row.kind as FollowUpKind, {
       kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location },
       department,
       matter: this.catalogue.matter(kase.matterCode),
-      event: this.cipher.decryptJson<CanonicalEvent>(payloadEnc),
+      event,
+      licence: prepared?.licence,
       beforeSend: () => this.outbox.markCallStarted(row.id, this.owner),
     });
   }

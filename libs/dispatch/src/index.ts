@@ -4,3 +4,4 @@ export * from './wake-signal';
 export * from './parked.controller';
 export * from './dispatch-waker';
 export * from './dispatch-status.controller';
+export * from './licence-registry';

@@ -1,9 +1,8 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { OnModuleInit } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DepartmentAdapter, ParseResult, UnreadableError } from '#gw/adapters';
-import { ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PersonalDataCipher, StorageUnavailableError } from '#gw/common';
+import { CUT_OFF_BATCH_MINUTES, ErrorCodes, ForegroundWork, GatewayError, HeapPacer, PersonalDataCipher, StorageUnavailableError, removeCutOffSpools } from '#gw/common';
 import { SpoolTooLarge, readSpooled, sealedParts, spoolSealed } from './batch-spool';
 import { maskFieldIssues, maskFreeText, maskIssueText, quoteSentValue } from '#gw/case';
 import { AcceptResult, BatchRepository, IngestBatchWriter, InboundBatchEntity, InboundRecord } from '#gw/persistence';
@@ -78,7 +77,7 @@ class TooManyBadRows extends Error {
  * database went away and the batch could not be given up — and is forgotten when the file comes
  * again, instead of answering "in progress" for ever. The largest file allowed takes minutes.
  */
-export const CUT_OFF_BATCH_MINUTES = 15;
+export { CUT_OFF_BATCH_MINUTES };
 const CUT_OFF_BATCH_MS = CUT_OFF_BATCH_MINUTES * 60_000;
 
 /** The answer to a batch sent again while its first run is under way (or was cut off, until it is taken again). */
@@ -312,32 +311,8 @@ export class BatchIngestService implements OnModuleInit {
   }
 }
 
-/**
- * Removes the spooled batch files (`*.batch`) in `dir` last written more than `olderThanMs` ago —
- * left by runs the gateway was stopped in (a finished run removes its own). Younger ones may be
- * under way in another process sharing the directory. Returns how many were removed.
- */
-export function removeCutOffSpools(dir: string, olderThanMs: number, now = Date.now()): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0; // no spool directory yet
-  }
-  for (const name of names) {
-    if (!name.endsWith('.batch')) continue;
-    const path = join(dir, name);
-    try {
-      if (now - statSync(path).mtimeMs <= olderThanMs) continue;
-      rmSync(path, { force: true });
-      removed++;
-    } catch {
-      // gone meanwhile, or not ours to remove: left as it is
-    }
-  }
-  return removed;
-}
+/** Kept here too for callers that found it here (the spool's clean-up lives in #gw/common with the retention job's). */
+export { removeCutOffSpools };
 
 /**
  * `prefix` + rows joined by commas + `suffix` (changes `rows`), as one flat string made by one join: concatenating

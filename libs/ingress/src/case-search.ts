@@ -25,21 +25,26 @@ const bad = (field: string, message: string) => new GatewayError(ErrorCodes.BAD_
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
+/**
+ * The exact value a person or organisation is looked up by (through its keyed hash): an ID number
+ * (a 15-digit one converted to 18, as stored) or a credit code; anything else — a name — is a 400.
+ */
+export function lookupKeyOf(value: string, field: string, who: string): string {
+  const id = checkIdNumber(value);
+  if (id.ok && id.normalized) return id.normalized;
+  if (USCC.test(value.toUpperCase())) return value.toUpperCase();
+  throw bad(
+    field,
+    `${who}只能按证件号码（身份证号或统一社会信用代码）精确查找；姓名加密存储，不支持按姓名查找 ${field} is found by ID number or credit code only (exact, through a keyed hash); names are stored encrypted and cannot be searched`,
+  );
+}
+
 /** Reads the search parameters of a query (throws 400 with the field for a malformed one). */
 export function parseCaseSearch(q: Record<string, unknown>, maxPageSize = 200): CaseSearchFilter {
   const text = (k: string) => (typeof q[k] === 'string' && (q[k] as string).trim() !== '' ? (q[k] as string).trim() : undefined);
   const f: CaseSearchFilter = { page: 1, pageSize: 50 };
   const applicant = text('applicant');
-  if (applicant !== undefined) {
-    const id = checkIdNumber(applicant);
-    if (id.ok && id.normalized) f.applicant = id.normalized;
-    else if (USCC.test(applicant.toUpperCase())) f.applicant = applicant.toUpperCase();
-    else
-      throw bad(
-        'applicant',
-        '申请人只能按证件号码（身份证号或统一社会信用代码）精确查找；姓名加密存储，不支持按姓名查找 applicant is found by ID number or credit code only (exact, through a keyed hash); names are stored encrypted and cannot be searched',
-      );
-  }
+  if (applicant !== undefined) f.applicant = lookupKeyOf(applicant, 'applicant', '申请人');
   f.matter = text('matter');
   const township = text('township');
   if (township !== undefined) {

@@ -12,6 +12,7 @@ import {
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { CaseReadRepository, CaseRecord, DeliveryAttemptEntity, OutboxEntity } from '#gw/persistence';
+import { licenceView } from './licence-view';
 
 export interface MaskedParty {
   kind: string;
@@ -95,6 +96,11 @@ export class CaseViewService {
       agent: maskParty(parties.agent),
       warnings: kase.warnings ? JSON.parse(kase.warnings) : [],
       delivery: { state: deliveryState, ...counts, platformLastSeq: kase.platformLastSeq },
+      // Electronic licences its completions issued: type, GB/T 36904 identifier, number, holder masked, registration.
+      licences: (rec.licences ?? []).map((l) => {
+        const step = outbox.find((o) => String(o.id) === String(l.outboxId));
+        return licenceView({ licence: l, status: step?.status ?? 'MISSING', doneAt: step?.doneAt ?? null }, this.cipher, this.catalogue);
+      }),
       stages: events.map((e) => {
         const ev = this.cipher.decryptJson<CanonicalEvent>(e.payloadEnc);
         const o = outboxByEvent.get(e.id);

@@ -17,3 +17,4 @@ export * from './health.module';
 export * from './quarantine.service';
 export * from './batch-ingest.service';
 export * from './ingress-throttle';
+export * from './licence-view';

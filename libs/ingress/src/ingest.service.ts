@@ -10,7 +10,7 @@ import {
 } from '#gw/adapters';
 import { CanonicalEvent, FieldIssue, ID_NUMBER_CERT_TYPES, maskFieldIssues, maskIssueText, quoteSentValue, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, MatterEntry } from '#gw/catalogue';
-import { ErrorCodes, GatewayError, PersonalDataCipher, StorageUnavailableError, loadGatewayConfig } from '#gw/common';
+import { ErrorCodes, GatewayError, chineseFirst, PersonalDataCipher, StorageUnavailableError, loadGatewayConfig } from '#gw/common';
 import { AcceptResult, AuditRepository, BatchWriterOptions, IngestBatchWriter, IngestRepository, InboundRecord, NOT_OF_DEPARTMENT_MESSAGE } from '#gw/persistence';
 import { DepartmentAuth } from './department-auth';
 import { IngressThrottle } from './ingress-throttle';
@@ -290,7 +290,9 @@ export class IngestService {
       }
     }
     const ev = validation.event;
-    if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo) {
+    // Required unless the licence table says the department's system sends none (RSJ 职业资格证书补发):
+    // then the gateway numbers the licence (see LicenceRegistry) and the completion is not refused.
+    if (ev && matter?.issuesCertificate && ev.stage === 'COMPLETED' && ev.result?.type === 0 && !ev.result.certificateNo && this.catalogue.licenceOf(matter.taskCode)?.numberFrom !== 'GATEWAY') {
       issues.push({ field: 'result.certificateNo', code: 'CERTIFICATE_NO_REQUIRED', message: 'this matter issues a certificate: its number is required' });
     }
     if (issues.length || !ev) return { kind: 'invalid', errors: this.phrase(adapter, issues) };
@@ -380,7 +382,8 @@ export class IngestService {
 
   private phrase(adapter: DepartmentAdapter, issues: FieldIssue[]): FieldIssue[] {
     // Masked here, where every issue of an event passes: its messages may quote what was sent.
-    return maskFieldIssues(issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: i.message })));
+    // Chinese first from the code catalogue: the department's staff and the operators read these.
+    return maskFieldIssues(issues.map((i) => ({ field: adapter.sourceField(i.field), code: i.code, message: chineseFirst(i.code, i.message, 'field') })));
   }
 
   private async quarantine(
@@ -395,7 +398,7 @@ export class IngestService {
     // The last line before the issues are stored and answered (a whole file's issues come from its reader).
     const masked = maskFieldIssues(errors);
     const inboundId = await store.saveInbound(record, { outcome, httpStatus, errorCode: code, errors: masked });
-    return { httpStatus, code, message: maskIssueText(message), errors: masked, inboundId };
+    return { httpStatus, code, message: maskIssueText(chineseFirst(code, message)), errors: masked, inboundId };
   }
 
   /** Keeps a payload that cannot be read at all (a whole batch file) in the quarantine. */

@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
-import { ForegroundWork, PersonalDataCipher } from '#gw/common';
-import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, QuarantineRepository, Database } from '#gw/persistence';
-import { join } from 'node:path';
+import { ForegroundWork, PersonalDataCipher, spoolDirOf } from '#gw/common';
+import { AuditRepository, BatchRepository, CaseReadRepository, IngestRepository, LicenceRepository, QuarantineRepository, Database } from '#gw/persistence';
 import { BatchIngestService } from './batch-ingest.service';
 import { CaseViewService } from './case-view.service';
 import { CaseSearch } from './case-search';
@@ -13,6 +12,8 @@ import { QuarantineService } from './quarantine.service';
 import { DepartmentAuth } from './department-auth';
 import { GatewayContext } from './gateway-context';
 import { CasesController } from './http/cases.controller';
+import { LicencesController } from './http/licences.controller';
+import { LicenceSearch } from './licence-view';
 import { HealthModule } from './health.module';
 import { IngressController } from './http/ingress.controller';
 import { INGEST_OBSERVER, IngestObserver, IngestService } from './ingest.service';
@@ -29,7 +30,7 @@ export class IngressModule {
     return {
       module: IngressModule,
       imports: [HealthModule],
-      controllers: [IngressController, BatchController, CasesController, QuarantineController],
+      controllers: [IngressController, BatchController, CasesController, LicencesController, QuarantineController],
       providers: [
         { provide: OutboxSignal, useValue: options.signal ?? new NoopOutboxSignal() },
         {
@@ -45,7 +46,7 @@ export class IngressModule {
         },
         {
           provide: BatchIngestService,
-          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, ctx.cipher, join(ctx.config.dataDir, 'spool'), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
+          useFactory: (ing: IngestService, b: BatchRepository, f: ForegroundWork) => new BatchIngestService(ing, b, ctx.cipher, spoolDirOf(ctx.config.dataDir), ctx.config.maxBatchBytes, f, ctx.config.batchRowsUnderWay),
           inject: [IngestService, BatchRepository, ForegroundWork],
         },
         {
@@ -57,6 +58,11 @@ export class IngressModule {
           provide: CaseSearch,
           useFactory: (db: Database, c: PersonalDataCipher, cat: Catalogue) => new CaseSearch(db, c, cat),
           inject: [Database, PersonalDataCipher, Catalogue],
+        },
+        {
+          provide: LicenceSearch,
+          useFactory: (r: LicenceRepository, c: PersonalDataCipher, cat: Catalogue) => new LicenceSearch(r, c, cat),
+          inject: [LicenceRepository, PersonalDataCipher, Catalogue],
         },
       ],
       exports: [IngestService, CaseViewService, OutboxSignal, QuarantineService, BatchIngestService],

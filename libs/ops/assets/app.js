@@ -14,47 +14,100 @@
   };
   var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员', auditor: '审计员' };
   var LEVEL_LABEL = { green: '正常', amber: '注意', red: '需处理', grey: '未使用' };
-  var DELIVERY_LABEL = {
-    DONE: '已报送',
-    PENDING: '待报送',
-    IN_FLIGHT: '报送中',
-    PARKED: '滞留',
-    SKIPPED: '无需报送',
-    DELIVERED: '已全部报送',
-    NONE: '无报送',
+  // Codes (delivery states, outcomes, audit actions, error and field codes) are described by the
+  // gateway's one code catalogue (GET /api/v1/codes), loaded at sign-in; until it arrives a code shows as itself.
+  var CODES = { categories: {} };
+  var CATEGORY_ORDER = ['error', 'field', 'park', 'delivery', 'outcome', 'stage', 'callback', 'audit', 'auditBreak', 'login', 'breaker', 'platform'];
+  function codeInfo(code, category) {
+    if (code === undefined || code === null || code === '') return null;
+    var cats = CODES.categories;
+    if (category && cats[category] && cats[category][code]) return cats[category][code];
+    for (var i = 0; i < CATEGORY_ORDER.length; i++) {
+      var t = cats[CATEGORY_ORDER[i]];
+      if (t && t[code]) return t[code];
+    }
+    var m = /^(HTTP|DEPT)_(\d{3})$/.exec(String(code));
+    if (m) return { zh: (m[1] === 'DEPT' ? '部门系统拒收' : m[2] === '429' ? '对方限流' : m[2][0] === '5' ? '对方服务故障' : '对方拒绝') + '（HTTP ' + m[2] + '）' };
+    return null;
+  }
+  /** A code's Chinese text, or the code itself when the catalogue does not know it. */
+  function codeText(code, category) {
+    var info = codeInfo(code, category);
+    return info ? info.zh : code;
+  }
+  /** Chinese text with the code beside it in small print (what an operator quotes on the phone). */
+  function codeLabel(code, category) {
+    var info = codeInfo(code, category);
+    return info ? [info.zh, ' ', h('small', null, code)] : code;
+  }
+  var TARGET_LABEL = {
+    audit: '审计记录', backup: '备份', callback: '平台回调', department: '部门', inbound: '部门报文', instance: '网关实例',
+    matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
   };
-  var OUTCOME_LABEL = {
-    REJECTED: '校验未通过',
-    UNREADABLE: '无法解析',
-    REFUSED: '拒收',
-    ACCEPTED: '已接收',
-    DUPLICATE: '重复',
+  // 电子证照登记状态 · licence registration (its own delivery step)
+  var LICENCE_LABEL = { REGISTERED: '已登记', PENDING: '待登记', PARKED: '滞留', SKIPPED: '未登记', UNKNOWN: '未知' };
+  /** The licences of a case (or a holder search): type, number, GB/T 36904 identifier, holder masked by the API. */
+  function licenceTable(list) {
+    return h(
+      'table',
+      { class: 'table licences' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, '证照 licence'),
+          h('th', null, '证照编号 number'),
+          h('th', null, '电子证照标识 identifier'),
+          h('th', null, '持证人 holder'),
+          h('th', null, '颁发 issued'),
+          h('th', null, '登记 registration'),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        list.map(function (l) {
+          return h(
+            'tr',
+            null,
+            h('td', null, l.typeName, ' ', h('small', null, l.typeCode)),
+            h('td', null, l.numberFrom === 'GATEWAY' ? h('small', null, '（网关编号 gateway-numbered）') : l.certificateNo),
+            h('td', { class: 'mono' }, l.identifier),
+            h('td', null, (l.holder && l.holder.name) || '—', ' ', h('small', null, (l.holder && l.holder.certNo) || '')),
+            h('td', { class: 'nowrap' }, l.issueDate, ' ', h('small', null, l.issuer || '')),
+            h('td', null, h('span', { class: 'badge ' + (l.registration === 'REGISTERED' ? 'ok' : l.registration === 'PARKED' ? 'bad' : 'wait') }, LICENCE_LABEL[l.registration] || l.registration)),
+          );
+        }),
+      ),
+    );
+  }
+  var DETAIL_LABEL = {
+    reason: '原因', code: '代码', role: '角色', disabled: '停用', passwordChanged: '已改密码', totpRequired: '须动态验证码',
+    totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
+    row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
+    outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
   };
-  var ACTION_LABEL = {
-    LOGIN: '登录',
-    LOGIN_FAILED: '登录失败',
-    LOGOUT: '退出登录',
-    PARKED_RERUN: '重发滞留消息',
-    PARKED_RERUN_MATCHING: '按条件重发滞留消息',
-    QUARANTINE_REPLAY: '重放隔离报文',
-    QUARANTINE_REPLAY_MATCHING: '按条件重放隔离报文',
-    DRAIN_ON: '进入维护模式',
-    DRAIN_OFF: '恢复报送',
-    OPERATOR_CREATED: '新建账号',
-    OPERATOR_UPDATED: '修改账号',
-    INGRESS_REFUSED_RESTRICTED: '拒收涉密部门报文',
-    OPERATOR_TOKEN_READ: '使用运维令牌读取',
-    OPERATOR_TOKEN_WRITE: '使用运维令牌操作',
-    AUDIT_EXPORTED: '导出审计记录',
-    CALLBACK_REFUSED: '拒收平台回调',
-    RETENTION_PRUNED: '按保存期限清理',
-    TOTP_ENROLMENT_STARTED: '开始绑定动态验证码',
-    TOTP_ENROLMENT_FAILED: '绑定动态验证码失败',
-    TOTP_ENABLED: '启用动态验证码',
-    TOTP_RESET: '重置动态验证码',
-    PASSWORD_CHANGED: '修改密码',
-    PASSWORD_CHANGE_FAILED: '修改密码失败',
-  };
+  /** An audit entry's detail as "原因：密码错误 · 行：3", never raw JSON. */
+  function detailText(detail) {
+    if (detail === undefined || detail === null || detail === '') return '';
+    if (typeof detail !== 'object') return String(detail);
+    return Object.keys(detail)
+      .filter(function (k) {
+        return detail[k] !== undefined && detail[k] !== null;
+      })
+      .map(function (k) {
+        var v = detail[k];
+        var text =
+          typeof v === 'boolean' ? (v ? '是' : '否')
+          : typeof v === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(v) ? codeText(v)
+          : typeof v === 'object' ? detailText(v)
+          : String(v);
+        return (DETAIL_LABEL[k] || k) + '：' + text;
+      })
+      .join(' · ');
+  }
   var TOTP_LABEL = { on: '已启用', pending: '绑定中', off: '未启用' };
 
   // ---------- helpers ----------
@@ -92,7 +145,7 @@
     return el;
   }
   // The page's other script (figures.js, loaded after this one) builds its elements with the same helpers.
-  window.gwDom = { h: h, append: append, clear: clear };
+  window.gwDom = { h: h, append: append, clear: clear, licenceTable: licenceTable };
   function zhEn(zh, en) {
     return [zh, ' ', h('small', null, en)];
   }
@@ -253,9 +306,19 @@
       });
   });
 
+  function loadCodes() {
+    return api('GET', 'codes')
+      .then(function (c) {
+        CODES = c;
+        fillAuditActions();
+      })
+      .catch(function () {});
+  }
+
   function start() {
     var wasSetup = !!(state.me && state.me.setup);
-    return api('GET', 'auth/me').then(function (me) {
+    return Promise.all([api('GET', 'auth/me'), loadCodes()]).then(function (r) {
+      var me = r[0];
       state.me = me;
       if (wasSetup && !me.setup) location.hash = '';
       $('login-view').hidden = true;
@@ -368,7 +431,51 @@
   });
 
   // ---------- overview ----------
+  // "测试连接": the platform (one base URL for all its endpoints) or a department's receiving system,
+  // tried now step by step; the result stays under its item across the overview's refreshes.
+  var connTests = {};
+  function connTarget(s) {
+    if (s.key.indexOf('platform:') === 0) return { key: 'platform', path: 'ops/connection-test/platform' };
+    if (s.key.indexOf('dept:') === 0 && s.facts && s.facts.deliveryBreaker)
+      return { key: s.key, path: 'ops/connection-test/departments/' + encodeURIComponent(s.key.slice(5)) };
+    return null;
+  }
+  function runConnTest(t) {
+    connTests[t.key] = { running: true };
+    renderConnTests();
+    api('POST', t.path)
+      .then(function (r) {
+        connTests[t.key] = r;
+      })
+      .catch(function (e) {
+        connTests[t.key] = { ok: false, verdict: (e.body && e.body.message) || e.message, steps: [] };
+      })
+      .then(renderConnTests);
+  }
+  function connResult(key) {
+    var r = connTests[key];
+    if (!r) return null;
+    if (r.running) return h('div', { class: 'conn-test' }, '正在测试… · testing…');
+    return h(
+      'div',
+      { class: 'conn-test ' + (r.ok ? 'ok' : r.side === 'ours' ? 'ours' : 'theirs'), dataset: { side: r.side || (r.ok ? 'none' : 'unknown') } },
+      h('strong', null, r.verdict),
+      h(
+        'ul',
+        null,
+        (r.steps || []).map(function (st) {
+          return h('li', null, (st.ok ? '✓ ' : '✗ ') + st.step + ' ', h('small', null, st.detail + (st.ms ? '（' + st.ms + ' ms）' : '')));
+        }),
+      ),
+    );
+  }
+  function renderConnTests() {
+    document.querySelectorAll('.conn-slot').forEach(function (slot) {
+      append(clear(slot), connResult(slot.dataset.target));
+    });
+  }
   function item(s) {
+    var t = can('operate') ? connTarget(s) : null;
     return h(
       'li',
       { dataset: { key: s.key, level: s.level }, title: s.hintEn || '' },
@@ -379,6 +486,20 @@
         h('div', { class: 'name' }, s.name, ' ', h('small', null, s.nameEn)),
         h('div', { class: 'summary' }, s.summary),
         h('div', { class: 'hint' }, '→ ', s.hint, ' ', h('small', null, s.hintEn)),
+        t
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'conn-test-btn',
+                onclick: function () {
+                  runConnTest(t);
+                },
+              },
+              zhEn('测试连接', 'Test connection'),
+            )
+          : null,
+        t ? h('div', { class: 'conn-slot', dataset: { target: t.key } }, connResult(t.key)) : null,
       ),
     );
   }
@@ -624,7 +745,7 @@
                 ),
               ),
               h('td', null, m.stage),
-              h('td', null, h('span', { class: 'badge bad' }, m.code)),
+              h('td', null, h('span', { class: 'badge bad', title: m.code }, codeText(m.code, 'park'))),
               h('td', { class: 'reason' }, m.reason),
               h('td', null, m.attempts),
               h(
@@ -695,6 +816,7 @@
   function quarantineError(e) {
     if (e.status === 404)
       return '隔离区接口暂不可用（HTTP 404）：网关版本尚未提供该功能 · the quarantine API is not available on this gateway';
+    if (e.body && e.body.code) return codeText(e.body.code) + ' ' + e.body.code + (e.body.message ? '：' + e.body.message : '');
     return '加载失败 · failed: ' + e.message;
   }
   function loadQuarantine() {
@@ -722,9 +844,9 @@
               h(
                 'td',
                 null,
-                h('span', { class: 'badge bad' }, (OUTCOME_LABEL[m.outcome] || m.outcome) + ' ' + (m.httpStatus || '')),
+                h('span', { class: 'badge bad' }, codeText(m.outcome, 'outcome') + ' ' + (m.httpStatus || '')),
               ),
-              h('td', null, m.errorCode),
+              h('td', null, codeLabel(m.errorCode, 'error')),
               h(
                 'td',
                 { class: 'reason' },
@@ -734,8 +856,9 @@
                     null,
                     h('code', null, x.field),
                     ' ',
-                    x.code,
-                    x.message ? h('small', null, ' ' + x.message) : null,
+                    x.message || codeText(x.code, 'field'),
+                    ' ',
+                    h('small', null, x.code),
                   );
                 }),
               ),
@@ -743,6 +866,17 @@
               h(
                 'td',
                 null,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'view-raw',
+                    onclick: function () {
+                      showRaw(m);
+                    },
+                  },
+                  can('operate') ? zhEn('查看/修正', 'View/correct') : zhEn('查看', 'View'),
+                ),
                 can('operate')
                   ? h(
                       'button',
@@ -765,12 +899,91 @@
         if (e.status !== 401) setStatus(status, quarantineError(e), 'error');
       });
   }
-  function replaySummary(r) {
-    var ok = (r.results || []).filter(function (x) {
-      return x.httpStatus < 300;
-    }).length;
-    return '已重放 ' + r.replayed + ' 条，其中 ' + ok + ' 条已接收 · replayed ' + r.replayed + ', accepted ' + ok;
+  /** Why one replay was not accepted, in words: its code's text and the first field's problem. */
+  function replayReason(x) {
+    var first = (x.errors || [])[0];
+    return codeText(x.code) + (first ? '：' + first.field + ' ' + (first.message || codeText(first.code, 'field')) : x.message ? '：' + x.message : '');
   }
+  function replaySummary(r) {
+    var results = r.results || [];
+    var refused = results.filter(function (x) {
+      return x.httpStatus >= 300;
+    });
+    var text = '已重放 ' + r.replayed + ' 条，其中 ' + (results.length - refused.length) + ' 条已接收 · replayed ' + r.replayed + ', accepted ' + (results.length - refused.length);
+    // Every replay says why: the reasons of the refused ones (the first few; the rest are in the list).
+    if (refused.length) text += '。未接收原因 · why not: ' + refused.slice(0, 3).map(replayReason).join('；') + (refused.length > 3 ? '…' : '');
+    return text;
+  }
+
+  // The message itself: decoded, masked, its failing fields marked; corrected in place by an operator.
+  var rawShown = null;
+  function prettyIfJson(text) {
+    try {
+      return JSON.stringify(JSON.parse(text), null, 2);
+    } catch (e) {
+      return text;
+    }
+  }
+  function showRaw(m) {
+    var box = $('quarantine-detail');
+    setStatus($('quarantine-detail-status'), '');
+    api('GET', 'quarantine/' + encodeURIComponent(m.id) + '/raw')
+      .then(function (r) {
+        rawShown = r;
+        var text = prettyIfJson(r.text);
+        $('quarantine-detail-head').textContent =
+          r.department + ' · ' + (r.mediaType || '') + ' · ' + (r.charset === 'gb18030' ? 'GBK' : 'UTF-8') + ' · ' + codeText(r.errorCode) +
+          (r.failingFields.length ? ' · 出错字段 fields: ' + r.failingFields.join('、') : '');
+        var pre = clear($('quarantine-raw'));
+        text.split('\n').forEach(function (line) {
+          var bad = r.failingFields.some(function (f) {
+            return f && line.indexOf(f) >= 0;
+          });
+          append(pre, h('span', { class: bad ? 'line bad' : 'line' }, line + '\n'));
+        });
+        $('quarantine-text').value = text;
+        $('quarantine-edit').hidden = true;
+        $('quarantine-correct').hidden = !can('operate') || !r.editable;
+        $('quarantine-correct-send').hidden = true;
+        var attempts = clear($('quarantine-attempts'));
+        r.attempts.forEach(function (a) {
+          append(attempts, h('li', null, fmtTime(a.at) + ' ' + (a.channel === 'correction' ? '修正' : '重放') + ' → ' + codeText(a.outcome, 'outcome') + (a.code ? '（' + codeText(a.code) + '）' : '')));
+        });
+        box.hidden = false;
+        box.scrollIntoView({ block: 'nearest' });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-status'), quarantineError(e), 'error');
+      });
+  }
+  $('quarantine-correct').addEventListener('click', function () {
+    $('quarantine-edit').hidden = false;
+    $('quarantine-correct').hidden = true;
+    $('quarantine-correct-send').hidden = false;
+    $('quarantine-text').focus();
+  });
+  $('quarantine-detail-close').addEventListener('click', function () {
+    $('quarantine-detail').hidden = true;
+    rawShown = null;
+  });
+  $('quarantine-correct-send').addEventListener('click', function () {
+    if (!rawShown) return;
+    var id = rawShown.id;
+    api('POST', 'quarantine/' + encodeURIComponent(id) + '/correct', { text: $('quarantine-text').value })
+      .then(function (r) {
+        var res = { replayed: 1, results: [r] };
+        var ok = r.httpStatus < 300;
+        return loadQuarantine().then(function () {
+          setStatus($('quarantine-detail-status'), ok ? '已修正并接收 · corrected and accepted' : replaySummary(res), ok ? 'ok' : 'error');
+          setStatus($('quarantine-status'), replaySummary(res), replayKind(res));
+          if (ok) $('quarantine-edit').hidden = true;
+          if (ok) $('quarantine-correct-send').hidden = true;
+        });
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('quarantine-detail-status'), quarantineError(e), 'error');
+      });
+  });
   /** Green only when everything replayed was accepted: otherwise the data is still wrong. */
   function replayKind(r) {
     var results = r.results || [];
@@ -854,7 +1067,7 @@
         h(
           'span',
           { class: 'badge ' + (d.state === 'PARKED' ? 'bad' : d.state === 'DELIVERED' ? 'ok' : 'wait') },
-          DELIVERY_LABEL[d.state] || d.state,
+          codeText(d.state, 'delivery'),
         ),
       ),
       h(
@@ -892,6 +1105,8 @@
         h('dt', null, '受理时间 opened'),
         h('dd', null, fmtTime(c.openedAt)),
       ),
+      c.licences && c.licences.length ? h('h3', null, '电子证照 ', h('small', null, 'Licences')) : null,
+      c.licences && c.licences.length ? licenceTable(c.licences) : null,
       h('h3', null, '环节时间线 ', h('small', null, 'Stage timeline')),
       h(
         'ol',
@@ -906,7 +1121,7 @@
             s.stageName && s.stageName !== s.stageLabel ? h('small', null, ' ' + s.stageName) : null,
             ' ',
             del
-              ? h('span', { class: 'badge ' + del.status }, DELIVERY_LABEL[del.status] || del.status)
+              ? h('span', { class: 'badge ' + del.status }, codeText(del.status, 'delivery'))
               : h('span', { class: 'badge' }, '不报送'),
             s.opinion ? h('div', null, h('small', null, '意见 ' + s.opinion)) : null,
             del && del.parkedReason ? h('div', { class: 'error' }, '滞留原因：', del.parkedReason) : null,
@@ -980,13 +1195,15 @@
   });
 
   // ---------- audit ----------
-  (function () {
-    var sel = $('audit-action');
+  /** The action filter lists every audit action of the catalogue (filled once it has loaded). */
+  function fillAuditActions() {
+    var sel = clear($('audit-action'));
     append(sel, h('option', { value: '' }, '全部 all'));
-    Object.keys(ACTION_LABEL).forEach(function (k) {
-      append(sel, h('option', { value: k }, ACTION_LABEL[k] + ' ' + k));
+    var actions = CODES.categories.audit || {};
+    Object.keys(actions).forEach(function (k) {
+      append(sel, h('option', { value: k }, actions[k].zh + ' ' + k));
     });
-  })();
+  }
   function loadAudit(more) {
     var p = formParams($('audit-filter'));
     var rows = $('audit-rows');
@@ -1013,13 +1230,9 @@
               { dataset: { action: a.action } },
               h('td', { class: 'nowrap' }, fmtTime(a.at)),
               h('td', null, a.actor),
-              h('td', null, ACTION_LABEL[a.action] || a.action, ' ', h('small', null, a.action)),
-              h('td', null, [a.targetType, a.targetId].filter(Boolean).join(' ')),
-              h(
-                'td',
-                { class: 'reason' },
-                a.detail ? h('small', null, typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)) : '',
-              ),
+              h('td', null, codeLabel(a.action, 'audit')),
+              h('td', null, [TARGET_LABEL[a.targetType] || a.targetType, a.targetId].filter(Boolean).join(' ')),
+              h('td', { class: 'reason' }, a.detail ? h('small', null, detailText(a.detail)) : ''),
             ),
           );
         });

@@ -399,6 +399,23 @@
   }
   $('find-form').addEventListener('submit', find);
 
+  // ---------- 电子证照查询 · licences by holder (masked by the API) ----------
+  $('licence-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var holder = $('licence-form').elements.holder.value.trim();
+    if (!holder) return;
+    $('licence-status').textContent = '查询中…';
+    api('GET', 'licences' + qs({ holder: holder }))
+      .then(function (r) {
+        $('licence-status').textContent = '共 ' + r.total + ' 张 · ' + r.total + ' licence(s)';
+        clear($('licence-results'));
+        if (r.items.length) $('licence-results').appendChild(window.gwDom.licenceTable(r.items));
+      })
+      .catch(function (err) {
+        $('licence-status').textContent = '查询失败 · ' + err.message;
+      });
+  });
+
   function route() {
     var view = (location.hash.replace(/^#\//, '') || '').split('?')[0];
     if (view === 'figures') loadFigures();

@@ -37,7 +37,7 @@ export interface EndpointActivity {
   /** Last successful call and last failed call in the window. */
   lastOkAt: Date | null;
   lastFailedAt: Date | null;
-  lastError: { at: Date; outcome: string; httpStatus: number | null; businessCode: string | null } | null;
+  lastError: { at: Date; outcome: string; httpStatus: number | null; businessCode: string | null; message: string | null } | null;
 }
 
 export interface SeriesBucket {
@@ -182,6 +182,8 @@ export class OpsReadRepository {
           since,
           ok: ['DONE', 'SKIPPED', 'RESEND'],
         })
+        // The cause, not the breaker that followed it.
+        .andWhere("(a.message IS NULL OR a.message NOT LIKE 'circuit open%')")
         .orderBy('a.attempted_at', 'DESC')
         .limit(1)
         .getOne();
@@ -191,6 +193,7 @@ export class OpsReadRepository {
           outcome: last.outcome,
           httpStatus: last.httpStatus,
           businessCode: last.businessCode,
+          message: last.message?.slice(0, 200) ?? null,
         };
     }
     return [...by.values()];

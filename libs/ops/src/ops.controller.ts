@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
@@ -7,6 +7,7 @@ import { Catalogue } from '#gw/catalogue';
 import { ErrorCodes, GatewayError } from '#gw/common';
 import { AUDIT_CSV_HEADER, AuditRepository, KeyRotationJob, auditCsvLine } from '#gw/persistence';
 import { CaseViewService, DUTY_ROLES, OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
+import { ConnectionTestService } from './connection-test.service';
 import { OpsReadRepository } from './ops-read.repository';
 import { OpsService } from './ops.service';
 import { ReadinessService } from './readiness.service';
@@ -85,6 +86,7 @@ export class OpsController {
     private readonly audit: AuditRepository,
     private readonly cases: CaseViewService,
     private readonly catalogue: Catalogue,
+    private readonly connections: ConnectionTestService,
     private readonly keyRotation: KeyRotationJob,
   ) {}
 
@@ -224,5 +226,24 @@ export class OpsController {
       address: req.ip,
     });
     return { draining: false };
+  }
+
+  @Post('connection-test/platform')
+  @HttpCode(200)
+  @RequireRole(...DUTY_ROLES.operate)
+  @ApiOperation({
+    summary:
+      '测试到市平台的连接：域名、连接、证书、签名逐步检查，并指出是我方还是市平台的问题 Test the platform connection step by step and say whose side a failure is',
+  })
+  testPlatform(@Req() req: OperatorRequest) {
+    return this.connections.testPlatform(operatorOf(req), req.ip);
+  }
+
+  @Post('connection-test/departments/:code')
+  @HttpCode(200)
+  @RequireRole(...DUTY_ROLES.operate)
+  @ApiOperation({ summary: '测试到部门系统接收地址的连接 Test the connection to a department system' })
+  testDepartment(@Param('code') code: string, @Req() req: OperatorRequest) {
+    return this.connections.testDepartment(code, operatorOf(req), req.ip);
   }
 }

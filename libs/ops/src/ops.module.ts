@@ -1,3 +1,4 @@
+import { CodesController } from './codes.controller';
 import {
   DynamicModule,
   Global,
@@ -15,6 +16,7 @@ import { DELIVERY_OBSERVER } from '#gw/dispatch';
 import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
 import { AuditRepository, CaseReadRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
 import { AuthController } from './auth.controller';
+import { ConnectionTestService } from './connection-test.service';
 import { DashboardController } from './dashboard.controller';
 import { DeliveryRuntime } from './delivery-runtime';
 import { MetricsController } from './metrics.controller';
@@ -54,7 +56,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, AuthController, OperatorsController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
@@ -102,6 +104,13 @@ export class OpsModule implements NestModule {
           provide: CaseViewService,
           useFactory: (r: CaseReadRepository, c: PersonalDataCipher, cat: Catalogue) => new CaseViewService(r, c, cat),
           inject: [CaseReadRepository, PersonalDataCipher, Catalogue],
+        },
+        {
+          provide: ConnectionTestService,
+          useFactory: (rt: DeliveryRuntime, cat: Catalogue, audit: AuditRepository) =>
+            // The same receiving URL the department dispatcher uses: DEPT_<code>_URL, else the catalogue's.
+            new ConnectionTestService(rt, cat, audit, (code) => ctx.config.env[`DEPT_${code}_URL`] || cat.department(code)?.deliveryUrl),
+          inject: [DeliveryRuntime, Catalogue, AuditRepository],
         },
         SessionMiddleware,
         FirstAdmin,

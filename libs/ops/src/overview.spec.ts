@@ -55,7 +55,7 @@ describe('overview lights and hints', () => {
     expect(departmentItem({ ...dept([]), enabled: false }, 0, now, 24).level).toBe('grey');
   });
 
-  it("departments: red while deliveries to the department's own system are circuit-broken, amber while probing", () => {
+  it("departments: red while deliveries to the department's own system are circuit-broken, and while the breaker probes", () => {
     const sending = [{ outcome: 'ACCEPTED', errorCode: null, n: 10 }];
     const open = departmentItem({ ...dept(sending), delivery: { state: 'OPEN', opens: 2 } }, 0, now, 24);
     expect(open).toMatchObject({
@@ -64,7 +64,8 @@ describe('overview lights and hints', () => {
       hint: expect.stringContaining('不会丢失'),
       facts: { deliveryBreaker: 'OPEN', deliveryBreakerOpens: 2 },
     });
-    expect(departmentItem({ ...dept(sending), delivery: { state: 'HALF_OPEN', opens: 2 } }, 0, now, 24).level).toBe('amber');
+    // Probing keeps the light red (it does not flip with every probe).
+    expect(departmentItem({ ...dept(sending), delivery: { state: 'HALF_OPEN', opens: 2 } }, 0, now, 24).level).toBe('red');
     const closed = departmentItem({ ...dept(sending), delivery: { state: 'CLOSED', opens: 2 } }, 0, now, 24);
     expect(closed).toMatchObject({ level: 'green', facts: { deliveryBreaker: 'CLOSED' } });
     // A department without pushed deliveries (or a process that does not run them) shows no breaker.
@@ -74,7 +75,8 @@ describe('overview lights and hints', () => {
   it('platform endpoints: red while the breaker is open, green again once the latest call went through', () => {
     const open = endpointItem({ endpoint: 'accept', state: 'OPEN', opens: 1 }, undefined);
     expect(open).toMatchObject({ level: 'red', hint: expect.stringContaining('不会丢失') });
-    expect(endpointItem({ endpoint: 'accept', state: 'HALF_OPEN', opens: 1 }, undefined).level).toBe('amber');
+    // Probing after failures: still red until a call goes through.
+    expect(endpointItem({ endpoint: 'accept', state: 'HALF_OPEN', opens: 1 }, undefined).level).toBe('red');
     const act = {
       endpoint: 'accept',
       calls: 10,

@@ -1,6 +1,7 @@
 import type { EndpointHealth } from '#gw/platform';
 import type { KeyRotationStatus } from '#gw/persistence';
 import type { DepartmentActivity, EndpointActivity } from './ops-read.repository';
+import { FailureDiagnosis, diagnoseFailure } from './diagnosis';
 
 /** green: nothing to do · amber: look soon · red: act now · grey: not in use. */
 export type Level = 'green' | 'amber' | 'red' | 'grey';
@@ -130,27 +131,17 @@ export function departmentItem(
 
   // The other direction: callbacks the gateway pushes to the department's system.
   if (d.delivery) Object.assign(facts, { deliveryBreaker: d.delivery.state, deliveryBreakerOpens: d.delivery.opens });
-  if (d.delivery?.state === 'OPEN') {
+  // HALF_OPEN only follows OPEN: the light stays red while the breaker probes, green once a delivery goes through.
+  if (d.delivery?.state === 'OPEN' || d.delivery?.state === 'HALF_OPEN') {
     return {
       ...base,
       level: 'red',
-      summary: `向部门系统投递已熔断（累计 ${d.delivery.opens} 次）；${summary}`,
-      hint: '部门系统连续无法接收投递（网上申请、补正、撤件等）：网关已暂停投递并定时试探，数据保存在网关中不会丢失；请确认部门系统在运行、网络畅通、接收地址未变',
+      summary: `${d.delivery.state === 'HALF_OPEN' ? '向部门系统投递正在试探恢复' : `向部门系统投递已熔断（累计 ${d.delivery.opens} 次）`}；${summary}`,
+      hint: '部门系统连续无法接收投递（网上申请、补正、撤件等）：网关已暂停投递并定时试探，数据保存在网关中不会丢失；请确认部门系统在运行、网络畅通、接收地址未变（可点“测试连接”）',
       hintEn: "circuit open on deliveries to the department's system: paused and retried automatically, nothing is lost; check the system and the network",
       facts,
     };
   }
-  if (d.delivery?.state === 'HALF_OPEN') {
-    return {
-      ...base,
-      level: 'amber',
-      summary: `向部门系统投递正在试探恢复；${summary}`,
-      hint: '部门系统刚才无法接收投递，网关正在试探；如反复出现请检查部门系统与网络',
-      hintEn: "probing the department's system after failed deliveries",
-      facts,
-    };
-  }
-
   if (errorCount) {
     const top = [...errors].sort((x, y) => y.n - x.n)[0];
     const level: Level = total >= 3 && errorRate >= 0.5 ? 'red' : 'amber';
@@ -208,6 +199,24 @@ export function departmentItem(
   return { ...base, level: 'green', summary, ...OK_HINT, facts };
 }
 
+/** What to check when the failure is on our side (so nobody phones the city about it). */
+function oursHint(why: FailureDiagnosis): { hint: string; hintEn: string } {
+  const check: Record<string, [string, string]> = {
+    DNS: ['核对 CITY_PLATFORM_URL 中的域名和本机 DNS', 'check the host name in CITY_PLATFORM_URL and our DNS'],
+    REFUSED: ['核对 CITY_PLATFORM_URL 的地址和端口', 'check the address and port in CITY_PLATFORM_URL'],
+    UNREACHABLE: ['检查本机到市平台的路由、防火墙或政务外网专线', 'check the route, firewall or the e-government link'],
+    CONNECT_TIMEOUT: ['检查防火墙是否放行、政务外网专线是否通', 'check the firewall and the e-government link'],
+    TLS: ['核对证书：平台证书的签发机构是否已加入本机信任（NODE_EXTRA_CA_CERTS）、服务器时间是否正确', 'check the CA (NODE_EXTRA_CA_CERTS) and the clock'],
+    WRONG_URL: ['核对 CITY_PLATFORM_URL 的路径（应为接口根地址）', 'check the path in CITY_PLATFORM_URL'],
+    CREDENTIALS: ['核对 CITY_PLATFORM_APP_ID、CITY_PLATFORM_SECRET、签名算法与服务器时间', 'check app id, secret, algorithm and the clock'],
+  };
+  const [zh, en] = check[why.kind] ?? ['核对网关的市平台配置与网络', 'check our platform settings and network'];
+  return {
+    hint: `我方问题（${why.zh}）：${zh}；修正后网关自动恢复报送，数据不会丢失，无需联系市平台`,
+    hintEn: `our side (${why.en}): ${en}; delivery resumes by itself once fixed`,
+  };
+}
+
 export function endpointItem(e: EndpointHealth, act: EndpointActivity | undefined): StatusItem {
   const base = {
     key: `platform:${e.endpoint}`,
@@ -225,47 +234,52 @@ export function endpointItem(e: EndpointHealth, act: EndpointActivity | undefine
     lastError: act?.lastError ?? null,
   };
   const stats = calls ? `近1小时 ${calls} 次调用，失败 ${failures} 次，平均 ${act!.avgMs} ms` : '近1小时无调用';
-  if (e.state === 'OPEN') {
+  // Recovered: the latest call went through, whatever failed earlier in the hour.
+  const recovered = !!act?.lastOkAt && (!act.lastFailedAt || act.lastOkAt.getTime() >= act.lastFailedAt.getTime());
+  // Whose side the latest failure is on: the office must not phone the city about its own wrong URL.
+  const why = act?.lastError ? diagnoseFailure(act.lastError) : null;
+  const sideHint = why && why.side === 'ours' ? oursHint(why) : null;
+  // While the breaker probes (HALF_OPEN) the light stays red until a call goes through: it does not
+  // flip between red and amber with every probe.
+  if (e.state === 'OPEN' || (e.state === 'HALF_OPEN' && !recovered)) {
+    const probing = e.state === 'HALF_OPEN' ? '正在试探恢复' : `熔断已打开（累计 ${e.opens} 次）`;
     return {
       ...base,
       level: 'red',
-      summary: `熔断已打开（累计 ${e.opens} 次）；${stats}`,
-      hint: '熔断：市平台该接口连续失败，网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；超过30分钟未恢复请联系市平台运维',
-      hintEn:
-        'circuit open: delivery paused and retried automatically, nothing is lost; call the city platform if it lasts over 30 minutes',
-      facts,
+      summary: `${probing}${why ? `；${why.zh}` : ''}；${stats}`,
+      ...(sideHint ?? {
+        hint:
+          why?.side === 'theirs'
+            ? `市平台侧故障（${why.zh}）：网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；超过30分钟未恢复请联系市平台运维`
+            : '熔断：市平台该接口连续失败，网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；可点“测试连接”区分我方网络还是市平台；超过30分钟未恢复请联系市平台运维',
+        hintEn:
+          why?.side === 'theirs'
+            ? `the platform's side (${why.en}): delivery paused and retried, nothing is lost; call the city platform if it lasts over 30 minutes`
+            : 'circuit open: delivery paused and retried automatically, nothing is lost; run the connection test; call the city platform if it lasts over 30 minutes',
+      }),
+      facts: { ...facts, side: why?.side ?? null, cause: why?.kind ?? null },
     };
   }
   if (e.state === 'HALF_OPEN') {
-    return {
-      ...base,
-      level: 'amber',
-      summary: `正在试探恢复；${stats}`,
-      hint: '网关正在试探市平台是否恢复，稍候自动继续报送',
-      hintEn: 'probing the platform; delivery resumes by itself',
-      facts,
-    };
+    return { ...base, level: 'amber', summary: `正在试探恢复；${stats}`, hint: '网关正在试探市平台是否恢复，稍候自动继续报送', hintEn: 'probing the platform; delivery resumes by itself', facts };
   }
-  // Recovered: the latest call went through, whatever failed earlier in the hour.
-  const recovered = !!act?.lastOkAt && (!act.lastFailedAt || act.lastOkAt.getTime() >= act.lastFailedAt.getTime());
   if (act?.alerts && !recovered) {
     return {
       ...base,
       level: 'red',
       summary: stats,
-      hint: '市平台拒绝了网关的凭据（签名/时间/应用号）：核对 CITY_PLATFORM_APP_ID、CITY_PLATFORM_SECRET 与服务器时间',
-      hintEn: 'the platform refused our credentials: check app id, secret and the clock',
-      facts,
+      hint: '我方凭据被市平台拒绝（签名/时间/应用号）：核对 CITY_PLATFORM_APP_ID、CITY_PLATFORM_SECRET 与服务器时间',
+      hintEn: 'ours: the platform refused our credentials: check app id, secret and the clock',
+      facts: { ...facts, side: 'ours', cause: 'CREDENTIALS' },
     };
   }
   if (calls >= 5 && failures / calls >= 0.2 && !recovered) {
     return {
       ...base,
       level: 'amber',
-      summary: stats,
-      hint: '近1小时调用失败较多：网关会自动重试；若持续，请查看「滞留消息」并联系市平台',
-      hintEn: 'many failed calls: retried automatically; see parked messages',
-      facts,
+      summary: `${stats}${why ? `；${why.zh}` : ''}`,
+      ...(sideHint ?? { hint: '近1小时调用失败较多：网关会自动重试；若持续，请查看「滞留消息」并联系市平台', hintEn: 'many failed calls: retried automatically; see parked messages' }),
+      facts: { ...facts, side: why?.side ?? null, cause: why?.kind ?? null },
     };
   }
   return {

@@ -1,12 +1,14 @@
 import { EntityManager, FindOptionsWhere, In } from 'typeorm';
 import { Database } from './database';
-import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, OutboxEntity } from './entities';
+import { CaseEntity, CaseEventEntity, DeliveryAttemptEntity, LicenceEntity, OutboxEntity } from './entities';
 
 export interface CaseRecord {
   kase: CaseEntity;
   events: CaseEventEntity[];
   outbox: OutboxEntity[];
   attempts: DeliveryAttemptEntity[];
+  /** Electronic licences the case's completions issued (their registration: the LICENCE outbox rows). */
+  licences: LicenceEntity[];
 }
 
 /**
@@ -43,6 +45,7 @@ export class CaseReadRepository {
     const attempts = outbox.length
       ? await m.find(DeliveryAttemptEntity, { where: { outboxId: In(outbox.map((o) => o.id)) }, order: { id: 'ASC' } })
       : [];
-    return { kase, events, outbox, attempts };
+    const licences = await m.find(LicenceEntity, { where: { caseId: kase.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return { kase, events, outbox, attempts, licences };
   }
 }

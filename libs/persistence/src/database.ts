@@ -94,6 +94,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
         conn.pragma('synchronous = FULL');
         conn.pragma(`busy_timeout = ${db.busyTimeoutMs}`);
         conn.pragma('foreign_keys = ON');
+        // 剩余信息保护: deleted rows (pruned raw bodies, expired sessions) are overwritten with zeros
+        // wherever that costs no extra write; FAST rather than ON keeps ingest's I/O unchanged.
+        conn.pragma('secure_delete = FAST');
       },
     } as DataSourceOptions;
   }

@@ -13,3 +13,5 @@ export { MYSQL_MIGRATIONS } from './migrations/mysql';
 export * from './backup';
 export * from './retention';
 export * from './key-rotation';
+export * from './config-record';
+export * from './licence.repository';

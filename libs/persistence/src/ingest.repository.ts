@@ -23,7 +23,7 @@ import { CaseEntity, CaseEventEntity, InboundMessageEntity, InboundOutcome, Outb
 export interface InboundRecord {
   id?: string;
   department: string;
-  channel: 'event' | 'batch' | 'batch-row' | 'replay';
+  channel: 'event' | 'batch' | 'batch-row' | 'replay' | 'correction';
   receivedAt: Date;
   mediaType?: string | null;
   headers?: Record<string, string>;

@@ -7,7 +7,7 @@ import { ConfigError, PRIVATE_FILE_MODE, type PersonalDataCipher } from '#gw/com
 import type { ObjectLiteral } from 'typeorm';
 import { AuditRepository } from './audit.repository';
 import { Database } from './database';
-import { CaseEntity, CaseEventEntity, InboundBatchFileEntity, InboundMessageEntity, JobLeaseEntity, OperatorAccountEntity, PlatformCallbackEntity } from './entities';
+import { CaseEntity, CaseEventEntity, InboundBatchFileEntity, InboundMessageEntity, JobLeaseEntity, LicenceEntity, OperatorAccountEntity, PlatformCallbackEntity } from './entities';
 import { parseDuration } from './retention';
 
 /** Stable code of a stored value that neither configured key opens (reported, never its content). */
@@ -54,16 +54,20 @@ interface Target {
   where?: string;
   /** Rows per batch: blobs are up to 1 MiB (messages) or 256 KiB (batch file parts) each. */
   batch?: number;
+  /** The row's keyed lookup hash, recomputed with the value (database column and entity property). */
+  hash?: { column: string; property: string };
 }
 
 /**
  * Every column that holds personal data encrypted with the data key (grep the entities for
- * `sm4.`, `seal`, `_enc`). The case's applicant lookup hash is rewritten with its `parties_enc`.
+ * `sm4.`, `seal`, `_enc`, `_hash`). A row's lookup hash (the case's applicant, the licence's holder) is
+ * rewritten with its encrypted value.
  * A new encrypted column must be added here: the rotation suite (test/trust/key-rotation)
  * decrypts every one of them with the new key alone after the job, and fails on any left behind.
  */
 export const KEY_ROTATION_TARGETS: readonly Target[] = [
-  { table: 'gw_case', entity: CaseEntity, key: ['id'], column: 'parties_enc', property: 'partiesEnc', kind: 'token' },
+  { table: 'gw_case', entity: CaseEntity, key: ['id'], column: 'parties_enc', property: 'partiesEnc', kind: 'token', hash: { column: 'applicant_id_hash', property: 'applicantIdHash' } },
+  { table: 'licence', entity: LicenceEntity, key: ['id'], column: 'holder_enc', property: 'holderEnc', kind: 'token', hash: { column: 'holder_hash', property: 'holderHash' } },
   { table: 'case_event', entity: CaseEventEntity, key: ['id'], column: 'payload_enc', property: 'payloadEnc', kind: 'token' },
   { table: 'platform_callback', entity: PlatformCallbackEntity, key: ['id'], column: 'data_enc', property: 'dataEnc', kind: 'token' },
   { table: 'operator_account', entity: OperatorAccountEntity, key: ['username'], column: 'totp_secret', property: 'totpSecret', kind: 'token' },
@@ -326,7 +330,7 @@ export class KeyRotationJob {
       // Key ranges: `(k1, k2) > (a, b)` spelled out (both dialects).
       const range = after ? ` AND ${t.key.length === 1 ? `${q(t.key[0])} > ?` : `(${q(t.key[0])} > ? OR (${q(t.key[0])} = ? AND ${q(t.key[1])} > ?))`}` : '';
       const rangeParams = after ? (t.key.length === 1 ? [after[0]] : [after[0], after[0], after[1]]) : [];
-      const extraCols = t.table === 'gw_case' ? `, ${q('applicant_id_hash')} AS hash` : '';
+      const extraCols = t.hash ? `, ${q(t.hash.column)} AS hash` : '';
       const rows: Record<string, unknown>[] = await this.db.manager.query(
         `SELECT ${t.key.map((k, i) => `${q(k)} AS k${i}`).join(', ')}, ${q(t.column)} AS v${extraCols} FROM ${q(t.table)} WHERE ${cond.sql}${range} ORDER BY ${keys} LIMIT ${size}`,
         [...cond.params, ...rangeParams],
@@ -341,6 +345,7 @@ export class KeyRotationJob {
             const plain = this.cipher.decrypt(String(r.v));
             const change: (typeof changes)[number] = { key, old: r.v, value: this.cipher.encrypt(plain) };
             if (t.table === 'gw_case') change.hash = await this.rehash(String(key[0]), plain, (r.hash as string | null) ?? null);
+            else if (t.hash) change.hash = this.rehashHolder(t.table, String(key[0]), plain, (r.hash as string | null) ?? null);
             changes.push(change);
           } else {
             const old = toBuffer(r.v);
@@ -358,7 +363,7 @@ export class KeyRotationJob {
             let n = 0;
             for (const c of changes) {
               const set: Record<string, unknown> = { [t.property]: c.value };
-              if (c.hash !== undefined) set.applicantIdHash = c.hash;
+              if (c.hash !== undefined && t.hash) set[t.hash.property] = c.hash;
               const where = [...t.key.map((k, i) => `${q(k)} = :k${i}`), `${q(t.column)} = :old`].join(' AND ');
               const params: Record<string, unknown> = { old: c.old };
               t.key.forEach((_, i) => (params[`k${i}`] = c.key[i]));
@@ -399,6 +404,17 @@ export class KeyRotationJob {
     }
     this.hashesUnmatched++;
     this.logger.warn(`${KEY_ROTATION_HASH_UNMATCHED}: gw_case ${caseId}: 查询哈希无法重算，保留原值 its lookup hash matches no applicant; kept as it is`);
+    return stored;
+  }
+
+  /** A licence's holder hash under the current key: of the certificate number kept encrypted beside it. */
+  private rehashHolder(table: string, id: string, holderJson: string, stored: string | null): string | null {
+    if (stored === null) return null;
+    const holder = JSON.parse(holderJson) as { certType?: string; certNo?: string };
+    const n = applicantKeyOf({ applicants: [holder] });
+    if (n !== null && this.cipher.lookupHashes(n).includes(stored)) return this.cipher.lookupHash(n);
+    this.hashesUnmatched++;
+    this.logger.warn(`${KEY_ROTATION_HASH_UNMATCHED}: ${table} ${id}: 查询哈希无法重算，保留原值 its lookup hash matches no holder; kept as it is`);
     return stored;
   }
 

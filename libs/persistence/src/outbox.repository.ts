@@ -96,7 +96,7 @@ export class OutboxRepository {
   private finishing = false;
   private finishTimer?: NodeJS.Immediate;
 
-  constructor(private readonly db: Database) {}
+  constructor(readonly db: Database) {}
 
   /** Rows whose dispatcher died mid-call go back to PENDING (the platform call is idempotent). */
   async returnExpiredLeases(now = new Date()): Promise<number> {

@@ -1,6 +1,5 @@
 import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject, Logger } from '@nestjs/common';
-import { join } from 'node:path';
-import { GatewayConfig, PersonalDataCipher } from '#gw/common';
+import { GatewayConfig, PersonalDataCipher, spoolDirOf } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
 import { Database, openDatabase } from './database';
@@ -8,6 +7,7 @@ import { IngestRepository } from './ingest.repository';
 import { OutboxRepository } from './outbox.repository';
 import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
+import { LicenceRepository } from './licence.repository';
 import { RetentionPruner, loadRetentionConfig } from './retention';
 import { KeyRotationJob, loadKeyRotationConfig } from './key-rotation';
 
@@ -60,7 +60,7 @@ export class PersistenceModule {
   /** `auditKey`: the audit chain's key (`GatewaySecrets.auditKey`). */
   static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
     // Checked before anything opens: an audit retention under 180 days stops start-up.
-    const retention = loadRetentionConfig(options.config.env);
+    const retention = { ...loadRetentionConfig(options.config.env), spoolDir: spoolDirOf(options.config.dataDir) };
     const keyRotation = loadKeyRotationConfig(options.config.env);
     return {
       module: PersistenceModule,
@@ -77,18 +77,19 @@ export class PersistenceModule {
         { provide: QuarantineRepository, useFactory: (db: Database, c: PersonalDataCipher) => new QuarantineRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
+        { provide: LicenceRepository, useFactory: (db: Database) => new LicenceRepository(db), inject: [Database] },
         { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
         RetentionJob,
         {
           provide: KeyRotationJob,
-          useFactory: (db: Database, c: PersonalDataCipher, audit: AuditRepository) => new KeyRotationJob(db, c, audit, keyRotation, join(options.config.dataDir, 'spool'), new Logger('KeyRotation')),
+          useFactory: (db: Database, c: PersonalDataCipher, audit: AuditRepository) => new KeyRotationJob(db, c, audit, keyRotation, spoolDirOf(options.config.dataDir), new Logger('KeyRotation')),
           inject: [Database, PersonalDataCipher, AuditRepository],
         },
         KeyRotationRunner,
         DatabaseCloser,
         AuditChainStarter,
       ],
-      exports: [RetentionPruner, KeyRotationJob, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository],
+      exports: [RetentionPruner, KeyRotationJob, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository],
     };
   }
 }

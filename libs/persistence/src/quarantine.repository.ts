@@ -68,6 +68,16 @@ export class QuarantineRepository {
     return this.db.manager.findOne(InboundMessageEntity, { where: { id } });
   }
 
+  /** Replays and corrections of an entry, newest first (what became of each; no bodies). */
+  replaysOf(id: string): Promise<Pick<InboundMessageEntity, 'id' | 'channel' | 'receivedAt' | 'outcome' | 'errorCode'>[]> {
+    return this.db.manager.find(InboundMessageEntity, {
+      select: { id: true, channel: true, receivedAt: true, outcome: true, errorCode: true },
+      where: { replayOf: id },
+      order: { receivedAt: 'DESC' },
+      take: 20,
+    });
+  }
+
   /** A kept message's bytes as the department sent them (opened if sealed; empty if none were kept). */
   bodyOf(entry: InboundMessageEntity): Buffer {
     if (!entry.body) return Buffer.alloc(0);

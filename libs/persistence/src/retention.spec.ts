@@ -7,6 +7,13 @@ describe('retention settings', () => {
     expect(c.pauseMs).toBe(200);
     expect(c.rawBodyMs).toBe(30 * 24 * 3600 * 1000);
     expect(c.auditMs).toBe(365 * 24 * 3600 * 1000);
+    expect(c.spoolMs).toBe(24 * 3600 * 1000);
+  });
+
+  it('keeps spooled batch files at least 15 minutes (a batch under way reads its file)', () => {
+    expect(loadRetentionConfig({ RETAIN_SPOOL_DAYS: '15m' }).spoolMs).toBe(15 * 60_000);
+    expect(loadRetentionConfig({ RETAIN_SPOOL_DAYS: '6h' }).spoolMs).toBe(6 * 3600_000);
+    expect(() => loadRetentionConfig({ RETAIN_SPOOL_DAYS: '14m' })).toThrow(/RETAIN_SPOOL_DAYS.*至少保留 15 分钟.*at least 15 minutes/);
   });
 
   it('reads a plain number as days and a unit as given; off stops the job', () => {

@@ -1,4 +1,4 @@
-import { ConfigError } from '#gw/common';
+import { CUT_OFF_BATCH_MINUTES, ConfigError, removeCutOffSpools } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { Database } from './database';
 
@@ -19,6 +19,13 @@ export interface RetentionConfig {
   callbacksMs: number;
   /** Audit entries: at least 180 days. */
   auditMs: number;
+  /**
+   * Spooled batch files (sealed) still on disk this long after they were last written: left by a
+   * run that was cut off, or that could not remove its own. At least CUT_OFF_BATCH_MINUTES.
+   */
+  spoolMs: number;
+  /** The spool folder (`DATA_DIR/spool`); absent: no files are pruned (a process without one). */
+  spoolDir?: string;
   /** How often the job runs (0: never, `RETENTION_INTERVAL=off`); rows per statement; pause between statements. */
   intervalMs: number;
   batchSize: number;
@@ -43,6 +50,12 @@ export function loadRetentionConfig(env: Readonly<Record<string, string | undefi
   if (auditMs < AUDIT_MIN_RETENTION_MS) {
     throw new ConfigError('RETAIN_AUDIT_DAYS: 审计记录至少保存180天（网络安全法第二十一条） audit entries are kept at least 180 days (Cybersecurity Law art. 21)');
   }
+  const spoolMs = parseDuration('RETAIN_SPOOL_DAYS', env.RETAIN_SPOOL_DAYS, DAY);
+  if (spoolMs < CUT_OFF_BATCH_MINUTES * MINUTE) {
+    throw new ConfigError(
+      `RETAIN_SPOOL_DAYS: 暂存的批量文件至少保留 ${CUT_OFF_BATCH_MINUTES} 分钟（处理中的批次仍在读取） spooled batch files are kept at least ${CUT_OFF_BATCH_MINUTES} minutes (a batch under way still reads its file)`,
+    );
+  }
   const batchSize = Number(env.RETENTION_BATCH_SIZE ?? 500);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new ConfigError('RETENTION_BATCH_SIZE: 1–5000');
   return {
@@ -51,6 +64,7 @@ export function loadRetentionConfig(env: Readonly<Record<string, string | undefi
     refusedMs: parseDuration('RETAIN_REFUSED_DAYS', env.RETAIN_REFUSED_DAYS, 30 * DAY),
     callbacksMs: parseDuration('RETAIN_CALLBACKS_DAYS', env.RETAIN_CALLBACKS_DAYS, 180 * DAY),
     auditMs,
+    spoolMs,
     intervalMs: /^(off|0)$/i.test(env.RETENTION_INTERVAL ?? '') ? 0 : parseDuration('RETENTION_INTERVAL', env.RETENTION_INTERVAL, 60 * MINUTE),
     batchSize,
     pauseMs: parseDuration('RETENTION_PAUSE', env.RETENTION_PAUSE, 200),
@@ -59,7 +73,7 @@ export function loadRetentionConfig(env: Readonly<Record<string, string | undefi
 
 export interface RetentionRun {
   /** Rows touched per kind, and how many statements (batches) it took. */
-  counts: Record<'rawBodies' | 'attempts' | 'refused' | 'callbacks' | 'audit' | 'sessions' | 'nonces' | 'throttles', number>;
+  counts: Record<'rawBodies' | 'attempts' | 'refused' | 'callbacks' | 'audit' | 'sessions' | 'nonces' | 'throttles' | 'spoolFiles', number>;
   batches: number;
 }
 
@@ -115,7 +129,7 @@ export class RetentionPruner {
   }
 
   private async pass(): Promise<RetentionRun> {
-    const run: RetentionRun = { counts: { rawBodies: 0, attempts: 0, refused: 0, callbacks: 0, audit: 0, sessions: 0, nonces: 0, throttles: 0 }, batches: 0 };
+    const run: RetentionRun = { counts: { rawBodies: 0, attempts: 0, refused: 0, callbacks: 0, audit: 0, sessions: 0, nonces: 0, throttles: 0, spoolFiles: 0 }, batches: 0 };
     const now = this.now();
     const at = (ms: number) => new Date(now - ms);
     const c = this.config;
@@ -141,6 +155,9 @@ export class RetentionPruner {
       (ph) => `DELETE FROM ${q('callback_nonce')} WHERE ${q('key')} IN (${ph})`);
     run.counts.throttles = await this.batches(run, `SELECT ${q('key_hash')} AS id FROM ${q('login_throttle')} WHERE ${q('first_at')} < ? AND (${q('locked_until')} IS NULL OR ${q('locked_until')} < ?)`, [at(DAY), new Date(now)],
       (ph) => `DELETE FROM ${q('login_throttle')} WHERE ${q('key_hash')} IN (${ph})`);
+    // Sealed batch files left on disk (a finished run removes its own; a run cut off by a stop is
+    // removed at the next start): a process that runs on, or another sharing the folder, prunes them here.
+    if (c.spoolDir) run.counts.spoolFiles = removeCutOffSpools(c.spoolDir, Math.max(c.spoolMs, CUT_OFF_BATCH_MINUTES * MINUTE), now);
     // Never younger than 180 days, whatever the configuration says.
     const auditBefore = at(Math.max(c.auditMs, AUDIT_MIN_RETENTION_MS));
     for (;;) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLogEntity } from './entities';
@@ -29,6 +29,18 @@ describe('SQLite: flushes and checkpoints off the event loop', () => {
   afterEach(async () => {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('overwrites a deleted row in the file (secure_delete), so pruned data does not linger on disk', async () => {
+    const marker = 'PRUNED-MARKER-' + Date.now();
+    await db.manager.insert(AuditLogEntity, { ...row(1), detail: JSON.stringify({ marker }) });
+    await db.manager.insert(AuditLogEntity, row(2)); // keeps the page in use: only the deleted cell is wiped
+    await db.manager.delete(AuditLogEntity, { targetId: '1' });
+    pragma('wal_checkpoint(TRUNCATE)');
+    const bytes: Buffer = readFileSync(path());
+    expect(bytes.includes(Buffer.from('"filler"'))).toBe(true); // the kept row is there
+    expect(bytes.includes(Buffer.from(marker))).toBe(false);
+    expect(pragma('secure_delete')).toBe(2); // FAST
   });
 
   it('commits with the flush afterwards, then restores synchronous = FULL for everything else', async () => {

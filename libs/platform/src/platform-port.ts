@@ -9,6 +9,12 @@ export interface PlatformCase {
   platformProjectNo: string | null;
   online: boolean;
   location: string | null;
+  /**
+   * The department has already reported 领证/送达 (DELIVERED) when this stage goes out: a result
+   * sent now can say the result was handed over (`is_delivery_results`). Later, the platform has
+   * closed the case and takes no further stage.
+   */
+  handedOver?: boolean;
 }
 
 export interface StageDeliveryContext {
@@ -26,7 +32,22 @@ export interface StageDeliveryContext {
  */
 export type FollowUpKind = 'LICENCE';
 
+/** The licence a LICENCE step registers, as the gateway stored it (the same on every retry). */
+export interface LicenceToRegister {
+  /** 证照类型代码 of config/licence-types.yaml. */
+  typeCode: string;
+  typeName: string;
+  /** The department's certificate number, or the identifier when its system sends none. */
+  certificateNo: string;
+  /** 电子证照标识 (GB/T 36904): kept by the gateway; the platform's /licenses has no field for it. */
+  identifier: string;
+  /** yyyy-MM-dd, Beijing time. */
+  issueDate: string;
+}
+
 export interface FollowUpContext extends Omit<StageDeliveryContext, 'seq'> {
+  /** For a LICENCE step: what to register. */
+  licence?: LicenceToRegister;
   /**
    * Called (and awaited) right before the request may leave, after rate limiting: records durably
    * that the call started, so a dispatcher that dies before the answer does not send it again.
@@ -71,6 +92,17 @@ export interface PlatformHeldCase {
   closed: boolean;
 }
 
+/** The operators' connection test: one signed read, made now, outside the breaker and the rate limit. */
+export interface PlatformConnectionCheck {
+  /** The platform's base URL (the network steps are tried against it). */
+  baseUrl: string;
+  /** The platform answered and accepted our signature (an unknown case number is a fine answer). */
+  ok: boolean;
+  httpStatus: number | null;
+  businessCode: string | null;
+  message: string | null;
+}
+
 export type ReconcileAnswer = { ok: true; cases: PlatformHeldCase[] } | { ok: false; code: string; message: string };
 
 /**
@@ -91,6 +123,10 @@ export abstract class CityPlatformPort {
     void orgCode;
     void date;
     return { ok: false, code: 'NOT_SUPPORTED', message: '该平台接口没有对账 this platform offers no reconciliation' };
+  }
+  /** A signed read made now for the operators' connection test; a platform without one says so. */
+  async checkConnection(): Promise<PlatformConnectionCheck | null> {
+    return null;
   }
   /** True while calls should not be attempted (a breaker is open): the dispatcher stops claiming. */
   abstract isBlocked(): boolean;

@@ -1,10 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Catalogue, CatalogueError } from '#gw/catalogue';
-import { ConfigError, loadGatewayConfig, productionSecretProblems } from '#gw/common';
+import { Catalogue, CatalogueError, LicenceTypes } from '#gw/catalogue';
+import { ConfigError, GatewayConfig, loadGatewayConfig, productionSecretProblems } from '#gw/common';
 import { GatewayContext, createGatewayContext } from '#gw/ingress';
 import { loadOpsConfig } from '#gw/ops';
+import { recordStartupConfiguration } from './config-fingerprint';
 import { checkDiskSpace } from './disk-space';
 
 export interface AppSpec {
@@ -17,7 +18,7 @@ export interface AppSpec {
   requirePlatformUrl: 'always' | 'production' | 'never';
   /** Builds the app (not yet listening) from the checked start-up context. */
   build(ctx: GatewayContext): Promise<INestApplication>;
-  /** What is printed once the app listens; `base` is its own http://host:port. */
+  /** What is printed once the app listens; `base` is its own http(s)://host:port. */
   banner(ctx: GatewayContext, base: string): string[];
 }
 
@@ -41,7 +42,7 @@ const isProduction = (env: Record<string, string | undefined>) =>
 export function loadStartupContext(spec: Pick<AppSpec, 'name' | 'requirePlatformUrl'>, env: Record<string, string | undefined> = process.env): GatewayContext {
   const needsUrl = spec.requirePlatformUrl === 'always' || (spec.requirePlatformUrl === 'production' && isProduction(env));
   const urlProblem = needsUrl && !env.CITY_PLATFORM_URL
-    ? `CITY_PLATFORM_URL: ${spec.name} 需要市平台地址 needs the city platform's base URL, e.g. http://10.0.0.8:8080/zwfw/api/v1` +
+    ? `CITY_PLATFORM_URL: ${spec.name} 需要市平台地址 needs the city platform's base URL, e.g. https://10.0.0.8:8443/zwfw/api/v1` +
       (spec.requirePlatformUrl === 'always' ? ' (或先启动平台模拟器 or start the simulator: node dist/apps/platform-simulator/src/main.js)' : '')
     : null;
   const refuse = (problems: string[]) =>
@@ -94,6 +95,10 @@ function productionStartProblems(env: Record<string, string | undefined>): strin
   collect(() => loadGatewayConfig(env));
   let catalogue: Catalogue | undefined;
   collect(() => (catalogue = Catalogue.fromFile(resolve(env.CATALOGUE_FILE || 'config/catalogue.yaml'))));
+  if (catalogue) {
+    const beside = resolve(dirname(resolve(env.CATALOGUE_FILE || 'config/catalogue.yaml')), 'licence-types.yaml');
+    collect(() => LicenceTypes.fromFile(env.LICENCE_TYPES_FILE ? resolve(env.LICENCE_TYPES_FILE) : beside, catalogue!, { required: !!env.LICENCE_TYPES_FILE }));
+  }
   const open = catalogue?.departments.filter((d) => !d.restricted) ?? [];
   problems.push(
     ...productionSecretProblems(
@@ -128,15 +133,55 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
       '运维令牌 GATEWAY_OPERATOR_TOKEN 永不过期，建议设置 GATEWAY_OPERATOR_TOKEN_EXPIRES=yyyy-MM-dd 并定期更换 the operator token never expires: set GATEWAY_OPERATOR_TOKEN_EXPIRES and rotate it',
     );
   }
+  for (const warning of startupWarnings(config, ctx.catalogue)) new Logger('Startup').warn(warning);
   const app = await spec.build(ctx).catch(failStartup);
+  // 安全审计: what changed in the configuration since this process's last start is audited.
+  await recordStartupConfiguration(app, ctx, spec.name);
   await startWakeListener(app, config.env.WAKE_URL ?? config.wakeUrl);
   await app.listen(config.port, config.host).catch((e: Error) =>
     failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
   );
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const base = `${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  // Warnings before the banner: the banner stays the last thing on a first start's screen.
+  for (const w of ctx.catalogue.licenceTypes?.warnings ?? []) new Logger('Startup').warn(w);
   process.stdout.write(['', ...spec.banner(ctx, base), ...(disk.level === 'warn' ? ['', `  ⚠ ${disk.message}`] : []), ''].join('\n') + '\n');
   if (disk.level === 'warn') new Logger('Startup').warn(disk.message);
   return app;
+}
+
+/**
+ * What a production start goes on with but an operator must know: the platform reached over plain
+ * HTTP (PLATFORM_ALLOW_HTTP=true, a test network), departments pushed to over plain HTTP. Names
+ * and addresses only; never a secret.
+ */
+export function startupWarnings(config: GatewayConfig, catalogue?: Catalogue): string[] {
+  if (config.mode !== 'production') return [];
+  const warnings: string[] = [];
+  if (config.platform.url && /^http:\/\//i.test(config.platform.url) && config.platformAllowHttp) {
+    warnings.push(
+      `市平台地址为明文 http（PLATFORM_ALLOW_HTTP=true），仅限测试网络 the city platform is reached over plain http (PLATFORM_ALLOW_HTTP=true): for a test network only, never in service`,
+    );
+  }
+  const plain = departmentPushUrls(config, catalogue).filter((d) => /^http:\/\//i.test(d.url));
+  if (plain.length) {
+    warnings.push(
+      `部门推送地址为明文 http，建议改用 https the departments ${plain.map((d) => `${d.code} (${d.source})`).join(', ')} are pushed to over plain http: use https:// where the department's system offers it`,
+    );
+  }
+  return warnings;
+}
+
+/** Each department's push address: DEPT_<CODE>_URL, or the catalogue's deliveryUrl. */
+function departmentPushUrls(config: GatewayConfig, catalogue?: Catalogue): { code: string; url: string; source: string }[] {
+  const found = new Map<string, { code: string; url: string; source: string }>();
+  for (const d of catalogue?.departments ?? []) {
+    if (d.deliveryUrl && d.enabled && !d.restricted) found.set(d.code, { code: d.code, url: d.deliveryUrl, source: 'catalogue deliveryUrl' });
+  }
+  for (const [name, value] of Object.entries(config.env)) {
+    const code = /^DEPT_([A-Z0-9_]+)_URL$/.exec(name)?.[1];
+    if (code && value) found.set(code, { code, url: value, source: name });
+  }
+  return [...found.values()];
 }
 
 /** The folder itself, or its nearest parent that exists (a data folder not created yet). */

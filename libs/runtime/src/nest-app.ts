@@ -2,7 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { ModuleRef, NestFactory } from '@nestjs/core';
 import { GatewayLogger } from './logger';
 import type { Request } from 'express';
-import { secretsEqual } from '#gw/common';
+import { readTlsFiles, secretsEqual } from '#gw/common';
 import { DUTY_ROLES, GatewayContext, configureHttpApp } from '#gw/ingress';
 import { OperatorAccountService, SESSION_COOKIE, readCookie } from '#gw/ops';
 
@@ -20,6 +20,8 @@ export interface NestAppOptions {
  */
 export async function createGatewayNestApp(module: Type, ctx: GatewayContext, options: NestAppOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create(module, {
+    // TLS_CERT_FILE / TLS_KEY_FILE: the listener serves HTTPS only (no plain HTTP on its port).
+    httpsOptions: ctx.config.tls ? readTlsFiles(ctx.config.tls) : undefined,
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { maskFreeText } from '#gw/case';
-import { ErrorCodes, GatewayError } from '#gw/common';
+import { ErrorCodes, GatewayError, chineseFirst } from '#gw/common';
 
 /** An error as the gateway answers it: a status and `{code, message, errors}` with a stable code. */
 export interface ErrorReply {
@@ -20,7 +20,7 @@ export function errorReply(exception: unknown): ErrorReply {
     (exception as { type?: string })?.type ?? ((exception as { cause?: { type?: unknown } })?.cause?.type as string | undefined);
   if (exception instanceof GatewayError) {
     const status = exception.httpStatus;
-    const reply: ErrorReply = { status, body: { code: exception.code, message: exception.message, errors: exception.errors ?? [] } };
+    const reply: ErrorReply = { status, body: { code: exception.code, message: chineseFirst(exception.code, exception.message), errors: exception.errors ?? [] } };
     if (status >= 500) {
       reply.log = {
         err: exception.cause ?? exception,

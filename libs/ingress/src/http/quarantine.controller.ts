@@ -27,6 +27,11 @@ export class QuarantineFilterDto {
   offset?: number;
 }
 
+export class CorrectionDto {
+  @IsString() @Length(1, 65536)
+  text!: string;
+}
+
 const toFilter = (q: QuarantineFilterDto): QuarantineFilter => ({
   department: q.dept,
   code: q.code,
@@ -59,6 +64,22 @@ export class QuarantineController {
   @ApiOperation({ summary: '用当前映射重放一条 Replay one entry through the current adapter' })
   replayOne(@Param('id') id: string, @Req() req: Request & { id?: string }) {
     return this.quarantine.replayOne(id, operatorOf(req), req.id, req.ip);
+  }
+
+  @Get(':id/raw')
+  @ApiOperation({ summary: '报文原文（解码、脱敏）、出错字段和历次重放 The message decoded and masked, its failing fields, earlier replays' })
+  raw(@Param('id') id: string) {
+    return this.quarantine.raw(id);
+  }
+
+  @Post(':id/correct')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '修正后重放：提交修改后的原文（脱敏处未改动的保留原值），原报文保留 Replay a corrected text; masks left as shown keep their original values; the original is kept',
+  })
+  correct(@Param('id') id: string, @Body() body: CorrectionDto, @Req() req: Request & { id?: string }) {
+    return this.quarantine.correctAndReplay(id, body.text, operatorOf(req), req.id, req.ip);
   }
 
   @Post('replay')

@@ -12,13 +12,15 @@ import { OperatorAccountEntity } from './operator-account.entity';
 import { OperatorSessionEntity } from './operator-session.entity';
 import { LoginThrottleEntity } from './login-throttle.entity';
 import { JobLeaseEntity, ReconciliationRunEntity } from './reconciliation.entity';
+import { LicenceEntity, LicenceSerialEntity } from './licence.entity';
 
 export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
 export { OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity };
 export { JobLeaseEntity, ReconciliationRunEntity };
+export { LicenceEntity, LicenceSerialEntity };
 export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity];

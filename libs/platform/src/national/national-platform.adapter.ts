@@ -1,7 +1,7 @@
 import type { WorkingCalendar } from '#gw/case';
 import type { SignAlg } from '../signing';
 import { BreakerRegistry, BreakerSettings, DEFAULT_BREAKER_SETTINGS, RateLimiter } from '#gw/resilience';
-import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformHeldCase, PlatformOutcome, ReconcileAnswer, StageDeliveryContext } from '../platform-port';
+import { CityPlatformPort, EndpointHealth, FollowUpContext, FollowUpKind, PlatformCall, PlatformConnectionCheck, PlatformHeldCase, PlatformOutcome, ReconcileAnswer, StageDeliveryContext } from '../platform-port';
 import { BUSINESS_CODES } from './business-codes';
 import { acceptBody, licenseBody, planStage, processBody, resultBody, specialBody } from './national-platform.mapper';
 import { PlatformAnswer, PlatformHttpClient } from './platform-http.client';
@@ -80,12 +80,14 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     let answer: PlatformAnswer;
     if (plan.call === 'PROCESS') answer = await this.client.call('process', 'POST', `${path}/process`, processBody(seq, department, event));
     else if (plan.call === 'SPECIAL') answer = await this.client.call('special', 'POST', `${path}/special`, specialBody(seq, event));
-    else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event));
+    else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event, ctx.kase.handedOver === true));
     calls.push(answer.call);
     const outcome = this.classify(answer, calls);
     // An electronic licence issued at completion is registered right after the result, as a step
     // of its own: a repeated result is an idempotent success, a repeated licence a second licence.
-    if (outcome.kind === 'DONE' && plan.call === 'RESULT' && plan.resultType === 0 && event.result?.certificateNo) return { ...outcome, followUp: 'LICENCE' };
+    // A certificate is issued when the department sent its number or the matter issues one (a
+    // department system without a number field: the gateway numbers the licence).
+    if (outcome.kind === 'DONE' && plan.call === 'RESULT' && plan.resultType === 0 && (event.result?.certificateNo || matter?.issuesCertificate)) return { ...outcome, followUp: 'LICENCE' };
     return outcome;
   }
 
@@ -97,8 +99,8 @@ export class NationalPlatformAdapter extends CityPlatformPort {
    */
   async deliverFollowUp(kind: FollowUpKind, ctx: FollowUpContext): Promise<PlatformOutcome> {
     const projectNo = ctx.kase.platformProjectNo;
-    if (kind !== 'LICENCE' || !projectNo) return { kind: 'PARK', code: 'FOLLOW_UP_INVALID', message: `无法发送 cannot send follow-up ${kind} (project_no ${projectNo ?? 'missing'})`, calls: [] };
-    const answer = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, ctx.department, ctx.event), ctx.beforeSend);
+    if (kind !== 'LICENCE' || !projectNo || !ctx.licence) return { kind: 'PARK', code: 'FOLLOW_UP_INVALID', message: `无法发送 cannot send follow-up ${kind} (project_no ${projectNo ?? 'missing'}${ctx.licence ? '' : ', no licence'})`, calls: [] };
+    const answer = await this.client.call('licenses', 'POST', '/licenses', licenseBody(projectNo, ctx.department, ctx.event, ctx.licence), ctx.beforeSend);
     const calls = [answer.call];
     if (answer.transportError !== undefined && answer.mayHaveArrived) return { kind: 'PARK', code: LICENCE_OUTCOME_UNKNOWN, message: licenceUnknown(answer.transportError), calls };
     return this.classify(answer, calls);
@@ -108,6 +110,21 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     const answer = await this.client.call('case', 'GET', `/cases/${encodeURIComponent(projectNo)}`);
     const last = (answer.data as { last_seq?: unknown } | null)?.last_seq;
     return answer.code === '0' && typeof last === 'number' ? last : null;
+  }
+
+  /**
+   * Reads a case number that cannot exist: `2004` (unknown) or `0` proves the platform is reached
+   * and accepts our signature; 1001–1004 say the credentials are refused.
+   */
+  override async checkConnection(): Promise<PlatformConnectionCheck> {
+    const a = await this.client.probe('/cases/GATEWAY-CONNECTION-TEST', 8000);
+    return {
+      baseUrl: this.client.baseUrl,
+      ok: a.httpStatus === 200 && (a.code === '0' || a.code === '2004'),
+      httpStatus: a.httpStatus,
+      businessCode: a.code,
+      message: a.error ?? a.msg,
+    };
   }
 
   /** `GET /reconcile` (under the `case` breaker: both are the platform's read side). */

@@ -10,7 +10,7 @@ import {
   promiseDueDate,
 } from '#gw/case';
 import type { DepartmentEntry, MatterEntry } from '#gw/catalogue';
-import type { PlatformCase } from '../platform-port';
+import type { LicenceToRegister, PlatformCase } from '../platform-port';
 
 /** Canonical certificate types → the platform's applyer_page_type (organisations have no national code). */
 const PAGE_TYPES: Record<string, string> = { USCC: '001' };
@@ -138,7 +138,7 @@ export function specialBody(seq: number, e: CanonicalEvent) {
   };
 }
 
-export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
+export function resultBody(seq: number, resultType: number, e: CanonicalEvent, handedOver = false) {
   return {
     seq,
     result_date: time(e.stageTime),
@@ -146,24 +146,30 @@ export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
     result_explain: e.result?.explain ?? e.opinion ?? (resultType === 5 ? '申请人撤回' : resultType === 6 ? '不予受理' : undefined),
     result_cetr_name: e.result?.certificateName,
     result_cetr_no: e.result?.certificateNo,
-    // 0: no department format says at its completion that the result was handed over; 领证/送达
-    // comes later as DELIVERED, after the platform has closed the case.
-    is_delivery_results: 0,
+    // 1 when the department had already reported 领证/送达 (DELIVERED) by the time the result goes
+    // out (a 即办 certificate handed over at the counter, or a backlog after an outage); a DELIVERED
+    // that comes after the result is recorded at the gateway only: the platform has closed the case.
+    is_delivery_results: handedOver && e.stage === 'COMPLETED' ? 1 : 0,
   };
 }
 
-export function licenseBody(projectNo: string, dept: DepartmentEntry, e: CanonicalEvent) {
+/**
+ * `/licenses`: the type code and number as the gateway stored them for this step (type from
+ * config/licence-types.yaml; number the department's, or the GB/T 36904 identifier when its
+ * system sends none), so every retry sends the same licence.
+ */
+export function licenseBody(projectNo: string, dept: DepartmentEntry, e: CanonicalEvent, licence: LicenceToRegister) {
   const holder = e.applicants[0];
   return {
-    certificate_name: e.result?.certificateName ?? e.matterName,
-    certificate_number: e.result!.certificateNo!,
-    certificate_type_code: e.matterCode.slice(-12),
+    certificate_name: licence.typeName,
+    certificate_number: licence.certificateNo,
+    certificate_type_code: licence.typeCode,
     certificate_holder: holder.name,
     certificate_holder_code: holder.certNo,
     certificate_holder_type: holder.kind === 'PERSON' ? '1' : '2',
     issue_dept: dept.name,
     issue_dept_code: dept.orgCode,
-    issue_date: time(e.stageTime).slice(0, 10),
+    issue_date: licence.issueDate,
     certificate_area_code: (e.location ?? '430626').slice(0, 9),
     project_no: projectNo,
   };

@@ -119,6 +119,36 @@ export class PlatformHttpClient {
     });
   }
 
+  /** The base URL calls go to (for the connection test's network steps). */
+  get baseUrl(): string {
+    return this.settings.baseUrl;
+  }
+
+  /**
+   * One signed GET outside the breaker and the rate limiter, for the operators' connection test:
+   * a test must reach the platform even while the breaker holds calls back. Not recorded as a delivery attempt.
+   */
+  async probe(path: string, timeoutMs: number): Promise<{ httpStatus: number | null; code: string | null; msg: string | null; error?: string }> {
+    const headers = signedHeaders({ appId: this.settings.appId, secret: this.settings.secret, alg: this.settings.signAlg, body: '' });
+    try {
+      const res = await this.send('GET', path, undefined, { ...headers, Accept: 'application/json' }, AbortSignal.timeout(timeoutMs));
+      let parsed: { code?: unknown; msg?: unknown } | null = null;
+      try {
+        parsed = JSON.parse(res.text);
+      } catch {
+        // not the platform's envelope: reported by status
+      }
+      const code = parsed && typeof parsed === 'object' && parsed.code !== undefined ? String(parsed.code) : null;
+      const msg = parsed && typeof parsed === 'object' && parsed.msg !== undefined ? String(parsed.msg).slice(0, 200) : null;
+      const redirect = res.status >= 300 && res.status < 400 ? 'redirect not followed' : null;
+      return { httpStatus: res.status, code, msg: redirect ?? msg, error: code === null && !redirect ? `HTTP ${res.status}: not a platform envelope` : undefined };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+      return { httpStatus: null, code: null, msg: null, error: timedOut ? `no answer within ${timeoutMs} ms after connect` : `${err.code ?? ''} ${err.message}`.trim() };
+    }
+  }
+
   /** `beforeSend` runs after the rate limiter, right before the request may leave; its failure is thrown. */
   async call(endpoint: string, method: 'GET' | 'POST', path: string, body?: unknown, beforeSend?: () => Promise<void>): Promise<PlatformAnswer> {
     const started = Date.now();
