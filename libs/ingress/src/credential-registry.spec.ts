@@ -97,3 +97,25 @@ describe('CredentialRegistry', () => {
     expect(reg.validSecrets('PLATFORM')).toEqual(['new-secret']);
   });
 });
+
+describe('CredentialRegistry when the database is away', () => {
+  it('answers from memory: an unknown token stays unknown, a known one still works', async () => {
+    let clock = 0;
+    let fail = false;
+    const repo = {
+      all: async () => {
+        if (fail) throw new Error('connection refused');
+        return [{ id: '1', kind: 'DEPARTMENT', owner: 'BDC', source: 'database', tokenHash: credentialHash('DEPARTMENT', 'known'), expiresAt: null, revokedAt: null }];
+      },
+      recordConfigured: async () => undefined,
+      touch: async () => undefined,
+    } as unknown as AccessCredentialRepository;
+    const reg = new CredentialRegistry('DEPARTMENT', [], { production: false, now: () => clock });
+    await reg.attach(repo);
+    fail = true;
+    clock += 5_000;
+    await expect(reg.match('unknown')).resolves.toMatchObject({ ok: false, reason: 'unknown' });
+    await expect(reg.match('known')).resolves.toMatchObject({ ok: true, owner: 'BDC' });
+    await reg.stop();
+  });
+});

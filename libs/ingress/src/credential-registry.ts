@@ -71,6 +71,7 @@ export class CredentialRegistry {
   private known = new Map<string, Known>();
   private repo?: AccessCredentialRepository;
   private loadedAt = 0;
+  private triedAt = 0;
   private loading?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private readonly lastTouched = new Map<string, number>();
@@ -151,11 +152,21 @@ export class CredentialRegistry {
     return (await this.refreshIfStale()) ? this.matchNow(value) : m;
   }
 
-  /** Re-reads the table unless it was read within `missRefreshMs` (1 s); whether it did. */
+  /**
+   * Re-reads the table unless it was read (or tried) within `missRefreshMs` (1 s); whether it
+   * did. A database that does not answer leaves the copy in memory as it is: the check goes on
+   * from memory (a refusal stays a 401, never a 5xx caused by a token lookup).
+   */
   async refreshIfStale(): Promise<boolean> {
-    if (!this.repo || this.now() - this.loadedAt < (this.options.missRefreshMs ?? 1_000)) return false;
-    await this.refresh();
-    return true;
+    const now = this.now();
+    if (!this.repo || now - Math.max(this.loadedAt, this.triedAt) < (this.options.missRefreshMs ?? 1_000)) return false;
+    this.triedAt = now;
+    try {
+      await this.refresh();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The values valid now for an owner (callback secrets: each is tried against a signature). */
