@@ -153,9 +153,13 @@ export class CredentialRegistry {
   }
 
   /**
-   * Re-reads the table unless it was read (or tried) within `missRefreshMs` (1 s); whether it
-   * did. A database that does not answer leaves the copy in memory as it is: the check goes on
-   * from memory (a refusal stays a 401, never a 5xx caused by a token lookup).
+   * Re-reads the table for a value not found in memory, so a token issued on another instance
+   * works here too — unless the table was read (or tried) within `missRefreshMs` (1 s): a flood
+   * of bogus tokens costs at most one query a second, and a refusal is never delayed (the
+   * address's refusal limit counts them as they come). The one gap: a token posted within a
+   * second of being issued on another instance may be refused once — a person copying it to a
+   * vendor takes longer. A database that does not answer leaves the copy in memory as it is
+   * (false): the check goes on from memory, a refusal stays a 401, never a 5xx.
    */
   async refreshIfStale(): Promise<boolean> {
     const now = this.now();
