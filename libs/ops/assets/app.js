@@ -88,6 +88,7 @@
     totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
     row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
     outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
+    id: '编号', overlapDays: '重叠天数', previousExpireAt: '旧令牌失效时间', shortened: '随之到期的旧令牌',
   };
   var TOKEN_SOURCE_LABEL = { env: '环境变量 env', stored: 'secrets.json', database: '看板签发 dashboard' };
   var TOKEN_STATE_LABEL = {
