@@ -71,7 +71,7 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
     // The old (environment) token is now in its overlap; the new one is listed without its value.
     await page.waitForSelector('[data-dept="SCJG"] tr[data-state="expiring"]');
     await page.click('#token-copy');
-    await page.waitForFunction("document.getElementById('tokens-status').textContent.includes('已复制')");
+    await page.waitForSelector('#tokens-status.ok:has-text("已复制")'); // no page-side eval: the dashboard's CSP forbids it
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
     await page.screenshot({ path: join(SHOTS, 'token-issued.png'), fullPage: true });
 
