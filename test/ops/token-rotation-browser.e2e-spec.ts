@@ -6,6 +6,8 @@ import { ARTIFACTS } from './logged-gateway';
 import { signIn } from '../support/operators';
 import { scjgEvent } from '../support/scjg-events';
 import { TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
+import { CaseEntity } from '#gw/persistence';
+import { In } from 'typeorm';
 
 jest.setTimeout(120_000);
 
@@ -58,6 +60,27 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('dialog', (d) => void d.accept());
 
+    // The department posts all along, as a county system does: with its old token, then — once its
+    // vendor has the new one — with the new one. Nothing it was answered 202 for may be lost, and
+    // nothing may be refused while it switches.
+    let current = TOKENS.SCJG;
+    let stop = false;
+    const acked: string[] = [];
+    const refusedWhileSwitching: number[] = [];
+    const poster = (async () => {
+      for (let i = 1; !stop; i++) {
+        const bizNo = `SCJG-LIVE-${String(i).padStart(6, '0')}`;
+        const r = await request(gw.url)
+          .post('/api/v1/departments/scjg/events')
+          .set('Authorization', `Bearer ${current}`)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(scjgEvent({ bizNo })));
+        if (r.status === 202) acked.push(bizNo);
+        else refusedWhileSwitching.push(r.status);
+        await new Promise((done) => setTimeout(done, 25));
+      }
+    })();
+
     await page.goto(`${gw.url}/dashboard/#/tokens`);
     await page.waitForSelector('#view-tokens:not([hidden]) [data-dept="SCJG"] tr[data-state="active"]');
     expect(await page.textContent('#view-tokens h1')).toContain('部门令牌');
@@ -78,6 +101,8 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
     // Both work during the overlap.
     expect((await post(TOKENS.SCJG)).status).toBe(202);
     expect((await post(token)).status).toBe(202);
+    current = token; // the vendor switches to the new token
+    const switchedAt = acked.length;
 
     // Closed: the token is gone from the page, and a reload never shows it again.
     await page.click('#token-issued-close');
@@ -94,6 +119,13 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
     expect(refused.status).toBe(401);
     expect(refused.body.code).toBe('TOKEN_EXPIRED');
     expect((await post(token)).status).toBe(202);
+    await new Promise((done) => setTimeout(done, 300)); // the department goes on posting after the revocation
+    stop = true;
+    await poster;
+    expect(refusedWhileSwitching).toEqual([]);
+    expect(acked.length).toBeGreaterThan(switchedAt); // it posted before and after the switch
+    const stored = await gw.db.manager.count(CaseEntity, { where: { department: 'SCJG', sourceCaseNo: In(acked) } });
+    expect(stored).toBe(acked.length);
     expect(pageErrors).toEqual([]);
     await context.close();
   });
