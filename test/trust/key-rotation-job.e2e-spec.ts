@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PersonalDataCipher, loadGatewayConfig } from '#gw/common';
 import {
+  AccessCredentialEntity,
   AuditLogEntity,
   AuditRepository,
   CaseEntity,
@@ -77,6 +78,8 @@ describe('KeyRotationJob', () => {
     await account('already-b', b.encrypt('ALREADYBSECRETBB'));
     await account('lost', foreign.encrypt('LOSTSECRETLOSTSE'));
     await account('none', null);
+    // A callback secret issued from the dashboard, kept sealed to be read back (main's credential rotation).
+    await db.manager.insert(AccessCredentialEntity, { kind: 'CALLBACK', owner: 'PLATFORM', source: 'database', tokenHash: 'x'.repeat(64), secretSealed: a.encrypt('issued-callback-secret-0123456789'), createdAt: now, createdBy: 'admin' } as Partial<AccessCredentialEntity>);
     // A case in the old format; and one whose hash is of an earlier event's applicant (a later event carried a passport).
     const c1 = randomUUID();
     const c2 = randomUUID();
@@ -99,6 +102,9 @@ describe('KeyRotationJob', () => {
     const t = Object.fromEntries(s.tables.map((x) => [x.table, x]));
     expect(t.operator_account).toMatchObject({ rewritten: 2, unreadable: 1, left: 1 });
     expect(t.gw_case).toMatchObject({ rewritten: 2, unreadable: 0, left: 0 });
+    expect(t.access_credential).toMatchObject({ rewritten: 1, unreadable: 0, left: 0 });
+    const credential = await db.manager.findOneByOrFail(AccessCredentialEntity, { owner: 'PLATFORM' });
+    expect(b.decrypt(credential.secretSealed!)).toBe('issued-callback-secret-0123456789');
     expect(t.inbound_message).toMatchObject({ rewritten: 1, unreadable: 1, left: 1 });
     expect(s.message).toContain(KEY_ROTATION_UNREADABLE);
 

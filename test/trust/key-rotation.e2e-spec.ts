@@ -6,6 +6,7 @@ import { IsNull, Not } from 'typeorm';
 import { PersonalDataCipher } from '#gw/common';
 import { readSpooled, sealedParts, spoolSealed } from '../../libs/ingress/src/batch-spool';
 import {
+  AccessCredentialEntity,
   AuditLogEntity,
   BatchRepository,
   CaseEntity,
@@ -53,6 +54,7 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
   let completions = 0;
   let seq = 0;
   let adminSecret: string;
+  let issuedCallbackSecret: string;
   let batchId: string;
   let leftSpool: string;
   const batchBytes = Buffer.from('姓名,证件号码\n钱七,430626200107081238\n'.repeat(20_000), 'utf8'); // two sealed parts
@@ -105,9 +107,12 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     const left = await spoolSealed(Readable.from([spoolPlain]), spoolDir, 1024 * 1024, gw.ctx.cipher);
     leftSpool = basename(left.path);
     // The first admin enrols a second factor (its secret stored SM4-encrypted).
-    await signIn(gw.url, ADMIN.username, ADMIN.password);
+    const adminCookie = await signIn(gw.url, ADMIN.username, ADMIN.password);
     adminSecret = totpSecretOf(gw.url, ADMIN.username)!;
     expect(adminSecret).toBeTruthy();
+    // The admin issues a new platform callback secret: kept sealed in access_credential to verify callbacks with.
+    issuedCallbackSecret = (await request(gw.url).post('/api/v1/platform/callback-secret').set('Cookie', adminCookie).send({ overlapDays: 7 }).expect(201)).body.token;
+    expect(issuedCallbackSecret).toMatch(/^[0-9a-f]{64}$/);
     await waitFor('key A\'s events delivered and licences registered', async () => (await undelivered(gw!)) === 0 && (await gw!.db.manager.count(LicenceEntity)) === 2, 60_000, 200);
     expect(await rotation(gw)).toMatchObject({ state: 'idle', previousKeyNeeded: false });
     await gw.close();
@@ -157,7 +162,7 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     expect(finished.message).toContain('旧密钥（GATEWAY_DATA_KEY_PREVIOUS）已不再需要');
     expect(finished.message).toContain('no longer needed');
     const rewritten = Object.fromEntries(finished.tables.map((t) => [t.table, t.rewritten]));
-    for (const table of ['gw_case', 'licence', 'case_event', 'platform_callback', 'operator_account', 'inbound_message', 'inbound_batch_file', 'spool']) expect(rewritten[table]).toBeGreaterThan(0);
+    for (const table of ['gw_case', 'licence', 'access_credential', 'case_event', 'platform_callback', 'operator_account', 'inbound_message', 'inbound_batch_file', 'spool']) expect(rewritten[table]).toBeGreaterThan(0);
     // The dashboard's overview says so too, as something to do.
     const item = await waitFor('the overview line', async () => {
       const services = (await request(g.url).get('/api/v1/ops/overview').set(op).expect(200)).body.services as { key: string; level: string; summary: string; hintEn: string }[];
@@ -194,6 +199,9 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     const licences = await g.db.manager.find(LicenceEntity);
     expect(licences.length).toBe(2);
     for (const l of licences) expect(l.holderHash).toBe(b.lookupHash(b.decryptJson<{ certNo: string }>(l.holderEnc).certNo));
+    const sealedSecrets = (await g.db.manager.find(AccessCredentialEntity)).filter((c) => c.secretSealed);
+    expect(sealedSecrets.length).toBe(1);
+    expect(b.decrypt(sealedSecrets[0].secretSealed!)).toBe(issuedCallbackSecret);
     const admin = await g.db.manager.findOneByOrFail(OperatorAccountEntity, { username: ADMIN.username });
     expect(b.decrypt(admin.totpSecret!)).toBe(adminSecret);
     const bodies = await g.db.manager.find(InboundMessageEntity, { where: { bodyEncrypted: true } });
@@ -215,6 +223,11 @@ describe('data-key rotation under load (数据密钥轮换)', () => {
     const found = (await request(g.url).get('/api/v1/cases').set(op).query({ applicant: USCC, pageSize: 100 }).expect(200)).body;
     expect(found.total).toBe(accepted.length);
     expect((await request(g.url).get('/api/v1/licences').set(op).query({ holder: USCC }).expect(200)).body.total).toBe(2);
+
+    // A callback signed with the issued secret verifies: the gateway unsealed it with key B.
+    const signed = postCallback(g.url, { callback_id: 'rot-app-2', type: 'ONLINE_APPLICATION', occurred_at: '2026-11-04 09:00:00', data: { ...onlineApplication(SCJG_MATTER), project_no: `${SCJG_MATTER}202611040001` } }, { secret: issuedCallbackSecret });
+    expect((await signed.response.expect(200)).body).toMatchObject({ code: '0' });
+    expect(await g.db.manager.countBy(PlatformCallbackEntity, { callbackId: 'rot-app-2' })).toBe(1);
 
     // The admin's second factor still works.
     const first = await request(g.url).post('/api/v1/auth/login').send(ADMIN).expect(200);

@@ -18,3 +18,5 @@ export * from './quarantine.service';
 export * from './batch-ingest.service';
 export * from './ingress-throttle';
 export * from './licence-view';
+export * from './credential-registry';
+export { OPERATOR_ROUTES_UNDER_DEPARTMENTS } from './http/raw-body';

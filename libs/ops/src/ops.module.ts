@@ -13,8 +13,10 @@ import {
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { DELIVERY_OBSERVER } from '#gw/dispatch';
-import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
-import { AuditRepository, CaseReadRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
+import { CALLBACK_SECRETS, CaseViewService, CredentialRegistry, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
+import { AccessCredentialRepository, AuditRepository, CaseReadRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
+import { CredentialAdminService } from './credential-admin.service';
+import { CredentialsController } from './credentials.controller';
 import { AuthController } from './auth.controller';
 import { ConnectionTestService } from './connection-test.service';
 import { DashboardController } from './dashboard.controller';
@@ -56,7 +58,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, CodesController, AuthController, OperatorsController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CredentialsController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
@@ -111,6 +113,12 @@ export class OpsModule implements NestModule {
             // The same receiving URL the department dispatcher uses: DEPT_<code>_URL, else the catalogue's.
             new ConnectionTestService(rt, cat, audit, (code) => ctx.config.env[`DEPT_${code}_URL`] || cat.department(code)?.deliveryUrl),
           inject: [DeliveryRuntime, Catalogue, AuditRepository],
+        },
+        {
+          provide: CredentialAdminService,
+          useFactory: (repo: AccessCredentialRepository, audit: AuditRepository, cat: Catalogue, auth: DepartmentAuth, cb: CredentialRegistry, cipher: PersonalDataCipher) =>
+            new CredentialAdminService(repo, audit, cat, auth, cb, cipher),
+          inject: [AccessCredentialRepository, AuditRepository, Catalogue, DepartmentAuth, CALLBACK_SECRETS, PersonalDataCipher],
         },
         SessionMiddleware,
         FirstAdmin,

@@ -37,7 +37,7 @@ describe('overview lights and hints', () => {
       hint: expect.stringContaining('尚未收到'),
     });
     const tokens = departmentItem(dept([{ outcome: 'REFUSED', errorCode: 'TOKEN_INVALID', n: 5 }]), 0, now, 24);
-    expect(tokens).toMatchObject({ level: 'red', hint: expect.stringContaining('GATEWAY_DEPT_TOKEN_SCJG') });
+    expect(tokens).toMatchObject({ level: 'red', hint: expect.stringContaining('「部门令牌」页') });
     const invalid = departmentItem(
       dept([
         { outcome: 'ACCEPTED', errorCode: null, n: 9 },

@@ -148,8 +148,14 @@ export function departmentItem(
     let hint: string;
     let hintEn: string;
     if (top.outcome === 'REFUSED' && /^TOKEN_/.test(top.errorCode ?? '')) {
-      hint = `令牌错误（${top.errorCode}）：请与该部门系统厂商核对令牌（GATEWAY_DEPT_TOKEN_${d.code} 或 data/secrets.json）`;
-      hintEn = 'bearer token refused: check the token configured in the department system';
+      hint =
+        top.errorCode === 'TOKEN_EXPIRED'
+          ? `令牌已过期或已吊销（${top.errorCode}）：请确认该部门系统厂商已换用新令牌；在「部门令牌」页可查看或签发`
+          : `令牌错误（${top.errorCode}）：请与该部门系统厂商核对令牌；在「部门令牌」页可查看各令牌的状态，或签发新令牌`;
+      hintEn =
+        top.errorCode === 'TOKEN_EXPIRED'
+          ? 'an expired or revoked token: make sure the vendor uses the new one (see the Tokens page)'
+          : 'bearer token refused: check the token configured in the department system (see the Tokens page)';
     } else if (top.outcome === 'REFUSED') {
       hint = `被拒收（${top.errorCode}）：涉密事项或未启用的部门不经网关，请与该部门核对推送的事项`;
       hintEn = 'refused: classified matter or disabled department';

@@ -7,6 +7,7 @@ export * from './case-read.repository';
 export * from './outbox.repository';
 export * from './quarantine.repository';
 export * from './callback.repository';
+export * from './access-credential.repository';
 export * from './persistence.module';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite';
 export { MYSQL_MIGRATIONS } from './migrations/mysql';

@@ -23,6 +23,7 @@ const NOT_UNDER_THE_DATA_KEY: Record<string, string> = {
   'operator_account.previous_password_hash': 'scrypt, salted: no data key',
   'operator_session.id_hash': 'SHA-256 of a random session id',
   'login_throttle.key_hash': 'sign-in counters: kept a day, start afresh after a rotation (docs/security.md §6b)',
+  'access_credential.token_hash': 'unkeyed SM3 of the token (credentialHash): no data key',
   'inbound_batch.result_gzip': 'the batch answer, gzip: masked, no personal data in clear',
 };
 
@@ -30,7 +31,7 @@ describe('KEY_ROTATION_TARGETS', () => {
   it('covers every encrypted column and every lookup hash the entities declare', () => {
     const targets = new Set(KEY_ROTATION_TARGETS.flatMap((t) => [`${t.table}.${t.column}`, ...(t.hash ? [`${t.table}.${t.hash.column}`] : [])]));
     const suspects = columns()
-      .filter((c) => /_enc$|_hash$|^totp_secret$/.test(c.column) || c.type === 'blob')
+      .filter((c) => /_enc$|_sealed$|_hash$|^totp_secret$/.test(c.column) || c.type === 'blob')
       .map((c) => `${c.table}.${c.column}`);
     expect(suspects.length).toBeGreaterThan(8); // the scan sees the entities
     const uncovered = suspects.filter((s) => !targets.has(s) && !NOT_UNDER_THE_DATA_KEY[s]);

@@ -7,7 +7,7 @@ import { ConfigError, PRIVATE_FILE_MODE, type PersonalDataCipher } from '#gw/com
 import type { ObjectLiteral } from 'typeorm';
 import { AuditRepository } from './audit.repository';
 import { Database } from './database';
-import { CaseEntity, CaseEventEntity, InboundBatchFileEntity, InboundMessageEntity, JobLeaseEntity, LicenceEntity, OperatorAccountEntity, PlatformCallbackEntity } from './entities';
+import { AccessCredentialEntity, CaseEntity, CaseEventEntity, InboundBatchFileEntity, InboundMessageEntity, JobLeaseEntity, LicenceEntity, OperatorAccountEntity, PlatformCallbackEntity } from './entities';
 import { parseDuration } from './retention';
 
 /** Stable code of a stored value that neither configured key opens (reported, never its content). */
@@ -60,7 +60,7 @@ interface Target {
 
 /**
  * Every column that holds personal data encrypted with the data key (grep the entities for
- * `sm4.`, `seal`, `_enc`, `_hash`). A row's lookup hash (the case's applicant, the licence's holder) is
+ * `sm4.`, `seal`, `_enc`, `_sealed`, `_hash`). A row's lookup hash (the case's applicant, the licence's holder) is
  * rewritten with its encrypted value.
  * A new encrypted column must be added here: the rotation suite (test/trust/key-rotation)
  * decrypts every one of them with the new key alone after the job, and fails on any left behind.
@@ -70,6 +70,7 @@ export const KEY_ROTATION_TARGETS: readonly Target[] = [
   { table: 'licence', entity: LicenceEntity, key: ['id'], column: 'holder_enc', property: 'holderEnc', kind: 'token', hash: { column: 'holder_hash', property: 'holderHash' } },
   { table: 'case_event', entity: CaseEventEntity, key: ['id'], column: 'payload_enc', property: 'payloadEnc', kind: 'token' },
   { table: 'platform_callback', entity: PlatformCallbackEntity, key: ['id'], column: 'data_enc', property: 'dataEnc', kind: 'token' },
+  { table: 'access_credential', entity: AccessCredentialEntity, key: ['id'], column: 'secret_sealed', property: 'secretSealed', kind: 'token' },
   { table: 'operator_account', entity: OperatorAccountEntity, key: ['username'], column: 'totp_secret', property: 'totpSecret', kind: 'token' },
   { table: 'inbound_message', entity: InboundMessageEntity, key: ['id'], column: 'body', property: 'body', kind: 'sealed', where: 'body_encrypted = 1', batch: 20 },
   { table: 'inbound_batch_file', entity: InboundBatchFileEntity, key: ['batch_id', 'part_no'], column: 'body', property: 'body', kind: 'sealed', batch: 4 },
