@@ -256,11 +256,11 @@ export function endpointItem(e: EndpointHealth, act: EndpointActivity | undefine
       ...(sideHint ?? {
         hint:
           why?.side === 'theirs'
-            ? `市平台侧故障（${why.zh}）：网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；超过30分钟未恢复请联系市平台运维`
+            ? `熔断（市平台侧：${why.zh}）：网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；超过30分钟未恢复请联系市平台运维`
             : '熔断：市平台该接口连续失败，网关已暂停报送并定时试探恢复，数据保存在网关中不会丢失；可点“测试连接”区分我方网络还是市平台；超过30分钟未恢复请联系市平台运维',
         hintEn:
           why?.side === 'theirs'
-            ? `the platform's side (${why.en}): delivery paused and retried, nothing is lost; call the city platform if it lasts over 30 minutes`
+            ? `circuit open, the platform's side (${why.en}): delivery paused and retried, nothing is lost; call the city platform if it lasts over 30 minutes`
             : 'circuit open: delivery paused and retried automatically, nothing is lost; run the connection test; call the city platform if it lasts over 30 minutes',
       }),
       facts: { ...facts, side: why?.side ?? null, cause: why?.kind ?? null },
