@@ -16,16 +16,34 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
  */
 export class DepartmentAuth {
   private readonly digests: ReadonlyArray<readonly [string, Buffer]>;
+  /** Tokens issued to departments created from the dashboard (catalogue versions keep their SHA-256). */
+  private issued: ReadonlyArray<readonly [string, Buffer]> = [];
 
   constructor(tokens: Readonly<Record<string, string>>) {
     this.digests = Object.entries(tokens).map(([code, token]) => [code, digest(token)] as const);
+  }
+
+  /** Whether the department has a configured token (environment or data/secrets.json). */
+  hasConfigured(code: string): boolean {
+    return this.digests.some(([c]) => c === code);
+  }
+
+  /**
+   * Takes the hashes (SHA-256 hex, by department code) of the tokens issued from the dashboard's
+   * catalogue page; replaces the previous set at once. A configured token of the same department
+   * stays the one that counts (the catalogue page issues none where one is configured).
+   */
+  useIssued(hashes: Readonly<Record<string, string>>): void {
+    this.issued = Object.entries(hashes)
+      .filter(([code, hex]) => !this.hasConfigured(code) && /^[0-9a-f]{64}$/.test(hex))
+      .map(([code, hex]) => [code, Buffer.from(hex, 'hex')] as const);
   }
 
   /** The department whose token this is, or null; compares with every token whatever matches. */
   departmentOf(token: string): string | null {
     const presented = digest(token);
     let owner: string | null = null;
-    for (const [code, expected] of this.digests) {
+    for (const [code, expected] of [...this.digests, ...this.issued]) {
       if (timingSafeEqual(presented, expected) && owner === null) owner = code;
     }
     return owner;
@@ -42,3 +60,6 @@ export class DepartmentAuth {
     }
   }
 }
+
+/** The SHA-256 (hex) a dashboard-issued department token is kept as. */
+export const issuedTokenHash = (token: string): string => digest(token).toString('hex');

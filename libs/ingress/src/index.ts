@@ -18,3 +18,4 @@ export * from './quarantine.service';
 export * from './batch-ingest.service';
 export * from './ingress-throttle';
 export * from './licence-view';
+export * from './catalogue-sync';

@@ -14,3 +14,4 @@ export * from './backup';
 export * from './retention';
 export * from './config-record';
 export * from './licence.repository';
+export * from './catalogue-version.repository';

@@ -8,6 +8,7 @@ import { OutboxRepository } from './outbox.repository';
 import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
 import { LicenceRepository } from './licence.repository';
+import { CatalogueVersionRepository } from './catalogue-version.repository';
 import { RetentionPruner, loadRetentionConfig } from './retention';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -65,12 +66,13 @@ export class PersistenceModule {
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         { provide: LicenceRepository, useFactory: (db: Database) => new LicenceRepository(db), inject: [Database] },
+        { provide: CatalogueVersionRepository, useFactory: (db: Database) => new CatalogueVersionRepository(db), inject: [Database] },
         { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
         RetentionJob,
         DatabaseCloser,
         AuditChainStarter,
       ],
-      exports: [RetentionPruner, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository],
+      exports: [RetentionPruner, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository, CatalogueVersionRepository],
     };
   }
 }

@@ -13,14 +13,16 @@ import { OperatorSessionEntity } from './operator-session.entity';
 import { LoginThrottleEntity } from './login-throttle.entity';
 import { JobLeaseEntity, ReconciliationRunEntity } from './reconciliation.entity';
 import { LicenceEntity, LicenceSerialEntity } from './licence.entity';
+import { CatalogueVersionEntity } from './catalogue-version.entity';
 
 export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
 export { OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity };
 export { JobLeaseEntity, ReconciliationRunEntity };
 export { LicenceEntity, LicenceSerialEntity };
+export { CatalogueVersionEntity };
 export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity, CatalogueVersionEntity];
