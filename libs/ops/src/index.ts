@@ -11,3 +11,4 @@ export * from './ops.service';
 export * from './ops-read.repository';
 export * from './overview';
 export * from './ttl-cache';
+export * from './catalogue-admin.service';

@@ -13,9 +13,11 @@ import {
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { DELIVERY_OBSERVER } from '#gw/dispatch';
-import { CaseViewService, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
-import { AuditRepository, CaseReadRepository, Database, OutboxRepository } from '#gw/persistence';
+import { CaseViewService, CatalogueSync, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
+import { AuditRepository, CaseReadRepository, CatalogueVersionRepository, Database, OutboxRepository } from '#gw/persistence';
 import { AuthController } from './auth.controller';
+import { CatalogueAdminService } from './catalogue-admin.service';
+import { CatalogueController } from './catalogue.controller';
 import { ConnectionTestService } from './connection-test.service';
 import { DashboardController } from './dashboard.controller';
 import { DeliveryRuntime } from './delivery-runtime';
@@ -56,7 +58,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, CodesController, AuthController, OperatorsController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CatalogueController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
@@ -110,6 +112,12 @@ export class OpsModule implements NestModule {
             // The same receiving URL the department dispatcher uses: DEPT_<code>_URL, else the catalogue's.
             new ConnectionTestService(rt, cat, audit, (code) => ctx.config.env[`DEPT_${code}_URL`] || cat.department(code)?.deliveryUrl),
           inject: [DeliveryRuntime, Catalogue, AuditRepository],
+        },
+        {
+          provide: CatalogueAdminService,
+          useFactory: (cat: Catalogue, sync: CatalogueSync, auth: DepartmentAuth, repo: CatalogueVersionRepository, audit: AuditRepository) =>
+            new CatalogueAdminService(cat, sync, auth, repo, audit),
+          inject: [Catalogue, CatalogueSync, DepartmentAuth, CatalogueVersionRepository, AuditRepository],
         },
         SessionMiddleware,
         FirstAdmin,
