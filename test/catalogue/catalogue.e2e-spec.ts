@@ -142,6 +142,14 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     expect(await gw.db.manager.count(CatalogueVersionEntity)).toBe(6);
   });
 
+  it('takes two changes at once one after the other: neither is lost', async () => {
+    const codes = ['0000180002000', '0000180003000'].map((tail) => `${NEW_DEPT.orgCode}${tail}`);
+    const answers = await Promise.all(codes.map((taskCode, i) => asAdmin('post', '/api/v1/catalogue/matters').send({ ...NEW_MATTER, taskCode, name: `并发事项${i}` })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
+    for (const c of codes) expect(cat.body.matters.map((m: any) => m.taskCode)).toContain(c);
+  });
+
   (usingMysql() ? it : it.skip)('a second instance on the same database starts with the stored version and polls for newer ones', async () => {
     const second = await startTestGateway({ testDb: gw.testDb, env: { CATALOGUE_POLL_MS: '500' } });
     try {

@@ -91,6 +91,7 @@ const error: Table = {
   DUPLICATE: t('重复报文，已接收过', 'duplicate of a message already accepted'),
   ACCEPTED: t('已接收', 'accepted'),
   INVALID: t('内容不合规', 'invalid'),
+  CATALOGUE_CONFLICT: t('目录刚被他人修改，未保存', 'the catalogue was just changed elsewhere: nothing was saved', '刷新页面，核对后再保存 · reload, check and save again'),
   CATALOGUE_INVALID: t('目录条目有误，未保存', 'the catalogue entry is invalid: nothing was saved', '按 errors 中列出的字段修改后再保存 · fix the fields listed in errors and save again'),
 };
 

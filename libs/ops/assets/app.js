@@ -43,7 +43,7 @@
   }
   var TARGET_LABEL = {
     audit: '审计记录', backup: '备份', callback: '平台回调', department: '部门', inbound: '部门报文', instance: '网关实例',
-    matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
+    catalogue: '目录', matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
   };
   // 电子证照登记状态 · licence registration (its own delivery step)
   var LICENCE_LABEL = { REGISTERED: '已登记', PENDING: '待登记', PARKED: '滞留', SKIPPED: '未登记', UNKNOWN: '未知' };
@@ -89,6 +89,7 @@
     totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
     row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
     outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
+    version: '目录版本', change: '变更', departments: '部门', matters: '事项', tokenIssued: '已发令牌', restoredFrom: '恢复自版本',
   };
   /** An audit entry's detail as "原因：密码错误 · 行：3", never raw JSON. */
   function detailText(detail) {
@@ -103,6 +104,7 @@
         var text =
           typeof v === 'boolean' ? (v ? '是' : '否')
           : typeof v === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(v) ? codeText(v)
+          : Array.isArray(v) ? v.join('、') || '—'
           : typeof v === 'object' ? detailText(v)
           : String(v);
         return (DETAIL_LABEL[k] || k) + '：' + text;

@@ -32,6 +32,9 @@ const invalid = (message: string, errors: FieldIssue[]) => new GatewayError('CAT
  * a configured token gets one, shown once and kept only as its SHA-256 in the versions.
  */
 export class CatalogueAdminService {
+  /** Changes on this instance one at a time: each builds on the version the previous one stored. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly catalogue: Catalogue,
     private readonly sync: CatalogueSync,
@@ -59,8 +62,28 @@ export class CatalogueAdminService {
     return { current: this.sync.versionId, items: await this.repo.list(100) };
   }
 
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   /** Adds or replaces one department connected by the mapped adapter. */
-  async saveDepartment(body: unknown, meta: ChangeMeta) {
+  saveDepartment(body: unknown, meta: ChangeMeta) {
+    return this.serial(() => this.doSaveDepartment(body, meta));
+  }
+
+  /** Adds or replaces one matter (事项) of a department of the catalogue. */
+  saveMatter(body: unknown, meta: ChangeMeta) {
+    return this.serial(() => this.doSaveMatter(body, meta));
+  }
+
+  /** Rollback: a new version equal to `id` (its departments and matters; issued tokens stay known). */
+  restore(id: string, meta: ChangeMeta) {
+    return this.serial(() => this.doRestore(id, meta));
+  }
+
+  private async doSaveDepartment(body: unknown, meta: ChangeMeta) {
     if (!isObject(body)) throw invalid('请求体应为一个部门条目 the body must be one department entry', [{ field: '', code: 'TYPE_OBJECT', message: '应为对象 must be an object' }]);
     await this.sync.poll(); // a version saved on another instance a moment ago is the base, not lost
     const entry: Record<string, unknown> = {};
@@ -105,8 +128,7 @@ export class CatalogueAdminService {
     };
   }
 
-  /** Adds or replaces one matter (事项) of a department of the catalogue. */
-  async saveMatter(body: unknown, meta: ChangeMeta) {
+  private async doSaveMatter(body: unknown, meta: ChangeMeta) {
     if (!isObject(body)) throw invalid('请求体应为一个事项条目 the body must be one matter entry', [{ field: '', code: 'TYPE_OBJECT', message: '应为对象 must be an object' }]);
     await this.sync.poll();
     const entry: Record<string, unknown> = {};
@@ -129,8 +151,7 @@ export class CatalogueAdminService {
     return { versionId: version.id, matter: checked.matter(code) };
   }
 
-  /** Rollback: a new version equal to `id` (its departments and matters; issued tokens stay known). */
-  async restore(id: string, meta: ChangeMeta) {
+  private async doRestore(id: string, meta: ChangeMeta) {
     const old = await this.repo.get(id);
     if (!old) throw new GatewayError(ErrorCodes.NOT_FOUND, 404, `没有目录版本 ${id} no catalogue version ${id}`);
     await this.sync.poll();
@@ -210,8 +231,14 @@ export class CatalogueAdminService {
   }
 
   private async store(checked: Catalogue, hashes: Record<string, string>, comment: string, meta: ChangeMeta, detail: Record<string, unknown>): Promise<CatalogueVersion> {
+    // Saved on another instance since this one looked (a moment ago, at the change's start): refused
+    // rather than overwritten; the admin reloads and sees the other change.
+    const latest = await this.repo.latestId();
+    if (latest !== this.sync.versionId) {
+      throw new GatewayError('CATALOGUE_CONFLICT', 409, `目录刚被他人修改（版本 ${latest}），请刷新后再保存 the catalogue was just changed elsewhere (version ${latest}): reload and save again`);
+    }
     // The first change keeps the file's catalogue as version 1 before it: there is always a version to go back to.
-    if (this.sync.versionId === null && (await this.repo.latestId()) === null) {
+    if (latest === null) {
       await this.repo.add({ document: this.catalogue.toDocument(), tokenHashes: {}, createdBy: meta.actor, comment: '初始目录（来自 config/catalogue.yaml）the seed catalogue, from config/catalogue.yaml' });
     }
     const version = await this.repo.add({ document: checked.toDocument(), tokenHashes: hashes, createdBy: meta.actor, comment });
