@@ -91,12 +91,12 @@ describeBrowser('connecting a JSON department from the dashboard (Chromium)', ()
     await page.click('#dept-save');
     await page.waitForSelector('#dept-token:not([hidden])');
     const token = await page.inputValue('#dept-token-value');
-    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
     await page.click('#dept-token-copy');
     await page.waitForSelector('#dept-token-status.ok:has-text("已复制")');
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
     await page.waitForSelector('#catalogue-departments tr[data-code="TYJ"]');
-    expect(await page.textContent('#catalogue-departments tr[data-code="TYJ"]')).toContain('看板签发');
+    await page.waitForSelector('#catalogue-departments tr[data-code="TYJ"] .dept-tokens:has-text("1 个有效")');
     await shot('catalogue-03-saved-token.png');
     await page.click('#dept-token-close');
     expect(await page.isVisible('#dept-token')).toBe(false);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AuditLogEntity, CaseEntity, CatalogueVersionEntity, InboundMessageEntity } from '#gw/persistence';
+import { AccessCredentialEntity, AuditLogEntity, CaseEntity, CatalogueVersionEntity, InboundMessageEntity } from '#gw/persistence';
 import { postEvent, waitDelivered } from '../departments/department-support';
 import { BAD_ORG_CODE, NEW_DEPT, NEW_MATTER, mzjMapping, newDeptEvent } from '../support/catalogue';
 import { createAndSignIn, signIn } from '../support/operators';
@@ -35,7 +35,8 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     const r = await asAdmin('get', '/api/v1/catalogue').expect(200);
     expect(r.body).toMatchObject({ versionId: null, source: 'file' });
     expect(r.body.departments.map((d: any) => d.code)).toEqual(['SCJG', 'BDC', 'RSJ', 'YBJ', 'MZJ', 'GAJ']);
-    expect(r.body.departments.find((d: any) => d.code === 'MZJ')).toMatchObject({ adapter: 'mapped', token: 'configured' });
+    expect(r.body.departments.find((d: any) => d.code === 'MZJ')).toMatchObject({ adapter: 'mapped', tokens: 1 });
+    expect(r.body.departments.find((d: any) => d.code === 'GAJ')).toMatchObject({ restricted: true, tokens: null });
     expect(JSON.stringify(r.body)).not.toContain(TOKENS.MZJ);
   });
 
@@ -79,14 +80,17 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     expect((await post(newDeptEvent(), TOKENS.MZJ)).status).toBe(404);
 
     const d = await asAdmin('post', '/api/v1/catalogue/departments').send({ ...NEW_DEPT, options: mzjMapping() }).expect(200);
-    expect(d.body).toMatchObject({ versionId: '2', department: { code: 'TYJ', adapter: 'mapped', enabled: true }, token: expect.stringMatching(/^[0-9a-f]{48}$/) });
+    expect(d.body).toMatchObject({ versionId: '2', department: { code: 'TYJ', adapter: 'mapped', enabled: true }, token: expect.stringMatching(/^[0-9a-f]{64}$/) });
     token = d.body.token;
     const m = await asAdmin('post', '/api/v1/catalogue/matters').send(NEW_MATTER).expect(200);
     expect(m.body).toMatchObject({ versionId: '3', matter: { taskCode: NEW_MATTER.taskCode, department: 'TYJ' } });
 
     const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
     expect(cat.body).toMatchObject({ versionId: '3', source: 'database' });
-    expect(cat.body.departments.find((x: any) => x.code === 'TYJ')).toMatchObject({ token: 'issued' });
+    expect(cat.body.departments.find((x: any) => x.code === 'TYJ')).toMatchObject({ tokens: 1 });
+    // The token is the 部门令牌 page's like any other: listed there (never its value), rotatable, revocable.
+    const listed = await asAdmin('get', '/api/v1/departments/tyj/tokens').expect(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ source: 'database', state: 'active' })]);
     // Changing it again issues no second token.
     const again = await asAdmin('post', '/api/v1/catalogue/departments').send({ ...NEW_DEPT, name: '平江县体育局（改）', options: mzjMapping() }).expect(200);
     expect(again.body.token).toBeUndefined();
@@ -101,12 +105,17 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     expect((await post(newDeptEvent({ lsh: 'TYJ-X' }), TOKENS.MZJ)).status).toBe(403);
   });
 
-  it('audits every change by code, never with the token', async () => {
+  it('audits every change by code, and the token issue as the token page does, never with the token', async () => {
     const rows = await gw.db.manager.find(AuditLogEntity, { where: { action: 'CATALOGUE_CHANGED' }, order: { id: 'ASC' } });
     expect(rows.map((r) => JSON.parse(r.detail!).change)).toEqual(['CATALOGUE_DEPARTMENT_ADDED', 'CATALOGUE_MATTER_ADDED', 'CATALOGUE_DEPARTMENT_CHANGED']);
     expect(rows[0]).toMatchObject({ actor: `operator:${ADMIN.user}`, targetType: 'catalogue', targetId: '2' });
-    expect(JSON.parse(rows[0].detail!)).toMatchObject({ departments: ['TYJ'], tokenIssued: true });
-    const all = JSON.stringify(await gw.db.manager.find(AuditLogEntity)) + JSON.stringify(await gw.db.manager.find(CatalogueVersionEntity));
+    expect(JSON.parse(rows[0].detail!)).toMatchObject({ departments: ['TYJ'] });
+    const issued = await gw.db.manager.find(AuditLogEntity, { where: { action: 'DEPT_TOKEN_ISSUED', targetId: 'TYJ' } });
+    expect(issued).toHaveLength(1);
+    const all =
+      JSON.stringify(await gw.db.manager.find(AuditLogEntity)) +
+      JSON.stringify(await gw.db.manager.find(CatalogueVersionEntity)) +
+      JSON.stringify(await gw.db.manager.find(AccessCredentialEntity));
     expect(all).not.toContain(token);
   });
 

@@ -155,4 +155,28 @@ describe('delivery to the city platform', () => {
     expect(status.platform.every((e: any) => e.state === 'CLOSED')).toBe(true);
     expect(status.outbox).toMatchObject({ pending: 0, inFlight: 0 });
   });
+
+  it('says the result was handed over (is_delivery_results 1) when 领照 came before the result went out, 0 when it came after', async () => {
+    const resultOf = async (bizNo: string) => {
+      const calls = await admin.received({ endpoint: 'result', source_case_id: bizNo });
+      return calls.length ? calls[calls.length - 1].body : null;
+    };
+    // Drained: nothing goes out while the department reports 办结 and then 领照 at the counter.
+    await request(gw.url).post('/api/v1/ops/drain').set(op()).expect(200);
+    const early = 'SCJG-HANDED-000001';
+    for (const e of lifecycle(early)) await post(e).expect(202);
+    await post(scjgEvent({ bizNo: early, status: 60, statusTime: '2026-10-23T12:30:00+08:00' })).expect(202);
+    await request(gw.url).delete('/api/v1/ops/drain').set(op()).expect(200);
+    const handed = await waitFor('result of the early case', () => resultOf(early), 30000);
+    expect(handed).toMatchObject({ result_type: 0, is_delivery_results: 1 });
+
+    // 领照 after the result reached the platform: the result said 0, and 领照 stays at the gateway.
+    const late = 'SCJG-HANDED-000002';
+    for (const e of lifecycle(late)) await post(e).expect(202);
+    await delivered(late);
+    expect(await resultOf(late)).toMatchObject({ is_delivery_results: 0 });
+    await post(scjgEvent({ bizNo: late, status: 60, statusTime: '2026-10-23T13:00:00+08:00' })).expect(202);
+    const c = await delivered(late);
+    expect(c.stages.map((s: any) => s.stage)).toContain('DELIVERED');
+  });
 });

@@ -157,9 +157,10 @@ describe('security: who may read cases (GET /api/v1/cases…)', () => {
     }
   });
 
-  it('refuses every other route under /api/v1 without credentials (but sign-in, its second step, logout and the signed platform callbacks)', async () => {
+  it('refuses every other route under /api/v1 without credentials (but sign-in, its second step, logout, the signed platform callbacks and the code catalogue)', async () => {
     const doc = SwaggerModule.createDocument(gw.app, new DocumentBuilder().build());
-    const open = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/login/totp', 'POST /api/v1/auth/logout', 'POST /api/v1/platform/callbacks']);
+    // The code catalogue is public: the same text as docs/codes.md, nothing of any case or account.
+    const open = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/login/totp', 'POST /api/v1/auth/logout', 'POST /api/v1/platform/callbacks', 'GET /api/v1/codes']);
     const tried: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.startsWith('/api/v1/')) continue;

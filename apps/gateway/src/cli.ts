@@ -1,9 +1,22 @@
-import { ConfigError, GatewayError } from '#gw/common';
+import { ConfigError, GatewayError, PRIVATE_FILE_MODE, PersonalDataCipher, loadGatewayConfig, restrictFile } from '#gw/common';
 import { CatalogueError } from '#gw/catalogue';
 import { createGatewayContext } from '#gw/ingress';
 import { OperatorAccountRepository, OperatorAccountService, loadOpsConfig } from '#gw/ops';
-import { createWriteStream } from 'node:fs';
-import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine, backupSqlite, mysqlBackupCommands, openDatabase, restoreSqlite } from '#gw/persistence';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AUDIT_CSV_HEADER,
+  AuditRepository,
+  KEY_ROTATION_TARGETS,
+  KeyRotationJob,
+  auditCsvLine,
+  backupSqlite,
+  loadKeyRotationConfig,
+  mysqlBackupCommands,
+  openDatabase,
+  restoreSqlite,
+} from '#gw/persistence';
 
 /**
  * Operator accounts from the command line (the first admin, a forgotten password):
@@ -16,6 +29,7 @@ import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine, backupSqlite, mysqlBac
  *   node dist/apps/gateway/src/cli.js backup [--to DIR]                  (SQLite; MariaDB: prints the dump command)
  *   node dist/apps/gateway/src/cli.js restore --from DIR --data-dir NEWDIR
  *   node dist/apps/gateway/src/cli.js reset-totp --user chencan         (a lost phone: enrol again at sign-in)
+ *   node dist/apps/gateway/src/cli.js rotate-data-key [--finish]        (embedded mode: new data key in secrets.json)
  *
  * Uses the same configuration as the gateway (DATABASE_URL or DATA_DIR); the password is read
  * from standard input, never from the command line (it would stay in the shell history).
@@ -36,9 +50,11 @@ const USAGE = `用法 usage:
   export-audit --from 时间 [--to 时间] [--out 文件]            导出审计记录 CSV export audit entries as CSV
   backup [--to 目录]                                          在线备份（默认 ./backups） online backup (SQLite; MariaDB: the dump command)
   restore --from 备份目录 --data-dir 新数据目录                  恢复到空的数据目录 restore into an empty data folder
+  rotate-data-key                                             轮换数据密钥（嵌入模式）：新密钥写入 secrets.json，旧密钥留作 previous new data key (embedded mode)
+  rotate-data-key --finish [--force]                           重新加密完成后删除旧密钥 remove the previous key once re-encryption is done
 `;
 
-const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'reset-totp', 'verify-audit', 'export-audit', 'backup', 'restore'];
+const COMMANDS = ['create-operator', 'set-password', 'list-operators', 'reset-totp', 'verify-audit', 'export-audit', 'backup', 'restore', 'rotate-data-key'];
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -96,6 +112,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     if (command === 'restore') return await restore(args, io);
+    if (command === 'rotate-data-key') return await rotateDataKey(args, io);
     const ctx = createGatewayContext(io.env);
     const opsConfig = loadOpsConfig(io.env);
     db = await openDatabase(ctx.config.database);
@@ -191,6 +208,85 @@ async function restore(args: string[], io: CliIo): Promise<number> {
         `启动 start with: DATA_DIR=${dataDir} npm start\n`,
     );
     return chain.ok ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * `rotate-data-key`: embedded mode, with the data key in `<DATA_DIR>/secrets.json` — a new key
+ * becomes `personalDataKey`, the old one `previousPersonalDataKey` (the audit chain's key stays
+ * pinned to the old value). After a restart the gateway reads with both, writes with the new one
+ * and re-encrypts in the background. `--finish` removes the previous key once nothing is left
+ * under it (`--force`: also when values neither key opens remain). A data key given by the
+ * environment (production) is rotated there: GATEWAY_DATA_KEY_PREVIOUS=old, GATEWAY_DATA_KEY=new.
+ */
+async function rotateDataKey(args: string[], io: CliIo): Promise<number> {
+  const config = loadGatewayConfig(io.env);
+  const file = join(config.dataDir, 'secrets.json');
+  if (config.mode === 'production' || config.personalDataKey) {
+    io.stderr.write(
+      '数据密钥来自环境变量：请在环境中轮换——GATEWAY_DATA_KEY_PREVIOUS 设为当前值，GATEWAY_DATA_KEY 设为新值（openssl rand -hex 32），' +
+        '未设 GATEWAY_AUDIT_KEY 时将其设为旧值，然后重启所有实例（见 docs/security.md）\n' +
+        'the data key comes from the environment: rotate it there — GATEWAY_DATA_KEY_PREVIOUS=<current>, GATEWAY_DATA_KEY=<new> (openssl rand -hex 32), ' +
+        'GATEWAY_AUDIT_KEY=<old> if it is not set — then restart every instance (docs/security.md)\n',
+    );
+    return 1;
+  }
+  if (!existsSync(file)) {
+    io.stderr.write(`没有 ${file}：请先启动一次网关 no ${file}: start the gateway once first\n`);
+    return 1;
+  }
+  restrictFile(file);
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { personalDataKey?: string; previousPersonalDataKey?: string; auditKey?: string };
+  if (!stored.personalDataKey) {
+    io.stderr.write(`${file} 中没有数据密钥 holds no data key: start the gateway once first\n`);
+    return 1;
+  }
+  const save = (next: Record<string, unknown>) => {
+    writeFileSync(file, JSON.stringify(next, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
+    restrictFile(file);
+  };
+  const db = await openDatabase(config.database);
+  try {
+    if (args.includes('--finish')) {
+      if (!stored.previousPersonalDataKey) {
+        io.stderr.write('没有正在进行的轮换 no rotation under way (no previous key in secrets.json)\n');
+        return 1;
+      }
+      const cipher = new PersonalDataCipher(stored.personalDataKey, stored.previousPersonalDataKey);
+      const job = new KeyRotationJob(db, cipher, new AuditRepository(db, stored.auditKey ?? stored.previousPersonalDataKey), loadKeyRotationConfig({}));
+      const left: string[] = [];
+      for (const t of KEY_ROTATION_TARGETS) {
+        const n = await job.countLeft(t);
+        if (n) left.push(`${t.table}=${n}`);
+      }
+      if (left.length && !args.includes('--force')) {
+        io.stderr.write(`仍有数据未用新密钥重新加密，旧密钥仍然需要 values are still under the previous key, which is still needed: ${left.join(' ')}\n  (重启网关让后台任务完成；任一密钥都无法解开的数据可加 --force start the gateway to let the job finish; --force if only unreadable values remain)\n`);
+        return 1;
+      }
+      const { previousPersonalDataKey, ...rest } = stored;
+      save({ ...rest, auditKey: stored.auditKey ?? previousPersonalDataKey });
+      const ctx = createGatewayContext(io.env);
+      await new AuditRepository(db, ctx.secrets.auditKey).append({ actor: 'cli', action: 'DATA_KEY_PREVIOUS_REMOVED', targetType: 'data-key', targetId: cipher.keyId, detail: { previousKeyId: cipher.previousKeyId, left: left.join(' ') || undefined } });
+      io.stdout.write('旧数据密钥已从 secrets.json 删除，重启网关后只使用新密钥 the previous data key was removed from secrets.json; after a restart the gateway uses the new key alone\n');
+      return 0;
+    }
+    if (stored.previousPersonalDataKey) {
+      io.stderr.write('上一次轮换尚未结束：请先运行 rotate-data-key --finish a rotation is under way: finish it first (rotate-data-key --finish)\n');
+      return 1;
+    }
+    const next = randomBytes(32).toString('hex');
+    // The audit chain keeps the key it was started with (unless GATEWAY_AUDIT_KEY names one).
+    const auditKey = stored.auditKey ?? (io.env.GATEWAY_AUDIT_KEY ? undefined : stored.personalDataKey);
+    save({ ...stored, personalDataKey: next, previousPersonalDataKey: stored.personalDataKey, ...(auditKey ? { auditKey } : {}) });
+    const ctx = createGatewayContext(io.env);
+    await new AuditRepository(db, ctx.secrets.auditKey).append({ actor: 'cli', action: 'DATA_KEY_ROTATION_REQUESTED', targetType: 'data-key', targetId: ctx.cipher.keyId, detail: { previousKeyId: ctx.cipher.previousKeyId } });
+    io.stdout.write(
+      `新数据密钥（${ctx.cipher.keyId}）已写入 ${file}，旧密钥（${ctx.cipher.previousKeyId}）留作 previous。请重启网关：之后用新密钥写入、两把密钥都能读取，并在后台重新加密，进度见看板或 GET /api/v1/ops/key-rotation；完成后运行 rotate-data-key --finish\n` +
+        `new data key (${ctx.cipher.keyId}) written to ${file}, the old one (${ctx.cipher.previousKeyId}) kept as previous. Restart the gateway: it then writes with the new key, reads with both and re-encrypts in the background (progress: GET /api/v1/ops/key-rotation); when it is done run rotate-data-key --finish\n`,
+    );
+    return 0;
   } finally {
     await db.close();
   }

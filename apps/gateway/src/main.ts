@@ -33,8 +33,8 @@ void bootstrapApp({
       `  数据库   Database        ${db}`,
       `  市平台   City platform   ${platform.url}${platform.simulated ? '  (模拟器 simulator: 未配置 CITY_PLATFORM_URL / no CITY_PLATFORM_URL set; 管理接口令牌 admin token: secrets.json simulatorAdminToken)' : ''}`,
       config.mode === 'embedded'
-        ? `  部门令牌 Dept tokens     ${config.dataDir}/secrets.json  (每个部门一个；可用 GATEWAY_DEPT_TOKEN_<部门代码> 覆盖 / override with GATEWAY_DEPT_TOKEN_<CODE>)`
-        : '  部门令牌 Dept tokens     GATEWAY_DEPT_TOKEN_<CODE>',
+        ? `  部门令牌 Dept tokens     ${base}/dashboard/#/tokens  (管理员签发、轮换、吊销 admins issue, rotate, revoke; 初始令牌 first tokens: ${config.dataDir}/secrets.json, 轮换后以看板为准 after a rotation the dashboard's list is what counts)`
+        : `  部门令牌 Dept tokens     GATEWAY_DEPT_TOKEN_<CODE> (始终有效 always valid) + ${base}/dashboard/#/tokens`,
       `  部门接入 Ingress         POST ${base}/api/v1/departments/<部门代码 code>/events`,
       `  监控指标 Metrics         ${base}/metrics`,
       ...(noAdmin

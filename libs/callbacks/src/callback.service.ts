@@ -25,8 +25,11 @@ export const CALLBACK_ANSWERS = {
 
 export interface CallbackSettings {
   appId: string;
-  secret: string;
+  /** A single secret, or the secrets valid now (during a rotation's overlap, the old and the new). */
+  secret: string | (() => string[]);
   signAlg: SignAlg;
+  /** Re-reads the secrets when a signature fails (one issued on another instance a moment ago); whether it did. */
+  refreshSecrets?: () => Promise<boolean>;
 }
 
 export interface CallbackAnswer {
@@ -64,14 +67,32 @@ export class CallbackService {
     private readonly onRouted: () => void = () => undefined,
   ) {}
 
+  /**
+   * The signature checked with each secret valid now (one, or two during a rotation's overlap):
+   * the first that verifies wins; otherwise the answer for the first secret (1001 signature invalid).
+   */
+  private verify(headers: HeaderBag, rawBody: Buffer) {
+    const s = this.settings.secret;
+    const secrets = typeof s === 'string' ? [s] : s();
+    let first: ReturnType<typeof verifySignedRequest> | undefined;
+    for (const secret of secrets.length ? secrets : ['']) {
+      const check = verifySignedRequest({
+        headers,
+        rawBody,
+        secretFor: (id) => (id === this.settings.appId && secret ? secret : undefined),
+        alg: this.settings.signAlg,
+        nonceSeen: () => false,
+      });
+      if (check.ok) return check;
+      first ??= check;
+      if (check.code !== '1001') break; // not the secret's fault (app id, clock, nonce shape): the same with any
+    }
+    return first!;
+  }
+
   async receive(headers: HeaderBag, rawBody: Buffer, correlationId?: string, address?: string): Promise<CallbackAnswer> {
-    const check = verifySignedRequest({
-      headers,
-      rawBody,
-      secretFor: (id) => (id === this.settings.appId ? this.settings.secret : undefined),
-      alg: this.settings.signAlg,
-      nonceSeen: () => false,
-    });
+    let check = this.verify(headers, rawBody);
+    if (!check.ok && check.code === '1001' && (await this.settings.refreshSecrets?.().catch(() => false))) check = this.verify(headers, rawBody);
     if (!check.ok) {
       // Unauthenticated: every value the caller chose (its X-App-Id, echoed in the reason) is cut
       // short before it is recorded or answered — a 100 KB X-App-Id made a 100 KB audit row.

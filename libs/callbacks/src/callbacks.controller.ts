@@ -108,17 +108,17 @@ export class InboxController {
     @Inject(INBOX_SETTINGS) private readonly settings: InboxSettings,
   ) {}
 
-  private check(dept: string, authorization?: string): string {
+  private async check(dept: string, authorization?: string): Promise<string> {
     const code = dept.toUpperCase();
     if (!this.settings.inboxDepartments.includes(code)) throw new GatewayError(ErrorCodes.NOT_FOUND, 404, `部门 ${code} 不使用收件箱 ${code} receives pushes, it has no inbox`);
-    this.auth.verify(code, authorization);
+    await this.auth.verify(code, authorization);
     return code;
   }
 
   @Get(':dept/inbox')
   @ApiOperation({ summary: '部门取件（医保） A department fetches what the platform sent for it; unacknowledged items come back after a lease' })
   async fetch(@Param('dept') dept: string, @Req() req: Request, @Query('limit') limit?: string) {
-    const code = this.check(dept, req.headers.authorization);
+    const code = await this.check(dept, req.headers.authorization);
     const rows = await this.repo.leaseInbox(`INBOX:${code}`, Math.min(Math.max(Number(limit) || 50, 1), 500), this.settings.inboxLeaseMs);
     const items = [];
     for (const row of rows) {
@@ -143,7 +143,7 @@ export class InboxController {
   @HttpCode(200)
   @ApiOperation({ summary: '确认已取件 Acknowledge an item taken from the inbox' })
   async ack(@Param('dept') dept: string, @Param('id') id: string, @Req() req: Request) {
-    const code = this.check(dept, req.headers.authorization);
+    const code = await this.check(dept, req.headers.authorization);
     const result = await this.repo.ackInbox(`INBOX:${code}`, id);
     if (result === 'UNKNOWN') throw new NotFoundException('收件箱中没有这一项 no such inbox item');
     return { id, status: result };

@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplic
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
-import { GatewayContext } from '#gw/ingress';
+import { CALLBACK_SECRETS, CALLBACK_SECRET_OWNER, CredentialRegistry, GatewayContext } from '#gw/ingress';
 import { AuditRepository, CallbackRepository, OutboxRepository } from '#gw/persistence';
 import { BreakerRegistry, DEFAULT_BREAKER_SETTINGS } from '#gw/resilience';
 import { CallbackQueryController, INBOX_SETTINGS, InboxController, PlatformCallbackController } from './callbacks.controller';
@@ -60,9 +60,9 @@ export class CallbacksModule {
         },
         {
           provide: CallbackService,
-          useFactory: (cb: CallbackRepository, cat: Catalogue, reg: AdapterRegistry, cipher: PersonalDataCipher, audit: AuditRepository, d: DepartmentDispatcher) =>
-            new CallbackService(cb, cat, reg, cipher, audit, { appId: c.callbacks.appId, secret: ctx.secrets.callbackSecret, signAlg: c.platform.signAlg }, () => d.wake()),
-          inject: [CallbackRepository, Catalogue, AdapterRegistry, PersonalDataCipher, AuditRepository, DepartmentDispatcher],
+          useFactory: (cb: CallbackRepository, cat: Catalogue, reg: AdapterRegistry, cipher: PersonalDataCipher, audit: AuditRepository, d: DepartmentDispatcher, secrets: CredentialRegistry) =>
+            new CallbackService(cb, cat, reg, cipher, audit, { appId: c.callbacks.appId, secret: () => secrets.validSecrets(CALLBACK_SECRET_OWNER), refreshSecrets: () => secrets.refreshIfStale(), signAlg: c.platform.signAlg }, () => d.wake()),
+          inject: [CallbackRepository, Catalogue, AdapterRegistry, PersonalDataCipher, AuditRepository, DepartmentDispatcher, CALLBACK_SECRETS],
         },
         { provide: INBOX_SETTINGS, useValue: { inboxLeaseMs: c.callbacks.inboxLeaseMs, inboxDepartments } },
         DepartmentDispatcherLifecycle,

@@ -14,6 +14,12 @@ export const ErrorCodes = {
   OPERATOR_TOKEN_EXPIRED: 'OPERATOR_TOKEN_EXPIRED',
   TOKEN_INVALID: 'TOKEN_INVALID',
   TOKEN_WRONG_DEPARTMENT: 'TOKEN_WRONG_DEPARTMENT',
+  /** 401: a department token (or callback secret) that was valid, past its overlap or revoked from the dashboard. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** 404: a department token or callback secret id that is not the named owner's. */
+  TOKEN_NOT_FOUND: 'TOKEN_NOT_FOUND',
+  /** 409: the value comes from an environment variable in production, which wins: change the variable instead. */
+  TOKEN_FROM_ENVIRONMENT: 'TOKEN_FROM_ENVIRONMENT',
   /** A read of cases without an operator token, a dashboard session or a department token. */
   CREDENTIALS_REQUIRED: 'CREDENTIALS_REQUIRED',
   /** A department reported under a platform project_no that is not of a case routed to it. */

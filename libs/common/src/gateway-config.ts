@@ -34,6 +34,10 @@ class GatewayEnv {
   @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'GATEWAY_DATA_KEY 必须是64位十六进制 (must be 64 hex characters)' })
   GATEWAY_DATA_KEY?: string;
 
+  /** The data key before a rotation (read, never written with), until the re-encryption job is done. */
+  @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'GATEWAY_DATA_KEY_PREVIOUS 必须是64位十六进制 (must be 64 hex characters)' })
+  GATEWAY_DATA_KEY_PREVIOUS?: string;
+
   @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   MAX_EVENT_BYTES?: number;
 
@@ -196,6 +200,8 @@ export interface GatewayConfig {
   batchRowsUnderWay: number;
   /** 64 hex chars; absent in embedded mode until the secrets file provides it. */
   personalDataKey?: string;
+  /** The key before a rotation (`GATEWAY_DATA_KEY_PREVIOUS`): read with, never written with. */
+  previousPersonalDataKey?: string;
   platform: {
     /** Absent: the embedded simulator stands in. */
     url?: string;
@@ -279,6 +285,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     const platformProblem = platformUrlProblem(env.CITY_PLATFORM_URL, parsed.PLATFORM_ALLOW_HTTP === 'true');
     if (platformProblem) problems.push(platformProblem);
   }
+  if (parsed.GATEWAY_DATA_KEY_PREVIOUS && parsed.GATEWAY_DATA_KEY && parsed.GATEWAY_DATA_KEY.toLowerCase() === parsed.GATEWAY_DATA_KEY_PREVIOUS.toLowerCase()) {
+    problems.push('GATEWAY_DATA_KEY_PREVIOUS=(hidden): 与 GATEWAY_DATA_KEY 相同，轮换时须为旧密钥 same value as GATEWAY_DATA_KEY; during a rotation it is the old key');
+  }
   if (problems.length) {
     throw new ConfigError(`配置有误，网关未启动 configuration is invalid, the gateway did not start:\n  - ${problems.join('\n  - ')}`);
   }
@@ -305,6 +314,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     },
     batchRowsUnderWay: parsed.BATCH_ROWS_UNDER_WAY ?? DEFAULT_BATCH_ROWS_UNDER_WAY,
     personalDataKey: parsed.GATEWAY_DATA_KEY?.toLowerCase(),
+    previousPersonalDataKey: parsed.GATEWAY_DATA_KEY_PREVIOUS?.toLowerCase(),
     platform: {
       url: parsed.CITY_PLATFORM_URL?.replace(/\/+$/, ''),
       appId: parsed.CITY_PLATFORM_APP_ID ?? '430626-gateway',

@@ -7,6 +7,12 @@ import type { GatewayConfig } from './gateway-config';
 
 export interface GatewaySecrets {
   personalDataKey: string;
+  /**
+   * The data key before a rotation (`GATEWAY_DATA_KEY_PREVIOUS`, or in embedded mode
+   * `previousPersonalDataKey` in secrets.json, written by `operator -- rotate-data-key`): read
+   * with until the re-encryption job has rewritten everything, never written with.
+   */
+  previousPersonalDataKey?: string;
   /** Department code → its bearer token. */
   deptTokens: Record<string, string>;
   /** Secret shared with the platform (the embedded simulator uses it when no platform URL is set). */
@@ -77,6 +83,7 @@ export function productionSecretProblems(
     else seen.set(value, name);
   };
   check('GATEWAY_DATA_KEY', true, 64, '64位十六进制 64 hex characters: openssl rand -hex 32');
+  check('GATEWAY_DATA_KEY_PREVIOUS', false, 64);
   check('GATEWAY_OPERATOR_TOKEN', true, MIN_SECRET_LENGTH, '运维接口令牌 the operators\' bearer token');
   check('PLATFORM_CALLBACK_SECRET', true, MIN_SECRET_LENGTH, '市平台回调签名密钥 the secret the city platform signs callbacks with');
   check('CITY_PLATFORM_SECRET', options.platformSecret ?? true, MIN_SECRET_LENGTH, '市平台分配的密钥 issued by the city platform');
@@ -119,6 +126,14 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
     else personalDataKey = generate(32);
   }
 
+  // The old key of a rotation: from the environment, or kept beside the new one (embedded mode).
+  // Never one that is the current key: a value "rotated" to the same key would never be rewritten.
+  let previousPersonalDataKey = config.previousPersonalDataKey ?? (config.personalDataKey ? undefined : stored.previousPersonalDataKey);
+  if (previousPersonalDataKey && personalDataKey && previousPersonalDataKey.toLowerCase() === personalDataKey.toLowerCase()) {
+    if (config.previousPersonalDataKey) throw new ConfigError('GATEWAY_DATA_KEY_PREVIOUS=(hidden): 与当前数据密钥相同 same value as the current data key; during a rotation it is the old key');
+    previousPersonalDataKey = undefined;
+  }
+
   const deptTokens: Record<string, string> = {};
   const storedTokens = stored.deptTokens ?? {};
   for (const code of [...departmentCodes, ...optionalCodes]) {
@@ -157,10 +172,17 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
 
   // The audit chain must stay verifiable for years, across data-key rotations: its key is pinned
   // once (embedded: stored beside the others; production: GATEWAY_AUDIT_KEY, or the data key).
-  const auditKey = env.GATEWAY_AUDIT_KEY ?? stored.auditKey ?? personalDataKey;
+  // During a rotation with neither pinned, the chain so far was keyed with the old data key: it
+  // stays so (embedded: pinned in secrets.json now, so the start with the new key alone keeps it;
+  // production: GATEWAY_AUDIT_KEY must say so, as nothing is written there).
+  const chainFromPrevious = !env.GATEWAY_AUDIT_KEY && !stored.auditKey && !!previousPersonalDataKey;
+  if (chainFromPrevious && config.mode === 'production') {
+    missing.push('GATEWAY_AUDIT_KEY: 轮换数据密钥时须设置为旧的数据密钥（审计链由它签名） during a data-key rotation, set it to the old data key (the audit chain is keyed with it)');
+  }
+  const auditKey = env.GATEWAY_AUDIT_KEY ?? stored.auditKey ?? (chainFromPrevious ? previousPersonalDataKey : personalDataKey);
   if (auditKey && !/^[0-9a-fA-F]{64}$/.test(auditKey)) missing.push('GATEWAY_AUDIT_KEY: 须为64位十六进制 must be 64 hex characters (openssl rand -hex 32)');
-  // Pinned in secrets.json only where the data key itself lives there (not given by the environment).
-  const pinAuditKey = config.mode === 'embedded' && !env.GATEWAY_AUDIT_KEY && !stored.auditKey && !config.personalDataKey;
+  // Pinned in secrets.json where the data key itself lives there (not given by the environment), or a rotation would change it.
+  const pinAuditKey = config.mode === 'embedded' && !env.GATEWAY_AUDIT_KEY && !stored.auditKey && (!config.personalDataKey || chainFromPrevious);
   if (pinAuditKey) changed = true;
 
   if (config.mode === 'production') {
@@ -182,12 +204,13 @@ export function resolveSecrets(config: GatewayConfig, departmentCodes: string[],
   let generatedFile: string | undefined;
   if (config.mode === 'embedded' && changed) {
     ensurePrivateDir(dirname(file));
-    const toStore = { personalDataKey, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken, ...(stored.auditKey || pinAuditKey ? { auditKey: stored.auditKey ?? auditKey } : {}) };
+    const keepPrevious = !config.personalDataKey && stored.previousPersonalDataKey ? { previousPersonalDataKey: stored.previousPersonalDataKey } : {};
+    const toStore = { personalDataKey, ...keepPrevious, deptTokens: { ...storedTokens, ...deptTokens }, platformSecret, callbackSecret, operatorToken, simulatorAdminToken, ...(stored.auditKey || pinAuditKey ? { auditKey: stored.auditKey ?? auditKey } : {}) };
     writeFileSync(file, JSON.stringify(toStore, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedFile = file;
   }
-  return { personalDataKey: personalDataKey!, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, auditKey: auditKey!, generatedFile };
+  return { personalDataKey: personalDataKey!, previousPersonalDataKey, deptTokens, platformSecret, callbackSecret: callbackSecret!, operatorToken: operatorToken!, simulatorAdminToken, auditKey: auditKey!, generatedFile };
 }
 
 /** Compares two secrets in constant time (hashing first so lengths do not leak either). */

@@ -173,7 +173,7 @@ export class Dispatcher {
       return { kind: 'PARK', code: 'DEPARTMENT_UNKNOWN', message: `部门 ${kase.department} 不在目录中 not in the catalogue`, calls: earlierCalls };
     }
     const outcome = await this.platform.deliverStage({
-      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location },
+      kase: { id: kase.id, sourceCaseNo: kase.sourceCaseNo, platformProjectNo: kase.platformProjectNo, online: kase.online, location: kase.location, handedOver: kase.currentStage === 'DELIVERED' },
       department,
       matter: this.catalogue.matter(kase.matterCode),
       event,

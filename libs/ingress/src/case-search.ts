@@ -87,7 +87,8 @@ export class CaseSearch {
     const q = this.db.manager.createQueryBuilder(CaseEntity, 'c');
     q.where('1 = 1');
     if (f.department) q.andWhere('c.department = :department', { department: f.department.toUpperCase() });
-    if (f.applicant) q.andWhere('c.applicant_id_hash = :hash', { hash: this.cipher.lookupHash(f.applicant) });
+    // Both keys' hashes while a data-key rotation is under way: rows not yet rewritten carry the old one.
+    if (f.applicant) q.andWhere('c.applicant_id_hash IN (:...hashes)', { hashes: this.cipher.lookupHashes(f.applicant) });
     if (f.matter) q.andWhere('c.matter_code = :matter', { matter: f.matter });
     if (f.township) q.andWhere('c.location = :township', { township: f.township });
     if (f.status === 'OPEN' || f.status === 'CLOSED') q.andWhere('c.closed = :closed', { closed: f.status === 'CLOSED' ? 1 : 0 });

@@ -1,9 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue, CatalogueError } from '#gw/catalogue';
 import type { CatalogueVersion, CatalogueVersionRepository } from '#gw/persistence';
 import { CatalogueSync, cataloguePollMs } from './catalogue-sync';
-import { DepartmentAuth, issuedTokenHash } from './department-auth';
 
 const FILE = join(__dirname, '../../../config/catalogue.yaml');
 
@@ -23,29 +23,28 @@ function withDepartment(code: string): unknown {
   return { ...doc, departments: [...doc.departments, { ...mzj, code, name: `${code} 测试部门` }] };
 }
 
-const version = (id: string, document: unknown, tokenHashes: Record<string, string> = {}): CatalogueVersion => ({
+const version = (id: string, document: unknown): CatalogueVersion => ({
   id,
   document,
-  tokenHashes,
   createdAt: new Date(),
   createdBy: 'test',
   comment: 'test',
 });
 
 describe('CatalogueSync: the catalogue swapped in place', () => {
-  it('a stored version wins at start; every holder of the shared objects sees it, and the issued token works', async () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+
+  it('a stored version wins at start; every holder of the shared objects sees it', async () => {
     const catalogue = Catalogue.fromFile(FILE);
     const adapters = new AdapterRegistry(catalogue);
-    const auth = new DepartmentAuth({ MZJ: 'configured-token-mzj-0123' });
     const held = { catalogue, adapters }; // what a service injected at start-up keeps
-    const sync = new CatalogueSync(catalogue, adapters, auth, memoryRepo([version('7', withDepartment('TYJ'), { TYJ: issuedTokenHash('new-token-0123456789') })]), null);
+    const sync = new CatalogueSync(catalogue, adapters, memoryRepo([version('7', withDepartment('TYJ'))]), null);
     expect(held.catalogue.department('TYJ')).toBeUndefined();
     await sync.load();
     expect(sync.versionId).toBe('7');
     expect(held.catalogue.department('tyj')?.name).toBe('TYJ 测试部门');
     expect(held.adapters.get('TYJ')?.department.code).toBe('TYJ');
-    expect(auth.departmentOf('new-token-0123456789')).toBe('TYJ');
-    expect(auth.departmentOf('configured-token-mzj-0123')).toBe('MZJ');
   });
 
   it('a version that cannot be used changes nothing (and stops start-up with the reason)', async () => {
@@ -53,7 +52,7 @@ describe('CatalogueSync: the catalogue swapped in place', () => {
     const adapters = new AdapterRegistry(catalogue);
     const broken = withDepartment('TYJ') as { departments: { code: string; options?: unknown }[] };
     broken.departments.at(-1)!.options = { fields: { nosuch: 'x' } };
-    const sync = new CatalogueSync(catalogue, adapters, new DepartmentAuth({}), memoryRepo([version('3', broken)]), null);
+    const sync = new CatalogueSync(catalogue, adapters, memoryRepo([version('3', broken)]), null);
     await expect(sync.load()).rejects.toThrow(CatalogueError);
     await expect(sync.load()).rejects.toThrow(/目录版本 3 无法使用/);
     expect(catalogue.department('TYJ')).toBeUndefined();
@@ -64,7 +63,7 @@ describe('CatalogueSync: the catalogue swapped in place', () => {
   it('polls: a newer version is applied, a failing look is only logged', async () => {
     const catalogue = Catalogue.fromFile(FILE);
     const repo = memoryRepo();
-    const sync = new CatalogueSync(catalogue, new AdapterRegistry(catalogue), new DepartmentAuth({}), repo, null);
+    const sync = new CatalogueSync(catalogue, new AdapterRegistry(catalogue), repo, null);
     expect(await sync.poll()).toBe(false);
     repo.versions.push(version('1', withDepartment('ABC')));
     expect(await sync.poll()).toBe(true);

@@ -3,7 +3,6 @@ import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue, CatalogueError } from '#gw/catalogue';
 import { ConfigError } from '#gw/common';
 import type { CatalogueVersion, CatalogueVersionRepository } from '#gw/persistence';
-import type { DepartmentAuth } from './department-auth';
 
 /** Default of `CATALOGUE_POLL_MS`: how soon another instance's saved catalogue reaches this one. */
 export const CATALOGUE_POLL_MS = 5000;
@@ -28,15 +27,13 @@ export function checkCatalogueDocument(doc: unknown, source = 'catalogue'): Cata
 }
 
 /**
- * Keeps this process's catalogue, adapters and dashboard-issued department tokens equal to the
- * newest `catalogue_version`: at start-up (a stored version wins over `config/catalogue.yaml`),
+ * Keeps this process's catalogue and adapters equal to the newest `catalogue_version`: at start-up (a stored version wins over `config/catalogue.yaml`),
  * after a change saved here (`apply`), and every `CATALOGUE_POLL_MS` for changes saved on another
  * instance. Applying swaps the content of the shared Catalogue and AdapterRegistry in place (see
  * `Catalogue.replace`), so nothing restarts and no holder needs telling.
  */
 export class CatalogueSync {
   private current: string | null = null;
-  private hashes: Record<string, string> = {};
   private timer?: NodeJS.Timeout;
   private polling = false;
   private readonly log = new Logger('Catalogue');
@@ -44,7 +41,6 @@ export class CatalogueSync {
   constructor(
     private readonly catalogue: Catalogue,
     private readonly adapters: AdapterRegistry,
-    private readonly auth: DepartmentAuth,
     private readonly repo: CatalogueVersionRepository | undefined,
     private readonly pollMs: number | null,
   ) {}
@@ -52,11 +48,6 @@ export class CatalogueSync {
   /** The id of the version in force here, or null while the file is. */
   get versionId(): string | null {
     return this.current;
-  }
-
-  /** Hashes of the dashboard-issued tokens in force (by department code). */
-  get tokenHashes(): Record<string, string> {
-    return { ...this.hashes };
   }
 
   /** Start-up: the newest stored version, if any, replaces the file's catalogue. A bad one stops start-up. */
@@ -76,12 +67,10 @@ export class CatalogueSync {
   }
 
   /** Makes `version` the catalogue of this process, at once; throws (changing nothing) if it cannot be used. */
-  apply(version: Pick<CatalogueVersion, 'id' | 'document' | 'tokenHashes'>): void {
+  apply(version: Pick<CatalogueVersion, 'id' | 'document'>): void {
     const next = checkCatalogueDocument(version.document, `version ${version.id}`);
     this.catalogue.replace(next);
     this.adapters.replace(this.catalogue);
-    this.auth.useIssued(version.tokenHashes);
-    this.hashes = { ...version.tokenHashes };
     this.current = version.id;
   }
 

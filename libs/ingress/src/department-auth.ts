@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { ErrorCodes, GatewayError } from '#gw/common';
-
-const digest = (secret: string) => createHash('sha256').update(secret).digest();
+import { ErrorCodes, GatewayError, deptTokenEnvName } from '#gw/common';
+import type { AccessCredentialRepository } from '#gw/persistence';
+import { ConfiguredCredential, CredentialMatch, CredentialRegistry, CredentialRegistryOptions } from './credential-registry';
 
 /** The token of `Authorization: Bearer <token>`, if the header has that form. */
 export function bearerTokenOf(authorization: string | undefined): string | undefined {
@@ -9,57 +8,59 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
 }
 
 /**
- * Department bearer tokens. Every configured token is compared (in constant time, as SHA-256
- * digests so lengths do not leak) so the answer takes the same time whichever department a token
- * belongs to; a department can only post as itself. The configured tokens are digested once: this
- * runs on every event.
+ * Department bearer tokens: the configured one of each department (`GATEWAY_DEPT_TOKEN_<CODE>`,
+ * or data/secrets.json in embedded mode) and those an admin issued from the dashboard
+ * (`access_credential`, hashed). A presented token is found by its SM3 hash in memory (see
+ * `CredentialRegistry`): no database access per request; a department can only post as itself.
+ * A configured token is retired like an issued one (overlap expiry, revocation), except that in
+ * production a token set in the environment always works: the environment wins.
  */
 export class DepartmentAuth {
-  private readonly digests: ReadonlyArray<readonly [string, Buffer]>;
-  /** Tokens issued to departments created from the dashboard (catalogue versions keep their SHA-256). */
-  private issued: ReadonlyArray<readonly [string, Buffer]> = [];
+  readonly registry: CredentialRegistry;
 
-  constructor(tokens: Readonly<Record<string, string>>) {
-    this.digests = Object.entries(tokens).map(([code, token]) => [code, digest(token)] as const);
+  constructor(
+    tokens: Readonly<Record<string, string>>,
+    options: Partial<CredentialRegistryOptions> & { env?: Readonly<Record<string, string | undefined>> } = {},
+  ) {
+    const env = options.env ?? {};
+    const configured: ConfiguredCredential[] = Object.entries(tokens).map(([owner, value]) => ({
+      owner,
+      value,
+      source: env[deptTokenEnvName(owner)] === value ? 'env' : 'stored',
+    }));
+    this.registry = new CredentialRegistry('DEPARTMENT', configured, { production: false, ...options });
   }
 
-  /** Whether the department has a configured token (environment or data/secrets.json). */
-  hasConfigured(code: string): boolean {
-    return this.digests.some(([c]) => c === code);
+  attach(repo: AccessCredentialRepository): Promise<void> {
+    return this.registry.attach(repo);
   }
 
-  /**
-   * Takes the hashes (SHA-256 hex, by department code) of the tokens issued from the dashboard's
-   * catalogue page; replaces the previous set at once. A configured token of the same department
-   * stays the one that counts (the catalogue page issues none where one is configured).
-   */
-  useIssued(hashes: Readonly<Record<string, string>>): void {
-    this.issued = Object.entries(hashes)
-      .filter(([code, hex]) => !this.hasConfigured(code) && /^[0-9a-f]{64}$/.test(hex))
-      .map(([code, hex]) => [code, Buffer.from(hex, 'hex')] as const);
-  }
-
-  /** The department whose token this is, or null; compares with every token whatever matches. */
+  /** The department whose valid token this is, or null: from memory only (the throttle's look before a body is read). */
   departmentOf(token: string): string | null {
-    const presented = digest(token);
-    let owner: string | null = null;
-    for (const [code, expected] of [...this.digests, ...this.issued]) {
-      if (timingSafeEqual(presented, expected) && owner === null) owner = code;
-    }
-    return owner;
+    const m = this.registry.matchNow(token);
+    return m.ok ? m.owner : null;
   }
 
-  /** Throws 401 for a missing or unknown token, 403 for another department's token. */
-  verify(department: string, authorization: string | undefined): void {
+  /** As `departmentOf`, but an unknown token first re-reads the table (one issued on another instance a moment ago). */
+  async departmentOfFresh(token: string): Promise<string | null> {
+    const m = await this.registry.match(token);
+    return m.ok ? m.owner : null;
+  }
+
+  /** Throws 401 for a missing, unknown, expired or revoked token, 403 for another department's token. */
+  async verify(department: string, authorization: string | undefined): Promise<void> {
     const token = bearerTokenOf(authorization);
     if (token === undefined) throw new GatewayError(ErrorCodes.TOKEN_MISSING, 401, '缺少令牌 missing Authorization: Bearer <token>');
-    const owner = this.departmentOf(token);
-    if (owner === null) throw new GatewayError(ErrorCodes.TOKEN_INVALID, 401, '令牌无效 token is not valid');
-    if (owner !== department) {
-      throw new GatewayError(ErrorCodes.TOKEN_WRONG_DEPARTMENT, 403, '令牌属于其他部门 token belongs to another department; post as yourself');
-    }
+    refuse(department, await this.registry.match(token));
   }
 }
 
-/** The SHA-256 (hex) a dashboard-issued department token is kept as. */
-export const issuedTokenHash = (token: string): string => digest(token).toString('hex');
+function refuse(department: string, m: CredentialMatch): void {
+  if (!m.ok && m.reason === 'retired') {
+    throw new GatewayError(ErrorCodes.TOKEN_EXPIRED, 401, '令牌已过期或已被吊销，请改用网关管理员发给您的新令牌 the token has expired or was revoked: use the new token the gateway office issued');
+  }
+  if (!m.ok) throw new GatewayError(ErrorCodes.TOKEN_INVALID, 401, '令牌无效 token is not valid');
+  if (m.owner !== department) {
+    throw new GatewayError(ErrorCodes.TOKEN_WRONG_DEPARTMENT, 403, '令牌属于其他部门 token belongs to another department; post as yourself');
+  }
+}

@@ -32,7 +32,7 @@ export function createGatewayContext(env: Record<string, string | undefined> = p
   const enabled = catalogue.departments.filter((d) => !d.restricted && d.enabled).map((d) => d.code);
   const disabled = catalogue.departments.filter((d) => !d.restricted && !d.enabled).map((d) => d.code);
   const secrets = resolveSecrets(config, enabled, disabled);
-  const cipher = new PersonalDataCipher(secrets.personalDataKey);
+  const cipher = new PersonalDataCipher(secrets.personalDataKey, secrets.previousPersonalDataKey);
   return { config, catalogue, adapters, secrets, cipher, calendar, operatorTokenExpiresAt };
 }
 

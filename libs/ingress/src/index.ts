@@ -19,3 +19,5 @@ export * from './batch-ingest.service';
 export * from './ingress-throttle';
 export * from './licence-view';
 export * from './catalogue-sync';
+export * from './credential-registry';
+export { OPERATOR_ROUTES_UNDER_DEPARTMENTS } from './http/raw-body';

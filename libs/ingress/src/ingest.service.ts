@@ -234,7 +234,7 @@ export class IngestService {
       return { refusal: { httpStatus: 403, code: ErrorCodes.DEPARTMENT_RESTRICTED, message: "该部门数据涉密，不经网关传输 this department's matters are classified and never pass the gateway" } };
     }
     try {
-      this.auth.verify(code, authorization);
+      await this.auth.verify(code, authorization);
     } catch (e) {
       const err = e as GatewayError;
       return { refusal: await this.refuse(record, client, err.httpStatus, err.code, err.message) };

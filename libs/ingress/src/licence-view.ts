@@ -55,7 +55,8 @@ export class LicenceSearch {
 
   /** `holderKey`: the normalised ID number or credit code; `department`: only that department's licences. */
   async byHolder(holderKey: string, department?: string) {
-    const found = await this.repo.byHolder(this.cipher.lookupHash(holderKey), department);
+    // Both keys' hashes while a data-key rotation is under way.
+    const found = await this.repo.byHolder(this.cipher.lookupHashes(holderKey), department);
     return { total: found.length, items: found.map((r) => licenceView(r, this.cipher, this.catalogue)) };
   }
 }

@@ -90,6 +90,14 @@
     row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
     outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
     version: '目录版本', change: '变更', departments: '部门', matters: '事项', tokenIssued: '已发令牌', restoredFrom: '恢复自版本',
+    id: '编号', overlapDays: '重叠天数', previousExpireAt: '旧令牌失效时间', shortened: '随之到期的旧令牌',
+  };
+  var TOKEN_SOURCE_LABEL = { env: '环境变量 env', stored: 'secrets.json', database: '看板签发 dashboard' };
+  var TOKEN_STATE_LABEL = {
+    active: ['有效', 'active', 'ok'],
+    expiring: ['重叠期，到期失效', 'expires', 'wait'],
+    expired: ['已过期', 'expired', 'bad'],
+    revoked: ['已吊销', 'revoked', 'bad'],
   };
   /** An audit entry's detail as "原因：密码错误 · 行：3", never raw JSON. */
   function detailText(detail) {
@@ -359,7 +367,7 @@
     return can('status') ? 'overview' : can('audit') ? 'audit' : 'security';
   }
   /** The duty each view needs (the security view: everyone). */
-  var VIEW_DUTY = { overview: 'status', parked: 'read', quarantine: 'read', cases: 'read', audit: 'audit', accounts: 'accounts', catalogue: 'configure' };
+  var VIEW_DUTY = { overview: 'status', parked: 'read', quarantine: 'read', cases: 'read', audit: 'audit', accounts: 'accounts', tokens: 'accounts', catalogue: 'configure' };
   function route() {
     if (!state.me) return;
     var view = (location.hash.replace(/^#\//, '') || homeView()).split('?')[0];
@@ -391,6 +399,9 @@
     }
     if (view === 'accounts') loadAccounts();
     if (view === 'catalogue') loadCatalogue();
+    if (view === 'tokens') loadTokens();
+    // A token shown once is not left on screen when the admin goes elsewhere.
+    else if (!$('token-issued').hidden) closeIssued();
     if (view === 'security') showSecurity();
     if (view === 'cases') $('case-q').focus();
   }
@@ -1285,6 +1296,193 @@
     loadAudit(true);
   });
 
+  // ---------- department tokens (admin) ----------
+  /** One table of tokens (or callback secrets): never a value, only ids, dates and state. */
+  function tokenTable(items, revokePath) {
+    return h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'table' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, zhEn('编号', 'Id')),
+            h('th', null, zhEn('来源', 'Source')),
+            h('th', null, zhEn('状态', 'State')),
+            h('th', null, zhEn('签发', 'Issued')),
+            h('th', null, zhEn('失效时间', 'Expires')),
+            h('th', null, zhEn('最近使用', 'Last used')),
+            h('th', null, ''),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          items.map(function (t) {
+            var st = TOKEN_STATE_LABEL[t.state] || [t.state, t.state, 'wait'];
+            var live = t.state === 'active' || t.state === 'expiring';
+            return h(
+              'tr',
+              { dataset: { tokenId: t.id, state: t.state } },
+              h('td', null, t.id),
+              h('td', null, TOKEN_SOURCE_LABEL[t.source] || t.source),
+              h('td', null, h('span', { class: 'badge ' + st[2] }, st[0] + ' ' + st[1]), t.environmentWins ? h('small', null, ' 环境变量为准 env wins') : null),
+              h('td', { class: 'nowrap' }, fmtTime(t.createdAt), ' ', h('small', null, t.createdBy)),
+              h('td', { class: 'nowrap' }, t.revokedAt ? fmtTime(t.revokedAt) : fmtTime(t.expiresAt)),
+              h('td', { class: 'nowrap' }, fmtTime(t.lastUsedAt)),
+              h(
+                'td',
+                null,
+                live && !t.environmentWins
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'token-revoke',
+                        onclick: function () {
+                          if (!confirm('立即吊销令牌 ' + t.id + '？使用它的系统将马上被拒绝。 Revoke this token now?')) return;
+                          api('DELETE', revokePath + encodeURIComponent(t.id))
+                            .then(function () {
+                              setStatus($('tokens-status'), '已吊销 ' + t.id + ' · revoked', 'ok');
+                              return loadTokens();
+                            })
+                            .catch(function (e) {
+                              if (e.status !== 401) setStatus($('tokens-status'), '吊销失败 · failed: ' + e.message, 'error');
+                            });
+                        },
+                      },
+                      zhEn('吊销', 'Revoke'),
+                    )
+                  : null,
+              ),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+  function overlapDays() {
+    var v = Number($('token-overlap').value);
+    return isFinite(v) ? Math.round(v) : 7;
+  }
+  /** Issues a new token (or callback secret) and shows it once, with a copy button. */
+  function issueToken(path, label) {
+    var days = overlapDays();
+    if (!(days >= 0 && days <= 90)) {
+      setStatus($('tokens-status'), '重叠天数须为0到90 · overlap must be 0–90 days', 'error');
+      return;
+    }
+    if (!confirm('为「' + label + '」签发新令牌？旧令牌将在 ' + days + ' 天后失效。 Issue a new token? The old ones expire in ' + days + ' days.')) return;
+    api('POST', path, { overlapDays: days })
+      .then(function (r) {
+        $('token-issued-value').value = r.token;
+        clear($('token-issued-for'));
+        append(
+          $('token-issued-for'),
+          zhEn(
+            '「' + label + '」的新令牌（编号 ' + r.id + '）。请立即复制并交给厂商，关闭后无法再次查看。旧令牌将于 ' + fmtTime(r.previousExpireAt) + ' 失效。',
+            'Copy it now: it cannot be shown again. The old ones expire at ' + r.previousExpireAt + '.',
+          ),
+        );
+        $('token-issued').hidden = false;
+        $('token-issued-value').focus();
+        $('token-issued-value').select();
+        setStatus($('tokens-status'), '已签发 · issued', 'ok');
+        return loadTokens();
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('tokens-status'), '签发失败 · failed: ' + e.message, 'error');
+      });
+  }
+  function closeIssued() {
+    $('token-issued-value').value = '';
+    $('token-issued').hidden = true;
+  }
+  $('token-issued-close').addEventListener('click', closeIssued);
+  $('token-copy').addEventListener('click', function () {
+    var input = $('token-issued-value');
+    var done = function () {
+      setStatus($('tokens-status'), '已复制到剪贴板 · copied', 'ok');
+    };
+    input.select();
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(done, function () {
+      if (document.execCommand('copy')) done();
+    });
+    else if (document.execCommand('copy')) done();
+  });
+  $('token-settings').addEventListener('submit', function (e) {
+    e.preventDefault();
+  });
+  function loadTokens() {
+    var status = $('tokens-status');
+    return Promise.all([api('GET', 'ops/department-tokens'), api('GET', 'platform/callback-secret')])
+      .then(function (r) {
+        var box = clear($('token-departments'));
+        r[0].items.forEach(function (d) {
+          append(
+            box,
+            h(
+              'div',
+              { class: 'panel token-dept', dataset: { dept: d.code } },
+              h(
+                'h2',
+                null,
+                d.name + ' ',
+                h('small', null, d.code),
+                d.enabled ? null : h('span', { class: 'badge wait' }, '未启用 disabled'),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'primary token-issue',
+                    onclick: function () {
+                      issueToken('departments/' + encodeURIComponent(d.code) + '/tokens', d.name + ' ' + d.code);
+                    },
+                  },
+                  zhEn('签发新令牌', 'Issue new token'),
+                ),
+              ),
+              d.tokens.length ? tokenTable(d.tokens, 'departments/' + encodeURIComponent(d.code) + '/tokens/') : h('p', { class: 'explain' }, '尚无令牌 no token yet'),
+            ),
+          );
+        });
+        append(
+          box,
+          h(
+            'div',
+            { class: 'panel token-dept', dataset: { dept: 'PLATFORM' } },
+            h(
+              'h2',
+              null,
+              '市平台回调密钥 ',
+              h('small', null, 'Platform callback secret'),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'primary token-issue',
+                  onclick: function () {
+                    issueToken('platform/callback-secret', '市平台回调密钥');
+                  },
+                },
+                zhEn('签发新密钥', 'Issue new secret'),
+              ),
+            ),
+            h('p', { class: 'explain' }, zhEn('新密钥交给市平台后，重叠期内新旧密钥签名的回调都会被接受。', 'During the overlap callbacks signed with either secret are accepted.')),
+            tokenTable(r[1].items, 'platform/callback-secret/'),
+          ),
+        );
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus(status, '加载失败 · failed: ' + e.message, 'error');
+      });
+  }
+
   // ---------- accounts ----------
   function loadAccounts() {
     var status = $('accounts-status');
@@ -1500,7 +1698,6 @@
     delete copy.delivery;
     return copy;
   }
-  var TOKEN_LABEL = { configured: '已配置 configured', issued: '看板签发 issued here' };
   function renderCatalogueTables(cat) {
     var rows = clear($('catalogue-departments'));
     var select = clear($('matter-dept'));
@@ -1517,7 +1714,7 @@
           h('td', null, d.name),
           h('td', null, h('code', null, d.orgCode)),
           h('td', null, d.restricted ? '涉密，不接入 restricted' : d.adapter === 'mapped' ? 'JSON 映射 mapped' : '专用适配器 ' + d.adapter),
-          h('td', null, d.token ? TOKEN_LABEL[d.token] : '—'),
+          h('td', { class: 'dept-tokens' }, d.tokens === null || d.tokens === undefined ? '—' : d.tokens ? d.tokens + ' 个有效 valid' : '无 none'),
           h('td', null, String(count)),
           h(
             'td',

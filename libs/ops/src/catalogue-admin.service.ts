@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { AdapterRegistry } from '#gw/adapters';
 import { FieldIssue, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, CatalogueDocument, CatalogueError, CatalogueProblem, DepartmentEntry, MatterEntry } from '#gw/catalogue';
 import { ErrorCodes, GatewayError } from '#gw/common';
-import { CatalogueSync, DepartmentAuth, checkCatalogueDocument, issuedTokenHash } from '#gw/ingress';
+import { CatalogueSync, checkCatalogueDocument } from '#gw/ingress';
 import { AuditRepository, CatalogueVersion, CatalogueVersionRepository } from '#gw/persistence';
+import type { CredentialAdminService } from './credential-admin.service';
 
 /** The one adapter a department may be connected with from the dashboard: flat JSON by configuration. */
 export const DASHBOARD_ADAPTER = 'mapped';
@@ -28,8 +28,9 @@ const invalid = (message: string, errors: FieldIssue[]) => new GatewayError('CAT
  * The dashboard's catalogue page: departments (flat JSON, the `mapped` adapter) and matters added
  * or replaced one entry at a time, each change checked whole as at start-up, stored as a new
  * `catalogue_version`, applied at once on this instance (other instances poll) and audited; any
- * older version can be restored (as a new version equal to it). A department created here without
- * a configured token gets one, shown once and kept only as its SHA-256 in the versions.
+ * older version can be restored (as a new version equal to it). A department saved here without a
+ * working token gets one from the 部门令牌 machinery (`CredentialAdminService`: hashed in
+ * `access_credential`, rotated and revoked on that page), answered once.
  */
 export class CatalogueAdminService {
   /** Changes on this instance one at a time: each builds on the version the previous one stored. */
@@ -38,22 +39,19 @@ export class CatalogueAdminService {
   constructor(
     private readonly catalogue: Catalogue,
     private readonly sync: CatalogueSync,
-    private readonly auth: DepartmentAuth,
+    private readonly credentials: CredentialAdminService,
     private readonly repo: CatalogueVersionRepository,
     private readonly audit: AuditRepository,
   ) {}
 
-  /** The catalogue in force: its entries in the file's shape, where it comes from, each department's token source. */
-  current() {
+  /** The catalogue in force: its entries in the file's shape, where it comes from, how many working tokens each department has. */
+  async current() {
     const doc = this.catalogue.toDocument();
-    const issued = this.sync.tokenHashes;
+    const tokens = new Map((await this.credentials.allDepartments()).map((d) => [d.code, d.tokens.filter(usable).length]));
     return {
       versionId: this.sync.versionId,
       source: this.sync.versionId ? 'database' : 'file',
-      departments: doc.departments.map((d) => ({
-        ...d,
-        token: d.restricted ? null : this.auth.hasConfigured(d.code) ? 'configured' : issued[d.code] ? 'issued' : null,
-      })),
+      departments: doc.departments.map((d) => ({ ...d, tokens: d.restricted ? null : (tokens.get(d.code) ?? 0) })),
       matters: doc.matters,
     };
   }
@@ -78,7 +76,7 @@ export class CatalogueAdminService {
     return this.serial(() => this.doSaveMatter(body, meta));
   }
 
-  /** Rollback: a new version equal to `id` (its departments and matters; issued tokens stay known). */
+  /** Rollback: a new version equal to `id` (its departments and matters; tokens are not the catalogue's and stay). */
   restore(id: string, meta: ChangeMeta) {
     return this.serial(() => this.doRestore(id, meta));
   }
@@ -111,14 +109,15 @@ export class CatalogueAdminService {
     const next: CatalogueDocument = { departments: departments as DepartmentEntry[], matters: doc.matters };
     const checked = this.check(next, 'departments', code, '部门条目有误 the department entry is invalid');
 
-    const hashes = this.sync.tokenHashes;
+    const comment = `${index >= 0 ? '修改部门' : '新增部门'} ${code} ${index >= 0 ? 'department changed' : 'department added'}`;
+    const version = await this.store(checked, comment, meta, { change: index >= 0 ? 'CATALOGUE_DEPARTMENT_CHANGED' : 'CATALOGUE_DEPARTMENT_ADDED', departments: [code] });
+    // A department with no working token (new, or all revoked) gets one now, like an issue on the
+    // 部门令牌 page (audited there as DEPT_TOKEN_ISSUED); one that has a token keeps it.
     let token: string | undefined;
-    if (!this.auth.hasConfigured(code) && !hashes[code]) {
-      token = randomBytes(24).toString('hex');
-      hashes[code] = issuedTokenHash(token);
+    const held = await this.credentials.listDepartmentTokens(code);
+    if (!held.items.some(usable)) {
+      token = (await this.credentials.issueDepartmentToken(code, 0, meta.actor, { correlationId: meta.correlationId, ip: meta.address })).token;
     }
-    const comment = `${index >= 0 ? '修改部门' : '新增部门'} ${code} ${index >= 0 ? 'department changed' : 'department added'}${token ? '，已发令牌 token issued' : ''}`;
-    const version = await this.store(checked, hashes, comment, meta, { change: index >= 0 ? 'CATALOGUE_DEPARTMENT_CHANGED' : 'CATALOGUE_DEPARTMENT_ADDED', departments: [code], tokenIssued: !!token });
     return {
       versionId: version.id,
       department: checked.department(code),
@@ -147,7 +146,7 @@ export class CatalogueAdminService {
     else matters.push(entry);
     const checked = this.check({ departments: doc.departments, matters: matters as MatterEntry[] }, 'matters', code, '事项条目有误 the matter entry is invalid');
     const comment = `${index >= 0 ? '修改事项' : '新增事项'} ${code} ${index >= 0 ? 'matter changed' : 'matter added'}`;
-    const version = await this.store(checked, this.sync.tokenHashes, comment, meta, { change: index >= 0 ? 'CATALOGUE_MATTER_CHANGED' : 'CATALOGUE_MATTER_ADDED', matters: [code], departments: [String(entry.department)] });
+    const version = await this.store(checked, comment, meta, { change: index >= 0 ? 'CATALOGUE_MATTER_CHANGED' : 'CATALOGUE_MATTER_ADDED', matters: [code], departments: [String(entry.department)] });
     return { versionId: version.id, matter: checked.matter(code) };
   }
 
@@ -163,13 +162,12 @@ export class CatalogueAdminService {
       throw e;
     }
     const before = this.catalogue.toDocument();
-    const hashes = { ...old.tokenHashes, ...this.sync.tokenHashes };
     const after = checked.toDocument();
     const diff = {
       departments: symmetricDifference(before.departments.map((d) => d.code), after.departments.map((d) => d.code)),
       matters: symmetricDifference(before.matters.map((m) => m.taskCode), after.matters.map((m) => m.taskCode)),
     };
-    const version = await this.store(checked, hashes, `恢复到版本 ${id} restored version ${id}`, meta, { change: 'CATALOGUE_RESTORED', restoredFrom: id, ...diff });
+    const version = await this.store(checked, `恢复到版本 ${id} restored version ${id}`, meta, { change: 'CATALOGUE_RESTORED', restoredFrom: id, ...diff });
     return { versionId: version.id, restoredFrom: id };
   }
 
@@ -230,7 +228,7 @@ export class CatalogueAdminService {
     return problems.map((p) => ({ field: p.field, code: p.code, message: p.message }));
   }
 
-  private async store(checked: Catalogue, hashes: Record<string, string>, comment: string, meta: ChangeMeta, detail: Record<string, unknown>): Promise<CatalogueVersion> {
+  private async store(checked: Catalogue, comment: string, meta: ChangeMeta, detail: Record<string, unknown>): Promise<CatalogueVersion> {
     // Saved on another instance since this one looked (a moment ago, at the change's start): refused
     // rather than overwritten; the admin reloads and sees the other change.
     const latest = await this.repo.latestId();
@@ -239,11 +237,11 @@ export class CatalogueAdminService {
     }
     // The first change keeps the file's catalogue as version 1 before it: there is always a version to go back to.
     if (latest === null) {
-      await this.repo.add({ document: this.catalogue.toDocument(), tokenHashes: {}, createdBy: meta.actor, comment: '初始目录（来自 config/catalogue.yaml）the seed catalogue, from config/catalogue.yaml' });
+      await this.repo.add({ document: this.catalogue.toDocument(), createdBy: meta.actor, comment: '初始目录（来自 config/catalogue.yaml）the seed catalogue, from config/catalogue.yaml' });
     }
-    const version = await this.repo.add({ document: checked.toDocument(), tokenHashes: hashes, createdBy: meta.actor, comment });
+    const version = await this.repo.add({ document: checked.toDocument(), createdBy: meta.actor, comment });
     this.sync.apply(version);
-    // What changed, by code; never a token (only whether one was issued).
+    // What changed, by code.
     await this.audit.append({
       actor: meta.actor,
       action: 'CATALOGUE_CHANGED',
@@ -256,6 +254,9 @@ export class CatalogueAdminService {
     return version;
   }
 }
+
+/** A token that works now (an issued one in its overlap still does). */
+const usable = (t: { state: string }) => t.state === 'active' || t.state === 'expiring';
 
 function symmetricDifference(a: string[], b: string[]): string[] {
   const sa = new Set(a);

@@ -12,3 +12,4 @@ export * from './ops-read.repository';
 export * from './overview';
 export * from './ttl-cache';
 export * from './catalogue-admin.service';
+export * from './credential-admin.service';

@@ -5,7 +5,7 @@ import { IsISO8601, IsInt, IsOptional, IsString, Length, Matches, Max, Min } fro
 import { Type } from 'class-transformer';
 import { Catalogue } from '#gw/catalogue';
 import { ErrorCodes, GatewayError } from '#gw/common';
-import { AUDIT_CSV_HEADER, AuditRepository, auditCsvLine } from '#gw/persistence';
+import { AUDIT_CSV_HEADER, AuditRepository, KeyRotationJob, auditCsvLine } from '#gw/persistence';
 import { CaseViewService, DUTY_ROLES, OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
 import { ConnectionTestService } from './connection-test.service';
 import { OpsReadRepository } from './ops-read.repository';
@@ -87,6 +87,7 @@ export class OpsController {
     private readonly cases: CaseViewService,
     private readonly catalogue: Catalogue,
     private readonly connections: ConnectionTestService,
+    private readonly keyRotation: KeyRotationJob,
   ) {}
 
   @Get('overview')
@@ -175,6 +176,16 @@ export class OpsController {
     } finally {
       res.end();
     }
+  }
+
+  @Get('key-rotation')
+  @RequireRole(...DUTY_ROLES.status)
+  @ApiOperation({
+    summary:
+      '数据密钥轮换进度：各表剩余、已重写、无法解开的条数，旧密钥是否仍需要（本实例所见） Data-key rotation progress: rows left, rewritten and unreadable per table; whether the previous key is still needed',
+  })
+  keyRotationStatus() {
+    return this.keyRotation.status();
   }
 
   @Get('drain')

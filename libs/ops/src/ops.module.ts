@@ -13,8 +13,10 @@ import {
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { DELIVERY_OBSERVER } from '#gw/dispatch';
-import { CaseViewService, CatalogueSync, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
-import { AuditRepository, CaseReadRepository, CatalogueVersionRepository, Database, OutboxRepository } from '#gw/persistence';
+import { CALLBACK_SECRETS, CaseViewService, CatalogueSync, CredentialRegistry, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
+import { AccessCredentialRepository, AuditRepository, CaseReadRepository, CatalogueVersionRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
+import { CredentialAdminService } from './credential-admin.service';
+import { CredentialsController } from './credentials.controller';
 import { AuthController } from './auth.controller';
 import { CatalogueAdminService } from './catalogue-admin.service';
 import { CatalogueController } from './catalogue.controller';
@@ -58,7 +60,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CatalogueController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CredentialsController, CatalogueController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
@@ -83,8 +85,9 @@ export class OpsModule implements NestModule {
             cat: Catalogue,
             rt: DeliveryRuntime,
             c: OpsConfig,
-          ) => new OpsService(db, outbox, read, cat, rt, c),
-          inject: [Database, OutboxRepository, OpsReadRepository, Catalogue, DeliveryRuntime, OPS_CONFIG],
+            k: KeyRotationJob,
+          ) => new OpsService(db, outbox, read, cat, rt, c, k),
+          inject: [Database, OutboxRepository, OpsReadRepository, Catalogue, DeliveryRuntime, OPS_CONFIG, KeyRotationJob],
         },
         {
           provide: ReadinessService,
@@ -114,10 +117,16 @@ export class OpsModule implements NestModule {
           inject: [DeliveryRuntime, Catalogue, AuditRepository],
         },
         {
+          provide: CredentialAdminService,
+          useFactory: (repo: AccessCredentialRepository, audit: AuditRepository, cat: Catalogue, auth: DepartmentAuth, cb: CredentialRegistry, cipher: PersonalDataCipher) =>
+            new CredentialAdminService(repo, audit, cat, auth, cb, cipher),
+          inject: [AccessCredentialRepository, AuditRepository, Catalogue, DepartmentAuth, CALLBACK_SECRETS, PersonalDataCipher],
+        },
+        {
           provide: CatalogueAdminService,
-          useFactory: (cat: Catalogue, sync: CatalogueSync, auth: DepartmentAuth, repo: CatalogueVersionRepository, audit: AuditRepository) =>
-            new CatalogueAdminService(cat, sync, auth, repo, audit),
-          inject: [Catalogue, CatalogueSync, DepartmentAuth, CatalogueVersionRepository, AuditRepository],
+          useFactory: (cat: Catalogue, sync: CatalogueSync, credentials: CredentialAdminService, repo: CatalogueVersionRepository, audit: AuditRepository) =>
+            new CatalogueAdminService(cat, sync, credentials, repo, audit),
+          inject: [Catalogue, CatalogueSync, CredentialAdminService, CatalogueVersionRepository, AuditRepository],
         },
         SessionMiddleware,
         FirstAdmin,

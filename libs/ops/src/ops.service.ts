@@ -1,5 +1,5 @@
 import { Catalogue } from '#gw/catalogue';
-import { Database, OutboxRepository } from '#gw/persistence';
+import { Database, type KeyRotationJob, OutboxRepository } from '#gw/persistence';
 import { DeliveryRuntime } from './delivery-runtime';
 import { OpsConfig } from './ops-config';
 import { DepartmentActivity, EndpointActivity, OpsReadRepository, SeriesBucket } from './ops-read.repository';
@@ -62,6 +62,7 @@ export class OpsService {
     private readonly catalogue: Catalogue,
     private readonly runtime: DeliveryRuntime,
     private readonly config: OpsConfig,
+    private readonly keyRotation?: KeyRotationJob,
   ) {
     this.backlogCache = new TtlCache(3000, async () => ({
       outbox: await this.outboxStats(),
@@ -159,6 +160,7 @@ export class OpsService {
         readyMaxOutboxAgeSeconds: this.config.readyMaxOutboxAgeSeconds,
         deptSilentHours: this.config.deptSilentHours,
       },
+      keyRotation: this.keyRotation?.status() ?? null,
     });
   }
 }

@@ -37,7 +37,7 @@ describe('overview lights and hints', () => {
       hint: expect.stringContaining('尚未收到'),
     });
     const tokens = departmentItem(dept([{ outcome: 'REFUSED', errorCode: 'TOKEN_INVALID', n: 5 }]), 0, now, 24);
-    expect(tokens).toMatchObject({ level: 'red', hint: expect.stringContaining('GATEWAY_DEPT_TOKEN_SCJG') });
+    expect(tokens).toMatchObject({ level: 'red', hint: expect.stringContaining('「部门令牌」页') });
     const invalid = departmentItem(
       dept([
         { outcome: 'ACCEPTED', errorCode: null, n: 9 },
@@ -153,5 +153,17 @@ describe('overview lights and hints', () => {
       summary: '正在接收批量文件，报送稍后继续（进行中 2 条）',
       facts: { yielding: true, activeDeliveries: 2 },
     });
+  });
+
+  it('data-key rotation: no line without one; green while it runs; amber once the previous key can go, or values were unreadable', () => {
+    const status = (state: string, left: number, unreadable = 0) =>
+      ({ state, keyId: 'aaaaaaaa', previousKeyId: 'bbbbbbbb', tables: [], left, unreadable, unreadableCode: 'DATA_KEY_ROTATION_UNREADABLE', hashesUnmatched: 0, startedAt: null, finishedAt: null, previousKeyNeeded: state !== 'done', message: '' }) as never;
+    const line = (k: unknown) => buildOverview(input({ keyRotation: k as never })).services.find((x) => x.key === 'key-rotation');
+    expect(line(null)).toBeUndefined();
+    expect(line(status('idle', 0))).toBeUndefined();
+    expect(line(status('running', 120))).toMatchObject({ level: 'green', summary: '正在用新密钥重新加密，剩余 120 条' });
+    expect(line(status('done', 0))).toMatchObject({ level: 'amber', summary: '重新加密完成，旧密钥已不再需要', hintEn: expect.stringContaining('remove GATEWAY_DATA_KEY_PREVIOUS') });
+    expect(line(status('done', 2, 2))).toMatchObject({ level: 'amber', summary: expect.stringContaining('DATA_KEY_ROTATION_UNREADABLE') });
+    expect(buildOverview(input({ keyRotation: status('failed', 5) })).actions.map((a) => a.key)).toContain('key-rotation');
   });
 });

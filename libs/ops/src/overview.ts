@@ -1,4 +1,5 @@
 import type { EndpointHealth } from '#gw/platform';
+import type { KeyRotationStatus } from '#gw/persistence';
 import type { DepartmentActivity, EndpointActivity } from './ops-read.repository';
 import { FailureDiagnosis, diagnoseFailure } from './diagnosis';
 
@@ -41,6 +42,8 @@ export interface OverviewInput {
   /** Platform callbacks of the last 24 hours by type and status (null: unknown). */
   callbacks?: { type: string; status: string; n: number }[] | null;
   settings: { readyMaxOutboxAgeSeconds: number; deptSilentHours: number };
+  /** The data-key rotation as this instance sees it (absent or `idle`: no line). */
+  keyRotation?: KeyRotationStatus | null;
 }
 
 export interface Overview {
@@ -145,8 +148,14 @@ export function departmentItem(
     let hint: string;
     let hintEn: string;
     if (top.outcome === 'REFUSED' && /^TOKEN_/.test(top.errorCode ?? '')) {
-      hint = `令牌错误（${top.errorCode}）：请与该部门系统厂商核对令牌（GATEWAY_DEPT_TOKEN_${d.code} 或 data/secrets.json）`;
-      hintEn = 'bearer token refused: check the token configured in the department system';
+      hint =
+        top.errorCode === 'TOKEN_EXPIRED'
+          ? `令牌已过期或已吊销（${top.errorCode}）：请确认该部门系统厂商已换用新令牌；在「部门令牌」页可查看或签发`
+          : `令牌错误（${top.errorCode}）：请与该部门系统厂商核对令牌；在「部门令牌」页可查看各令牌的状态，或签发新令牌`;
+      hintEn =
+        top.errorCode === 'TOKEN_EXPIRED'
+          ? 'an expired or revoked token: make sure the vendor uses the new one (see the Tokens page)'
+          : 'bearer token refused: check the token configured in the department system (see the Tokens page)';
     } else if (top.outcome === 'REFUSED') {
       hint = `被拒收（${top.errorCode}）：涉密事项或未启用的部门不经网关，请与该部门核对推送的事项`;
       hintEn = 'refused: classified matter or disabled department';
@@ -482,6 +491,21 @@ export function buildOverview(i: OverviewInput): Overview {
         : OK_HINT),
       facts: { lastDay: total, unroutable, urges },
     });
+  }
+
+  const k = i.keyRotation;
+  if (k && k.state !== 'idle') {
+    const facts = { state: k.state, keyId: k.keyId, previousKeyId: k.previousKeyId, left: k.left, unreadable: k.unreadable, previousKeyNeeded: k.previousKeyNeeded };
+    const base = { key: 'key-rotation', name: '数据密钥轮换', nameEn: 'data-key rotation', facts };
+    if (k.state === 'done' && !k.unreadable) {
+      services.push({ ...base, level: 'amber', summary: '重新加密完成，旧密钥已不再需要', hint: '从配置中删除 GATEWAY_DATA_KEY_PREVIOUS 后重启（内嵌模式：npm run operator -- rotate-data-key --finish）', hintEn: 'the previous key is no longer needed: remove GATEWAY_DATA_KEY_PREVIOUS and restart (embedded: rotate-data-key --finish)' });
+    } else if (k.state === 'done') {
+      services.push({ ...base, level: 'amber', summary: `重新加密完成；${k.unreadable} 条数据任一密钥都无法解开（${k.unreadableCode}）`, hint: '这些数据已原样保留；确认无需找回后删除旧密钥并重启', hintEn: `${k.unreadable} value(s) neither key opens were left as they are: once they need not be recovered, remove the previous key and restart` });
+    } else if (k.state === 'failed' || k.state === 'off') {
+      services.push({ ...base, level: 'amber', summary: k.state === 'off' ? '已设置旧密钥，但重新加密已关闭（KEY_ROTATION=off）' : `重新加密中断，稍后自动重试；剩余 ${k.left} 条`, hint: k.state === 'off' ? '在一个实例上开启重新加密，完成前保留旧密钥' : '查看网关日志中的数据库错误；旧密钥仍然需要', hintEn: k.state === 'off' ? 'enable re-encryption on one instance; keep the previous key until it is done' : 're-encryption was interrupted (see the log) and is retried; keep the previous key' });
+    } else {
+      services.push({ ...base, level: 'green', summary: k.state === 'elsewhere' ? '另一实例正在用新密钥重新加密' : `正在用新密钥重新加密，剩余 ${k.left} 条`, ...OK_HINT });
+    }
   }
 
   const actByEndpoint = new Map(i.endpointActivity.map((a) => [a.endpoint, a]));

@@ -1,6 +1,7 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { OperatorAccountService } from './operator-account.service';
+import { OPERATOR_ROUTES_UNDER_DEPARTMENTS } from '#gw/ingress';
 
 export const SESSION_COOKIE = 'gw_session';
 
@@ -60,7 +61,8 @@ export interface OperatorRequest extends Request {
 /**
  * Signs the request in from the dashboard's session cookie: sets `req.operator`
  * (`operator:<username>`, the audit actor) and `req.operatorRole`, which OperatorGuard checks.
- * Department and platform routes are skipped: they never carry the cookie.
+ * Department and platform routes are skipped: they never carry the cookie — except the admin's
+ * token and callback-secret rotation under them (`OPERATOR_ROUTES_UNDER_DEPARTMENTS`).
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
@@ -70,7 +72,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   async use(req: OperatorRequest, res: Response, next: NextFunction): Promise<void> {
     const path = req.originalUrl ?? req.url;
-    if (path.startsWith('/api/v1/departments/') || path.startsWith('/api/v1/platform')) return next();
+    if ((path.startsWith('/api/v1/departments/') || path.startsWith('/api/v1/platform')) && !OPERATOR_ROUTES_UNDER_DEPARTMENTS.test(path)) return next();
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (!id || crossSiteWrite(req)) return next();
     try {

@@ -5,20 +5,17 @@ import { CatalogueVersionEntity } from './entities/catalogue-version.entity';
 export interface CatalogueVersion {
   id: string;
   document: unknown;
-  /** Department code → SHA-256 hex of its dashboard-issued token. */
-  tokenHashes: Record<string, string>;
   createdAt: Date;
   createdBy: string;
   comment: string;
 }
 
 /** A version as listed (no document). */
-export type CatalogueVersionSummary = Omit<CatalogueVersion, 'document' | 'tokenHashes'>;
+export type CatalogueVersionSummary = Omit<CatalogueVersion, 'document'>;
 
 const read = (row: CatalogueVersionEntity): CatalogueVersion => ({
   id: String(row.id),
   document: JSON.parse(row.document),
-  tokenHashes: JSON.parse(row.tokenHashes || '{}'),
   createdAt: row.createdAt,
   createdBy: row.createdBy,
   comment: row.comment,
@@ -59,10 +56,9 @@ export class CatalogueVersionRepository {
     return rows.map((r) => ({ id: String(r.id), createdAt: r.createdAt, createdBy: r.createdBy, comment: r.comment }));
   }
 
-  async add(v: { document: unknown; tokenHashes: Record<string, string>; createdBy: string; comment: string }): Promise<CatalogueVersion> {
+  async add(v: { document: unknown; createdBy: string; comment: string }): Promise<CatalogueVersion> {
     const row = this.db.manager.create(CatalogueVersionEntity, {
       document: JSON.stringify(v.document),
-      tokenHashes: JSON.stringify(v.tokenHashes),
       createdAt: new Date(),
       createdBy: v.createdBy.slice(0, 64),
       comment: v.comment.slice(0, 500),

@@ -48,8 +48,24 @@ describe('EncryptionWorker (batch rows encrypted off the event loop)', () => {
     expect(hash).toBe(cipher.lookupHash('430626198503120040'));
   });
 
+  it('falls back to the calling thread when the worker would write another key id (the re-encryption job counts on it)', async () => {
+    const otherId = () => ({ ...cipher.keysForWorkerThread(), keyId: '00000000' });
+    const [token, sealed] = await new EncryptionWorker(cipher, otherId).encrypt(['{"c":3}', Buffer.from('raw')]);
+    expect(cipher.isCurrentToken(token)).toBe(true);
+    expect(cipher.isCurrentSealed(sealed)).toBe(true);
+  });
+
+  it('writes tokens and sealed bytes that carry the current key id', async () => {
+    const worker = new EncryptionWorker(cipher, () => cipher.keysForWorkerThread());
+    const [token, sealed] = await worker.encrypt(['{"d":4}', Buffer.from('raw')]);
+    worker.close();
+    expect(token.startsWith(`sm4.${cipher.keyId}.`)).toBe(true);
+    expect(sealed.subarray(0, 8).equals(cipher.sealedPrefix)).toBe(true);
+    expect(cipher.open(sealed).toString()).toBe('raw');
+  });
+
   it('falls back to encrypting on the calling thread when the worker does not match the cipher', async () => {
-    const wrongKeys = () => ({ encKey: Buffer.alloc(16, 1), macKey: Buffer.alloc(32, 2), lookupKey: Buffer.alloc(32, 3) });
+    const wrongKeys = () => ({ encKey: Buffer.alloc(16, 1), macKey: Buffer.alloc(32, 2), lookupKey: Buffer.alloc(32, 3), keyId: cipher.keyId });
     const worker = new EncryptionWorker(cipher, wrongKeys);
     const [token] = await worker.encrypt(['{"a":1}']);
     expect(cipher.decrypt(token)).toBe('{"a":1}');

@@ -12,6 +12,9 @@ const { createCipheriv, createHmac, randomFillSync } = require('node:crypto');
 const encKey = Buffer.from(workerData.encKey);
 const macKey = Buffer.from(workerData.macKey);
 const lookupKey = Buffer.from(workerData.lookupKey);
+// The versioned format (PersonalDataCipher): the current key's id before every token and sealed value.
+const tokenPrefix = 'sm4.' + workerData.keyId + '.';
+const sealedPrefix = Buffer.concat([Buffer.from([0x53, 0x4d, 0x34, 0x01]), Buffer.from(workerData.keyId, 'hex')]);
 const ivs = Buffer.alloc(16 * 1024);
 let at = ivs.length;
 function seal(plain) {
@@ -27,8 +30,8 @@ function seal(plain) {
 // cost more than sealing them) come back sealed, as a latin1 string too; a lookup value becomes its
 // keyed hash (PersonalDataCipher.lookupHash).
 const encrypt = (x) =>
-  typeof x === 'string' ? 'sm4.' + seal(Buffer.from(x, 'utf8')).toString('base64')
-  : x.b !== undefined ? { b: seal(Buffer.from(x.b, 'latin1')).toString('latin1') }
+  typeof x === 'string' ? tokenPrefix + seal(Buffer.from(x, 'utf8')).toString('base64')
+  : x.b !== undefined ? { b: Buffer.concat([sealedPrefix, seal(Buffer.from(x.b, 'latin1'))]).toString('latin1') }
   : createHmac('sm3', lookupKey).update(x.lookup.trim().toUpperCase()).digest('hex');
 parentPort.on('message', (m) => {
   try {
@@ -71,7 +74,7 @@ export class EncryptionWorker {
 
   constructor(
     private readonly cipher: PersonalDataCipher,
-    private readonly keys: () => { encKey: Buffer; macKey: Buffer; lookupKey: Buffer },
+    private readonly keys: () => { encKey: Buffer; macKey: Buffer; lookupKey: Buffer; keyId: string },
   ) {}
 
   /**
@@ -121,10 +124,10 @@ export class EncryptionWorker {
   private start(): Promise<boolean> {
     this.ready ??= (async () => {
       try {
-        const { encKey, macKey, lookupKey } = this.keys();
+        const { encKey, macKey, lookupKey, keyId } = this.keys();
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey), lookupKey: new Uint8Array(lookupKey) },
+          workerData: { encKey: new Uint8Array(encKey), macKey: new Uint8Array(macKey), lookupKey: new Uint8Array(lookupKey), keyId },
           // Its garbage is short-lived strings: a small heap is enough, and V8's default lets the
           // young generation of every thread grow to 48 MB of the gateway's memory. Out of memory
           // only ends the worker (the rows are then encrypted on the calling thread).
@@ -149,6 +152,9 @@ export class EncryptionWorker {
         if (
           typeof token !== 'string' ||
           this.cipher.decrypt(token) !== probe ||
+          // Written with the current key, in the versioned format (the re-encryption job counts on it).
+          !this.cipher.isCurrentToken(token) ||
+          !this.cipher.isCurrentSealed(Buffer.from((sealed as { b: string }).b ?? '', 'latin1')) ||
           typeof sealed !== 'object' ||
           !('b' in sealed) ||
           !this.cipher.open(Buffer.from(sealed.b, 'latin1')).equals(bytes) ||

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In } from 'typeorm';
+import { type FindOperator, In } from 'typeorm';
 import { Database } from './database';
 import { LicenceEntity, LicenceSerialEntity } from './entities/licence.entity';
 import { OutboxEntity, OutboxStatus } from './entities/outbox.entity';
@@ -102,11 +102,13 @@ export class LicenceRepository {
   }
 
   /** Licences of a holder (their keyed hash), newest first; `department`: only that department's. */
-  byHolder(holderHash: string, department?: string, limit = 200): Promise<LicenceRecord[]> {
+  /** Several hashes while a data-key rotation is under way (`PersonalDataCipher.lookupHashes`): rows not yet rewritten carry the old one. */
+  byHolder(holderHashes: string | string[], department?: string, limit = 200): Promise<LicenceRecord[]> {
+    const holderHash = typeof holderHashes === 'string' ? holderHashes : In(holderHashes);
     return this.find(department ? { holderHash, department } : { holderHash }, limit);
   }
 
-  private async find(where: { caseId?: string; holderHash?: string; department?: string }, limit = 200): Promise<LicenceRecord[]> {
+  private async find(where: { caseId?: string; holderHash?: string | FindOperator<string>; department?: string }, limit = 200): Promise<LicenceRecord[]> {
     const licences = await this.db.manager.find(LicenceEntity, { where, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
     if (!licences.length) return [];
     const steps = await this.db.manager.find(OutboxEntity, { where: { id: In(licences.map((l) => l.outboxId)) }, select: { id: true, status: true, doneAt: true } });

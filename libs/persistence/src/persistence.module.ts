@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Inject, Logger } from '@nestjs/common';
 import { GatewayConfig, PersonalDataCipher, spoolDirOf } from '#gw/common';
 import { AuditRepository } from './audit.repository';
 import { CaseReadRepository } from './case-read.repository';
@@ -9,7 +9,9 @@ import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
 import { LicenceRepository } from './licence.repository';
 import { CatalogueVersionRepository } from './catalogue-version.repository';
+import { AccessCredentialRepository } from './access-credential.repository';
 import { RetentionPruner, loadRetentionConfig } from './retention';
+import { KeyRotationJob, loadKeyRotationConfig } from './key-rotation';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -39,6 +41,17 @@ class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/** Data-key rotation: re-encrypts in the background from start-up while a previous key is configured. */
+class KeyRotationRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(KeyRotationJob) private readonly job: KeyRotationJob) {}
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.job.stop();
+  }
+}
+
 /**
  * Opens the database (running migrations) and provides the repositories. Repositories are plain
  * classes over `Database`, so scripts and benchmarks use them without Nest.
@@ -50,6 +63,7 @@ export class PersistenceModule {
   static forRoot(options: { config: GatewayConfig; cipher: PersonalDataCipher; auditKey: string; database?: Database }): DynamicModule {
     // Checked before anything opens: an audit retention under 180 days stops start-up.
     const retention = { ...loadRetentionConfig(options.config.env), spoolDir: spoolDirOf(options.config.dataDir) };
+    const keyRotation = loadKeyRotationConfig(options.config.env);
     return {
       module: PersistenceModule,
       providers: [
@@ -67,12 +81,19 @@ export class PersistenceModule {
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         { provide: LicenceRepository, useFactory: (db: Database) => new LicenceRepository(db), inject: [Database] },
         { provide: CatalogueVersionRepository, useFactory: (db: Database) => new CatalogueVersionRepository(db), inject: [Database] },
+        { provide: AccessCredentialRepository, useFactory: (db: Database) => new AccessCredentialRepository(db), inject: [Database] },
         { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
         RetentionJob,
+        {
+          provide: KeyRotationJob,
+          useFactory: (db: Database, c: PersonalDataCipher, audit: AuditRepository) => new KeyRotationJob(db, c, audit, keyRotation, spoolDirOf(options.config.dataDir), new Logger('KeyRotation')),
+          inject: [Database, PersonalDataCipher, AuditRepository],
+        },
+        KeyRotationRunner,
         DatabaseCloser,
         AuditChainStarter,
       ],
-      exports: [RetentionPruner, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository, CatalogueVersionRepository],
+      exports: [RetentionPruner, KeyRotationJob, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository, AccessCredentialRepository, CatalogueVersionRepository],
     };
   }
 }

@@ -9,6 +9,12 @@ export interface PlatformCase {
   platformProjectNo: string | null;
   online: boolean;
   location: string | null;
+  /**
+   * The department has already reported 领证/送达 (DELIVERED) when this stage goes out: a result
+   * sent now can say the result was handed over (`is_delivery_results`). Later, the platform has
+   * closed the case and takes no further stage.
+   */
+  handedOver?: boolean;
 }
 
 export interface StageDeliveryContext {

@@ -134,6 +134,8 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
     );
   }
   for (const warning of startupWarnings(config, ctx.catalogue)) new Logger('Startup').warn(warning);
+  // Logged here, long before the banner: the banner stays the last thing on a first start's screen.
+  for (const w of ctx.catalogue.licenceTypes?.warnings ?? []) new Logger('Startup').warn(w);
   const app = await spec.build(ctx).catch(failStartup);
   // 安全审计: what changed in the configuration since this process's last start is audited.
   await recordStartupConfiguration(app, ctx, spec.name);
@@ -142,8 +144,6 @@ export async function bootstrapApp(spec: AppSpec, env: Record<string, string | u
     failStartup(new ConfigError(`端口 ${config.port} 无法监听 cannot listen on port ${config.port}: ${e.message} (set PORT)`)),
   );
   const base = `${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  // Warnings before the banner: the banner stays the last thing on a first start's screen.
-  for (const w of ctx.catalogue.licenceTypes?.warnings ?? []) new Logger('Startup').warn(w);
   process.stdout.write(['', ...spec.banner(ctx, base), ...(disk.level === 'warn' ? ['', `  ⚠ ${disk.message}`] : []), ''].join('\n') + '\n');
   if (disk.level === 'warn') new Logger('Startup').warn(disk.message);
   return app;

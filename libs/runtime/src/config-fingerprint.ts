@@ -46,6 +46,7 @@ export function configurationRecord(ctx: GatewayContext): ConfigurationRecord {
   // The secrets in effect, whether given or generated.
   const s = ctx.secrets;
   put('GATEWAY_DATA_KEY', s.personalDataKey);
+  if (s.previousPersonalDataKey) put('GATEWAY_DATA_KEY_PREVIOUS', s.previousPersonalDataKey);
   put('GATEWAY_AUDIT_KEY', s.auditKey);
   put('GATEWAY_OPERATOR_TOKEN', s.operatorToken);
   put('CITY_PLATFORM_SECRET', s.platformSecret);

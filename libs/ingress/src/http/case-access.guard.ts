@@ -28,16 +28,16 @@ export class CaseAccessGuard extends OperatorGuard {
     super(ctx, reflector, audit);
   }
 
-  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const token = bearerTokenOf(req.headers.authorization);
-    const department = token === undefined ? null : this.departments.departmentOf(token);
+    const department = token === undefined ? null : await this.departments.departmentOfFresh(token);
     if (department !== null) {
       (req as { caseScope?: string }).caseScope = department;
       return true;
     }
     try {
-      return super.canActivate(context);
+      return await super.canActivate(context);
     } catch (e) {
       if (!(e instanceof GatewayError) || e.httpStatus !== 401) throw e;
       if (token !== undefined) throw new GatewayError(ErrorCodes.TOKEN_INVALID, 401, '令牌无效 token is not valid');

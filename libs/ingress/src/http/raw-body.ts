@@ -34,6 +34,9 @@ export function jsonNestsDeeperThan(buf: Uint8Array, maxDepth: number): boolean 
   return false;
 }
 
+/** The operators' routes among the department and platform ones: token and callback-secret rotation (JSON, admin). */
+export const OPERATOR_ROUTES_UNDER_DEPARTMENTS = /^\/api\/v1\/(departments\/[^/?#]+\/tokens|platform\/callback-secret)(?:[/?#]|$)/i;
+
 /**
  * Department routes need the exact bytes sent (GBK XML, forms, signatures), so they get a raw
  * buffer; the operators' JSON API gets the JSON parser, bounded in size and depth. Batch uploads
@@ -44,7 +47,8 @@ export function jsonNestsDeeperThan(buf: Uint8Array, maxDepth: number): boolean 
 export function installBodyParsers(app: INestApplication, maxEventBytes: number): void {
   const raw = express.raw({ type: () => true, limit: maxEventBytes });
   app.use('/api/v1/departments/:dept/events', raw);
-  app.use('/api/v1/platform', raw);
+  // The admin's callback-secret rotation under /api/v1/platform is the operators' JSON API.
+  app.use('/api/v1/platform', (req: express.Request, res: express.Response, next: express.NextFunction) => (OPERATOR_ROUTES_UNDER_DEPARTMENTS.test(req.originalUrl) ? next() : raw(req, res, next)));
   const json = express.json({
     limit: OPERATOR_JSON_LIMIT_BYTES,
     verify: (_req, _res, buf) => {
@@ -57,7 +61,7 @@ export function installBodyParsers(app: INestApplication, maxEventBytes: number)
     },
   });
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (req.path.startsWith('/api/v1/departments/') || req.path.startsWith('/api/v1/platform')) return next();
+    if ((req.path.startsWith('/api/v1/departments/') || req.path.startsWith('/api/v1/platform')) && !OPERATOR_ROUTES_UNDER_DEPARTMENTS.test(req.path)) return next();
     return json(req, res, next);
   });
 }

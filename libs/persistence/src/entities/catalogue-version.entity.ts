@@ -15,14 +15,6 @@ export class CatalogueVersionEntity {
   @Column({ type: 'text' })
   document!: string;
 
-  /**
-   * SHA-256 (hex) of the tokens issued to departments created from the dashboard, by department
-   * code, as JSON; carried forward by every later version so a rollback and a restore keep them.
-   * Never the token itself.
-   */
-  @Column({ name: 'token_hashes', type: 'text' })
-  tokenHashes!: string;
-
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 

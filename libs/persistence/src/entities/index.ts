@@ -14,15 +14,17 @@ import { LoginThrottleEntity } from './login-throttle.entity';
 import { JobLeaseEntity, ReconciliationRunEntity } from './reconciliation.entity';
 import { LicenceEntity, LicenceSerialEntity } from './licence.entity';
 import { CatalogueVersionEntity } from './catalogue-version.entity';
+import { AccessCredentialEntity } from './access-credential.entity';
 
 export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
 export { OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity };
 export { JobLeaseEntity, ReconciliationRunEntity };
-export { LicenceEntity, LicenceSerialEntity };
+export { LicenceEntity, LicenceSerialEntity, AccessCredentialEntity };
+export type { CredentialKind, CredentialSource } from './access-credential.entity';
 export { CatalogueVersionEntity };
 export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity, CatalogueVersionEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity, AccessCredentialEntity, CatalogueVersionEntity];

@@ -80,7 +80,7 @@ export class NationalPlatformAdapter extends CityPlatformPort {
     let answer: PlatformAnswer;
     if (plan.call === 'PROCESS') answer = await this.client.call('process', 'POST', `${path}/process`, processBody(seq, department, event));
     else if (plan.call === 'SPECIAL') answer = await this.client.call('special', 'POST', `${path}/special`, specialBody(seq, event));
-    else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event));
+    else answer = await this.client.call('result', 'POST', `${path}/result`, resultBody(seq, plan.resultType, event, ctx.kase.handedOver === true));
     calls.push(answer.call);
     const outcome = this.classify(answer, calls);
     // An electronic licence issued at completion is registered right after the result, as a step

@@ -41,5 +41,8 @@ describe('national platform mapper: what each stage becomes', () => {
   it('领证/送达 after the result is recorded at the gateway, with the reason; the result says is_delivery_results 0', () => {
     expect(planStage(kase(), 'DELIVERED', event({ stage: 'DELIVERED' }))).toMatchObject({ call: 'NONE', reason: expect.stringContaining('领证/送达') });
     expect(resultBody(5, 0, event({ stage: 'COMPLETED', result: { type: 0 } })).is_delivery_results).toBe(0);
+    // Already handed over when the result goes out (the department reported 领证 before it was sent): 1.
+    expect(resultBody(5, 0, event({ stage: 'COMPLETED', result: { type: 0 } }), true).is_delivery_results).toBe(1);
+    expect(resultBody(5, 5, event({ stage: 'WITHDRAWN' }), true).is_delivery_results).toBe(0);
   });
 });

@@ -138,7 +138,7 @@ export function specialBody(seq: number, e: CanonicalEvent) {
   };
 }
 
-export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
+export function resultBody(seq: number, resultType: number, e: CanonicalEvent, handedOver = false) {
   return {
     seq,
     result_date: time(e.stageTime),
@@ -146,9 +146,10 @@ export function resultBody(seq: number, resultType: number, e: CanonicalEvent) {
     result_explain: e.result?.explain ?? e.opinion ?? (resultType === 5 ? '申请人撤回' : resultType === 6 ? '不予受理' : undefined),
     result_cetr_name: e.result?.certificateName,
     result_cetr_no: e.result?.certificateNo,
-    // 0: no department format says at its completion that the result was handed over; 领证/送达
-    // comes later as DELIVERED, after the platform has closed the case.
-    is_delivery_results: 0,
+    // 1 when the department had already reported 领证/送达 (DELIVERED) by the time the result goes
+    // out (a 即办 certificate handed over at the counter, or a backlog after an outage); a DELIVERED
+    // that comes after the result is recorded at the gateway only: the platform has closed the case.
+    is_delivery_results: handedOver && e.stage === 'COMPLETED' ? 1 : 0,
   };
 }
 

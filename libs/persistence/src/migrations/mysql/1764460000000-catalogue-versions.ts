@@ -1,15 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The catalogue's versions, saved from the dashboard (the newest is in force; the others for rollback). */
-export class CatalogueVersions1764450000000 implements MigrationInterface {
-  name = 'CatalogueVersions1764450000000';
+export class CatalogueVersions1764460000000 implements MigrationInterface {
+  name = 'CatalogueVersions1764460000000';
 
   async up(q: QueryRunner): Promise<void> {
     // mediumtext: a catalogue of a few dozen departments with their mappings passes TEXT's 64 KB.
     await q.query(`CREATE TABLE \`catalogue_version\` (
       \`id\` bigint NOT NULL AUTO_INCREMENT,
       \`document\` mediumtext NOT NULL,
-      \`token_hashes\` text NOT NULL,
       \`created_at\` datetime(3) NOT NULL,
       \`created_by\` varchar(64) NOT NULL,
       \`comment\` varchar(500) NOT NULL,
