@@ -3,7 +3,7 @@ import { AccessCredentialEntity, AuditLogEntity, CaseEntity, CatalogueVersionEnt
 import { postEvent, waitDelivered } from '../departments/department-support';
 import { BAD_ORG_CODE, NEW_DEPT, NEW_MATTER, mzjMapping, newDeptEvent } from '../support/catalogue';
 import { createAndSignIn, signIn } from '../support/operators';
-import { usingMysql } from '../support/test-database';
+import { TestDatabase, createTestDatabase, usingMysql } from '../support/test-database';
 import { OPERATOR_TOKEN, TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 
@@ -17,6 +17,7 @@ const ADMIN = { user: 'cat-admin', password: 'Sturdy-Catalogue-2026!' };
  */
 describe('catalogue from the dashboard: versions, live reload, rollback', () => {
   let gw: TestGateway;
+  let testDb: TestDatabase;
   let admin: string;
   let token: string;
   const api = () => request(gw.url);
@@ -24,11 +25,13 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
   const post = (body: unknown, t = token) => postEvent(gw, NEW_DEPT.code.toLowerCase(), JSON.stringify(body), 'application/json', t);
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.user, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
+    testDb = await createTestDatabase(); // kept across the restart below
+    gw = await startTestGateway({ testDb, env: { GATEWAY_ADMIN_USER: ADMIN.user, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
     admin = await signIn(gw.url, ADMIN.user, ADMIN.password);
   }, 60_000);
   afterAll(async () => {
     await gw?.close();
+    await testDb?.drop();
   });
 
   it('shows the file catalogue until a version is saved', async () => {
@@ -157,6 +160,15 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
     for (const c of codes) expect(cat.body.matters.map((m: any) => m.taskCode)).toContain(c);
+  });
+
+  it('after a restart the stored version is in force (not the file), and the department\'s token still works', async () => {
+    await gw.close();
+    gw = await startTestGateway({ testDb });
+    expect(gw.ctx.catalogue.department('TYJ')?.name).toBe('平江县体育局（改）');
+    const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
+    expect(cat.body).toMatchObject({ source: 'database', versionId: '8' });
+    expect((await post(newDeptEvent({ lsh: 'TYJ20261023000009', zt: '08' }))).status).toBe(202);
   });
 
   (usingMysql() ? it : it.skip)('a second instance on the same database starts with the stored version and polls for newer ones', async () => {
