@@ -131,6 +131,7 @@ describeBrowser('connecting a JSON department from the dashboard (Chromium)', ()
     expect(await page.$$eval('#catalogue-versions tr', (rows) => rows.length)).toBe(3);
     expect(await page.isVisible('#catalogue-versions tr[data-version="1"] button.version-restore')).toBe(true);
     await shot('catalogue-05-versions.png');
+    expect(await page.getAttribute('#catalogue-export', 'href')).toBe('../api/v1/catalogue/export.yaml');
     expect(await page.content()).not.toContain(token);
     expect(pageErrors).toEqual([]);
     await context.close();

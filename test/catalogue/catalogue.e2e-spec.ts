@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { parse as parseYaml } from 'yaml';
+import { Catalogue } from '#gw/catalogue';
 import { AccessCredentialEntity, AuditLogEntity, CaseEntity, CatalogueVersionEntity, InboundMessageEntity } from '#gw/persistence';
 import { postEvent, waitDelivered } from '../departments/department-support';
 import { BAD_ORG_CODE, NEW_DEPT, NEW_MATTER, mzjMapping, newDeptEvent } from '../support/catalogue';
@@ -160,6 +162,17 @@ describe('catalogue from the dashboard: versions, live reload, rollback', () => 
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
     for (const c of codes) expect(cat.body.matters.map((m: any) => m.taskCode)).toContain(c);
+  });
+
+  it('exports the catalogue in force as catalogue.yaml, which loads back as the same catalogue', async () => {
+    const r = await asAdmin('get', '/api/v1/catalogue/export.yaml').expect(200);
+    expect(r.headers['content-type']).toMatch(/^application\/yaml/);
+    const text = r.text ?? r.body.toString('utf8');
+    const exported = Catalogue.fromObject(parseYaml(text));
+    const cat = await asAdmin('get', '/api/v1/catalogue').expect(200);
+    expect(exported.toDocument().departments.map((d) => d.code)).toEqual(cat.body.departments.map((d: any) => d.code));
+    expect(exported.matter(NEW_MATTER.taskCode)?.department).toBe('TYJ');
+    expect(text).not.toContain(token);
   });
 
   it('after a restart the stored version is in force (not the file), and the department\'s token still works', async () => {

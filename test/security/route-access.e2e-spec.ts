@@ -70,6 +70,7 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/ops/operators': 'accounts',
   'PATCH /api/v1/ops/operators/:username': 'accounts',
   'GET /api/v1/catalogue': 'configure',
+  'GET /api/v1/catalogue/export.yaml': 'configure',
   'POST /api/v1/catalogue/departments': 'configure',
   'POST /api/v1/catalogue/departments/:code/try': 'configure',
   'POST /api/v1/catalogue/matters': 'configure',

@@ -1,3 +1,4 @@
+import { stringify as stringifyYaml } from 'yaml';
 import { AdapterRegistry } from '#gw/adapters';
 import { FieldIssue, validateCanonicalEvent } from '#gw/case';
 import { Catalogue, CatalogueDocument, CatalogueError, CatalogueProblem, DepartmentEntry, MatterEntry } from '#gw/catalogue';
@@ -54,6 +55,19 @@ export class CatalogueAdminService {
       departments: doc.departments.map((d) => ({ ...d, tokens: d.restricted ? null : (tokens.get(d.code) ?? 0) })),
       matters: doc.matters,
     };
+  }
+
+  /**
+   * The catalogue in force as `config/catalogue.yaml` text: the export format, to keep the file
+   * (the seed of a fresh database) equal to what the dashboard made.
+   */
+  exportYaml(): string {
+    const head = [
+      `# 平江县政务服务事项目录 — exported from the dashboard (version ${this.sync.versionId ?? 'file'}, ${new Date().toISOString()}).`,
+      '# 可替换 config/catalogue.yaml · may replace config/catalogue.yaml; checked whole at start-up.',
+      '',
+    ].join('\n');
+    return head + stringifyYaml(this.catalogue.toDocument(), { lineWidth: 0 });
   }
 
   async versions() {
@@ -173,7 +187,9 @@ export class CatalogueAdminService {
 
   /**
    * Maps `sample` (one event as the department would post it) with `options` (or the department's
-   * saved mapping) and answers the canonical case and every issue; nothing is stored or applied.
+   * saved mapping) and answers the canonical case and every issue; nothing is stored, applied or
+   * logged. The case is answered unmasked: it is the admin's own pasted sample, not a stored case
+   * (the admin still sees no case of the gateway's).
    */
   tryMapping(code: string, body: unknown) {
     if (!isObject(body)) throw invalid('请求体应为 { options?, sample } the body must be { options?, sample }', [{ field: '', code: 'TYPE_OBJECT', message: '应为对象 must be an object' }]);

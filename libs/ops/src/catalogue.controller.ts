@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DUTY_ROLES, OperatorGuard, RequireRole, operatorOf } from '#gw/ingress';
 import { CatalogueAdminService } from './catalogue-admin.service';
@@ -25,6 +26,14 @@ export class CatalogueController {
   @ApiOperation({ summary: '当前目录：部门与事项（管理员） The catalogue in force: departments and matters (admin)' })
   current() {
     return this.catalogue.current();
+  }
+
+  @Get('export.yaml')
+  @ApiOperation({ summary: '导出当前目录为 catalogue.yaml（管理员） The catalogue in force as catalogue.yaml (admin)' })
+  exportYaml(@Res() res: Response) {
+    res.setHeader('Content-Type', 'application/yaml; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="catalogue.yaml"');
+    res.send(this.catalogue.exportYaml());
   }
 
   @Post('departments')
