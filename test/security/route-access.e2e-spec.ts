@@ -26,6 +26,7 @@ type Access =
   | 'read-or-department' // 'read', or a department for its own cases
   | 'operate' // operator
   | 'accounts' // admin
+  | 'configure' // admin: the catalogue (departments, mappings, matters)
   | 'audit' // auditor
   | 'audit-or-status'; // the audit chain's state: the auditor, and whoever watches status
 
@@ -68,6 +69,13 @@ const ROUTES: Record<string, Access> = {
   'GET /api/v1/ops/operators': 'accounts',
   'POST /api/v1/ops/operators': 'accounts',
   'PATCH /api/v1/ops/operators/:username': 'accounts',
+  'GET /api/v1/catalogue': 'configure',
+  'GET /api/v1/catalogue/export.yaml': 'configure',
+  'POST /api/v1/catalogue/departments': 'configure',
+  'POST /api/v1/catalogue/departments/:code/try': 'configure',
+  'POST /api/v1/catalogue/matters': 'configure',
+  'GET /api/v1/catalogue/versions': 'configure',
+  'POST /api/v1/catalogue/versions/:id/restore': 'configure',
   'GET /api/v1/ops/department-tokens': 'accounts',
   'GET /api/v1/departments/:dept/tokens': 'accounts',
   'POST /api/v1/departments/:dept/tokens': 'accounts',
@@ -120,6 +128,7 @@ const MAY: Record<Exclude<Access, 'public' | 'department' | 'platform'>, Holder[
   'read-or-department': ['viewer', 'operator', 'token'],
   operate: ['operator', 'token'],
   accounts: ['admin'],
+  configure: ['admin'],
   audit: ['auditor'],
   'audit-or-status': ['viewer', 'operator', 'admin', 'auditor', 'token'],
 };
@@ -225,7 +234,7 @@ describe('every route: who may call it', () => {
     const cookie = String(r.headers['set-cookie']).split(';')[0];
     const wrong: string[] = [];
     for (const [route, access] of Object.entries(ROUTES)) {
-      if (!['status', 'read', 'read-or-department', 'operate', 'accounts', 'audit', 'audit-or-status', 'loopback'].includes(access)) continue;
+      if (!['status', 'read', 'read-or-department', 'operate', 'accounts', 'configure', 'audit', 'audit-or-status', 'loopback'].includes(access)) continue;
       if (route === 'POST /api/v1/ops/drain') continue;
       const res = await call(route, { Cookie: cookie });
       if (res.status !== 403) wrong.push(`${route}: ${res.status}, expected 403`);

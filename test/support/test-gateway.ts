@@ -106,6 +106,8 @@ async function startOnce(options: TestGatewayOptions): Promise<TestGateway> {
       // The suites write events of past dates (October 2026): the retention job, which starts with
       // the gateway, would prune their raw bodies under the test. Suites that test it run it themselves.
       RETENTION_INTERVAL: 'off',
+      // The catalogue is polled for versions saved on other instances; the suites that test it set it.
+      CATALOGUE_POLL_MS: 'off',
       ...Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [`GATEWAY_DEPT_TOKEN_${k}`, v])),
       ...testDb.env,
       ...options.env,

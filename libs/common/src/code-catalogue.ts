@@ -96,6 +96,8 @@ const error: Table = {
   DUPLICATE: t('重复报文，已接收过', 'duplicate of a message already accepted'),
   ACCEPTED: t('已接收', 'accepted'),
   INVALID: t('内容不合规', 'invalid'),
+  CATALOGUE_CONFLICT: t('目录刚被他人修改，未保存', 'the catalogue was just changed elsewhere: nothing was saved', '刷新页面，核对后再保存 · reload, check and save again'),
+  CATALOGUE_INVALID: t('目录条目有误，未保存', 'the catalogue entry is invalid: nothing was saved', '按 errors 中列出的字段修改后再保存 · fix the fields listed in errors and save again'),
 };
 
 /** `errors[].code`: one field's problem. */
@@ -125,6 +127,8 @@ const field: Table = {
   PHONE_FORMAT: t('电话号码含有不应出现的字符', 'phone number has characters a phone number cannot'),
   DIVISION_UNKNOWN: t('行政区划代码不存在', 'unknown administrative division code'),
   MATTER_CODE_FORMAT: t('事项编码格式不对', 'matter code malformed'),
+  USCC_INVALID: t('统一社会信用代码格式或校验位不对（GB 32100）', 'not a valid unified social credit code (GB 32100: format or check digit)', '核对部门的统一社会信用代码，多为录入错误 · check the code: usually a typing error'),
+  MAPPING_INVALID: t('映射配置有误', 'the mapping cannot be used', '按提示修改映射字段 · fix the mapping as the message says'),
   MATTER_UNKNOWN: t('目录中没有该事项', 'matter not in the catalogue', '在目录中登记该事项，或核对事项编码 · add it to the catalogue or check the code'),
   MATTER_NOT_OF_DEPARTMENT: t('该事项不属于本部门', 'matter is not this department\'s'),
   STATUS_UNKNOWN: t('未知的办件状态', 'unknown case status'),
@@ -245,6 +249,12 @@ const audit: Table = {
   PASSWORD_CHANGED: t('修改密码', 'password changed'),
   PASSWORD_CHANGE_FAILED: t('修改密码失败', 'password change failed'),
   CONNECTION_TESTED: t('测试连接', 'connection tested'),
+  CATALOGUE_CHANGED: t('修改目录（部门或事项），已生效', 'catalogue changed (a department or matter), applied', '核对变更是否经过批准 · check that the change was approved'),
+  CATALOGUE_DEPARTMENT_ADDED: t('目录：新增部门', 'catalogue: department added'),
+  CATALOGUE_DEPARTMENT_CHANGED: t('目录：修改部门', 'catalogue: department changed'),
+  CATALOGUE_MATTER_ADDED: t('目录：新增事项', 'catalogue: matter added'),
+  CATALOGUE_MATTER_CHANGED: t('目录：修改事项', 'catalogue: matter changed'),
+  CATALOGUE_RESTORED: t('目录：恢复到旧版本', 'catalogue: an earlier version restored'),
   DEPT_TOKEN_ISSUED: t('签发部门令牌', 'department token issued'),
   DEPT_TOKEN_REVOKED: t('吊销部门令牌', 'department token revoked'),
   CALLBACK_SECRET_ISSUED: t('签发市平台回调密钥', 'platform callback secret issued'),

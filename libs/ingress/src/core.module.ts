@@ -1,8 +1,9 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { AdapterRegistry } from '#gw/adapters';
 import { Catalogue } from '#gw/catalogue';
 import { ConfigError, ForegroundWork } from '#gw/common';
-import { AccessCredentialRepository } from '#gw/persistence';
+import { AccessCredentialRepository, CatalogueVersionRepository } from '#gw/persistence';
+import { CatalogueSync, cataloguePollMs } from './catalogue-sync';
 import { CREDENTIAL_REFRESH_MS, CredentialRegistry } from './credential-registry';
 import { DepartmentAuth } from './department-auth';
 import { GATEWAY_CONTEXT, GatewayContext } from './gateway-context';
@@ -56,6 +57,23 @@ class CredentialsLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
+ * The catalogue's life in the process: the newest stored version replaces the file's once the
+ * database is open (before the app listens), then polling picks up versions saved elsewhere.
+ */
+class CatalogueLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(CatalogueSync) private readonly sync: CatalogueSync) {}
+  onModuleInit(): Promise<void> {
+    return this.sync.load();
+  }
+  onApplicationBootstrap(): void {
+    this.sync.start();
+  }
+  onApplicationShutdown(): void {
+    this.sync.stop();
+  }
+}
+
+/**
  * What every gateway app shares: the start-up context, the catalogue, the adapters, department
  * tokens and callback secrets, the operator guard, and the process's foreground work (see `ForegroundWork`).
  */
@@ -74,10 +92,16 @@ export class CoreModule {
         { provide: DepartmentAuth, useValue: new DepartmentAuth(ctx.secrets.deptTokens, { env: ctx.config.env, production, refreshMs }) },
         { provide: CALLBACK_SECRETS, useFactory: () => callbackSecretRegistry(ctx) },
         CredentialsLifecycle,
+        {
+          provide: CatalogueSync,
+          useFactory: (repo?: CatalogueVersionRepository) => new CatalogueSync(ctx.catalogue, ctx.adapters, repo, cataloguePollMs(ctx.config.env)),
+          inject: [{ token: CatalogueVersionRepository, optional: true }],
+        },
+        CatalogueLifecycle,
         OperatorGuard,
         { provide: ForegroundWork, useValue: new ForegroundWork() },
       ],
-      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, DepartmentAuth, CALLBACK_SECRETS, OperatorGuard, ForegroundWork],
+      exports: [GATEWAY_CONTEXT, Catalogue, AdapterRegistry, DepartmentAuth, CALLBACK_SECRETS, CatalogueSync, OperatorGuard, ForegroundWork],
     };
   }
 }

@@ -18,5 +18,6 @@ export * from './quarantine.service';
 export * from './batch-ingest.service';
 export * from './ingress-throttle';
 export * from './licence-view';
+export * from './catalogue-sync';
 export * from './credential-registry';
 export { OPERATOR_ROUTES_UNDER_DEPARTMENTS } from './http/raw-body';

@@ -10,6 +10,7 @@
     status: ['viewer', 'operator', 'admin'],
     operate: ['operator'],
     accounts: ['admin'],
+    configure: ['admin'],
     audit: ['auditor'],
   };
   var ROLE_LABEL = { viewer: '查看员', operator: '操作员', admin: '管理员', auditor: '审计员' };
@@ -42,7 +43,7 @@
   }
   var TARGET_LABEL = {
     audit: '审计记录', backup: '备份', callback: '平台回调', department: '部门', inbound: '部门报文', instance: '网关实例',
-    matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
+    catalogue: '目录', matter: '事项', operator: '账号', outbox: '报送消息', reconciliation: '对账', retention: '保存期限', route: '接口',
   };
   // 电子证照登记状态 · licence registration (its own delivery step)
   var LICENCE_LABEL = { REGISTERED: '已登记', PENDING: '待登记', PARKED: '滞留', SKIPPED: '未登记', UNKNOWN: '未知' };
@@ -88,6 +89,7 @@
     totpReset: '重置验证码', count: '数量', counts: '数量', from: '从', to: '到', department: '部门', channel: '渠道',
     row: '行', type: '类型', projectNo: '办件编号', taskCode: '事项编码', restriction: '限制', date: '日期', status: '状态',
     outcome: '结果', ip: '地址', secondFactor: '动态验证码', setup: '待完成设置', source: '来源', httpStatus: 'HTTP 状态', attempts: '尝试次数', filter: '条件', createdAt: '创建时间', chainOk: '审计链完好', ids: '编号',
+    version: '目录版本', change: '变更', departments: '部门', matters: '事项', tokenIssued: '已发令牌', restoredFrom: '恢复自版本',
     id: '编号', overlapDays: '重叠天数', previousExpireAt: '旧令牌失效时间', shortened: '随之到期的旧令牌',
   };
   var TOKEN_SOURCE_LABEL = { env: '环境变量 env', stored: 'secrets.json', database: '看板签发 dashboard' };
@@ -110,6 +112,7 @@
         var text =
           typeof v === 'boolean' ? (v ? '是' : '否')
           : typeof v === 'string' && /^[A-Z][A-Z0-9_]{2,}$/.test(v) ? codeText(v)
+          : Array.isArray(v) ? v.join('、') || '—'
           : typeof v === 'object' ? detailText(v)
           : String(v);
         return (DETAIL_LABEL[k] || k) + '：' + text;
@@ -364,7 +367,7 @@
     return can('status') ? 'overview' : can('audit') ? 'audit' : 'security';
   }
   /** The duty each view needs (the security view: everyone). */
-  var VIEW_DUTY = { overview: 'status', parked: 'read', quarantine: 'read', cases: 'read', audit: 'audit', accounts: 'accounts', tokens: 'accounts' };
+  var VIEW_DUTY = { overview: 'status', parked: 'read', quarantine: 'read', cases: 'read', audit: 'audit', accounts: 'accounts', tokens: 'accounts', catalogue: 'configure' };
   function route() {
     if (!state.me) return;
     var view = (location.hash.replace(/^#\//, '') || homeView()).split('?')[0];
@@ -395,6 +398,7 @@
       verifyAuditChain();
     }
     if (view === 'accounts') loadAccounts();
+    if (view === 'catalogue') loadCatalogue();
     if (view === 'tokens') loadTokens();
     // A token shown once is not left on screen when the admin goes elsewhere.
     else if (!$('token-issued').hidden) closeIssued();
@@ -1606,6 +1610,411 @@
       })
       .catch(function (err) {
         if (err.status !== 401) setStatus($('accounts-status'), '新建失败 · failed: ' + err.message, 'error');
+      });
+  });
+
+
+  // ---------- catalogue: departments (JSON mapping) and matters ----------
+  /** The gateway fields a flat-JSON department maps, with their Chinese labels (in this order). */
+  var MAPPED_FIELDS = [
+    ['sourceEventId', '事件流水号（去重用）', 'event id (dedup key)'],
+    ['sourceCaseNo', '部门办件编号', "department's case number"],
+    ['platformProjectNo', '申办号（网上申报的）', 'platform project no. (online cases)'],
+    ['matterCode', '事项编码', 'matter code'],
+    ['matterName', '事项名称', 'matter name'],
+    ['stage', '办理环节（状态码）', 'stage (status code)'],
+    ['stageTime', '环节时间', 'stage time'],
+    ['handler.name', '经办人', 'handler'],
+    ['handler.unit', '经办科室', "handler's unit"],
+    ['opinion', '办理意见', 'opinion'],
+    ['applicants[0].name', '申请人姓名', 'applicant name'],
+    ['applicants[0].certType', '申请人证件类型', 'applicant certificate type'],
+    ['applicants[0].certNo', '申请人证件号码', 'applicant certificate number'],
+    ['applicants[0].phone', '申请人手机', 'applicant phone'],
+    ['location', '办理地点（区划代码）', 'location (division code)'],
+    ['result.type', '办结结果', 'result'],
+    ['result.explain', '结果说明', 'result explanation'],
+    ['result.certificateName', '证书名称', 'certificate name'],
+    ['result.certificateNo', '证书编号', 'certificate number'],
+  ];
+  var USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  var USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  /** GB 32100 统一社会信用代码: null when valid, else why (checked as typed; the server checks again). */
+  function usccProblem(code) {
+    if (!code) return '';
+    if (!/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/.test(code))
+      return code.length !== 18 ? '应为18位，已输入 ' + code.length + ' 位 · 18 characters' : '含有不允许的字符（不用 I O Z S V）· characters not allowed';
+    var sum = 0;
+    for (var i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(code[i]) * USCC_WEIGHTS[i];
+    var want = USCC_CHARS[(31 - (sum % 31)) % 31];
+    return code[17] === want ? null : '校验位不对，应为 ' + want + ' · check digit wrong (should be ' + want + ')';
+  }
+  var catalogue = { current: null, template: null };
+  function showCheck(el, problem, okText) {
+    el.textContent = problem === '' ? '' : problem === null ? '✓ ' + okText : '✗ ' + problem;
+    el.className = 'check' + (problem === null ? ' ok' : problem ? ' bad' : '');
+    el.dataset.state = problem === null ? 'ok' : problem ? 'bad' : '';
+  }
+  $('dept-org').addEventListener('input', function () {
+    this.value = this.value.toUpperCase();
+    showCheck($('dept-org-check'), usccProblem(this.value.trim()), '校验位正确 · check digit correct');
+  });
+  $('dept-code').addEventListener('input', function () {
+    this.value = this.value.toUpperCase();
+  });
+  $('matter-code').addEventListener('input', function () {
+    this.value = this.value.toUpperCase();
+    var v = this.value.trim();
+    showCheck($('matter-code-check'), !v ? '' : /^[0-9A-Z]{12,36}$/.test(v) ? null : '应为12–36位数字或大写字母 · 12–36 of 0-9 A-Z', '格式正确 · well formed');
+  });
+
+  function loadCatalogue() {
+    return Promise.all([api('GET', 'catalogue'), api('GET', 'catalogue/versions')])
+      .then(function (r) {
+        var cat = r[0];
+        catalogue.current = cat;
+        var mzj = cat.departments.filter(function (d) {
+          return d.code === 'MZJ' && d.adapter === 'mapped';
+        })[0];
+        if (!catalogue.template) {
+          catalogue.template = mzj ? withoutDelivery(mzj.options) : { mediaTypes: ['application/json'], dateFormat: 'yyyy-MM-dd HH:mm:ss', fields: {} };
+          fillDeptForm(null);
+        }
+        setStatus(
+          $('catalogue-version'),
+          cat.versionId
+            ? '当前目录：数据库版本 ' + cat.versionId + ' · in force: version ' + cat.versionId
+            : '当前目录：配置文件 config/catalogue.yaml（尚未在看板修改）· in force: the file',
+        );
+        renderCatalogueTables(cat);
+        renderVersions(r[1]);
+      })
+      .catch(function (e) {
+        if (e.status !== 401) setStatus($('catalogue-status'), '加载失败 · failed: ' + e.message, 'error');
+      });
+  }
+  function withoutDelivery(options) {
+    var copy = JSON.parse(JSON.stringify(options || {}));
+    delete copy.delivery;
+    return copy;
+  }
+  function renderCatalogueTables(cat) {
+    var rows = clear($('catalogue-departments'));
+    var select = clear($('matter-dept'));
+    cat.departments.forEach(function (d) {
+      var count = cat.matters.filter(function (m) {
+        return m.department === d.code;
+      }).length;
+      append(
+        rows,
+        h(
+          'tr',
+          { dataset: { code: d.code } },
+          h('td', null, d.code),
+          h('td', null, d.name),
+          h('td', null, h('code', null, d.orgCode)),
+          h('td', null, d.restricted ? '涉密，不接入 restricted' : d.adapter === 'mapped' ? 'JSON 映射 mapped' : '专用适配器 ' + d.adapter),
+          h('td', { class: 'dept-tokens' }, d.tokens === null || d.tokens === undefined ? '—' : d.tokens ? d.tokens + ' 个有效 valid' : '无 none'),
+          h('td', null, String(count)),
+          h(
+            'td',
+            null,
+            d.adapter === 'mapped' && !d.restricted
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'dept-edit',
+                    onclick: function () {
+                      fillDeptForm(d);
+                      $('dept-panel').scrollIntoView();
+                    },
+                  },
+                  zhEn('修改', 'Edit'),
+                )
+              : null,
+          ),
+        ),
+      );
+      if (!d.restricted) append(select, h('option', { value: d.code }, d.code + ' ' + d.name));
+    });
+    var mrows = clear($('catalogue-matters'));
+    cat.matters.forEach(function (m) {
+      append(
+        mrows,
+        h(
+          'tr',
+          { dataset: { code: m.taskCode } },
+          h('td', null, h('code', null, m.taskCode)),
+          h('td', null, m.name),
+          h('td', null, m.department),
+          h('td', null, m.type),
+          h('td', null, m.timeLimit ? m.timeLimit.value + ' ' + ({ WORKING_DAY: '工作日', NATURAL_DAY: '自然日', HOUR: '小时' }[m.timeLimit.unit] || m.timeLimit.unit) : '—'),
+          h(
+            'td',
+            null,
+            m.restriction
+              ? null
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    onclick: function () {
+                      fillMatterForm(m);
+                    },
+                  },
+                  zhEn('修改', 'Edit'),
+                ),
+          ),
+        ),
+      );
+    });
+  }
+  function renderVersions(v) {
+    var rows = clear($('catalogue-versions'));
+    if (!v.items.length) append(rows, h('tr', null, h('td', { colspan: 5 }, '尚无版本：目录来自配置文件 · no versions yet: the file is in force')));
+    v.items.forEach(function (x) {
+      var current = x.id === v.current;
+      append(
+        rows,
+        h(
+          'tr',
+          { dataset: { version: x.id } },
+          h('td', null, x.id, current ? [' ', h('span', { class: 'badge ok' }, '当前 current')] : null),
+          h('td', null, fmtTime(x.createdAt)),
+          h('td', null, String(x.createdBy).replace(/^operator:/, '')),
+          h('td', null, x.comment),
+          h(
+            'td',
+            null,
+            current
+              ? null
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'version-restore warn',
+                    onclick: function () {
+                      if (!confirm('恢复到版本 ' + x.id + '？将作为新版本立即生效。 Restore version ' + x.id + '?')) return;
+                      api('POST', 'catalogue/versions/' + encodeURIComponent(x.id) + '/restore')
+                        .then(function (r) {
+                          setStatus($('catalogue-status'), '已恢复到版本 ' + x.id + '，现为版本 ' + r.versionId + ' · restored', 'ok');
+                          loadCatalogue();
+                        })
+                        .catch(function (e) {
+                          if (e.status !== 401) setStatus($('catalogue-status'), '恢复失败 · failed: ' + e.message, 'error');
+                        });
+                    },
+                  },
+                  zhEn('恢复', 'Restore'),
+                ),
+          ),
+        ),
+      );
+    });
+  }
+  /** Fills the department form from an entry (edit) or from the template (new). */
+  function fillDeptForm(d) {
+    var options = d ? withoutDelivery(d.options) : JSON.parse(JSON.stringify(catalogue.template || {}));
+    var delivery = d && d.options && d.options.delivery;
+    catalogue.editing = d ? { code: d.code, delivery: delivery } : null;
+    $('dept-code').value = d ? d.code : '';
+    $('dept-code').readOnly = !!d;
+    $('dept-name').value = d ? d.name : '';
+    $('dept-org').value = d ? d.orgCode : '';
+    showCheck($('dept-org-check'), d ? usccProblem(d.orgCode) : '', '校验位正确 · check digit correct');
+    $('dept-date-format').value = options.dateFormat || 'yyyy-MM-dd HH:mm:ss';
+    var fields = options.fields || {};
+    var rows = clear($('dept-fields'));
+    var listed = MAPPED_FIELDS.map(function (f) {
+      return f[0];
+    });
+    var all = MAPPED_FIELDS.concat(
+      Object.keys(fields)
+        .filter(function (k) {
+          return listed.indexOf(k) < 0;
+        })
+        .map(function (k) {
+          // applicants[1].name: the second applicant's, labelled like the first's.
+          var m = /^applicants\[(\d+)\]\.(\w+)$/.exec(k);
+          var base = m && MAPPED_FIELDS.filter(function (f) {
+            return f[0] === 'applicants[0].' + m[2];
+          })[0];
+          return base ? [k, base[1].replace('申请人', '第' + (Number(m[1]) + 1) + '申请人'), base[2].replace('applicant', 'applicant ' + (Number(m[1]) + 1))] : [k, k, ''];
+        }),
+    );
+    all.forEach(function (f) {
+      append(
+        rows,
+        h(
+          'tr',
+          { dataset: { field: f[0] } },
+          h('td', null, f[1], ' ', h('small', null, f[2] ? f[2] + ' · ' + f[0] : '')),
+          h('td', null, h('input', { class: 'map-path', 'data-field': f[0], value: fields[f[0]] || '', size: 28, 'aria-label': f[1] })),
+        ),
+      );
+    });
+    delete options.fields;
+    delete options.dateFormat;
+    $('dept-options-extra').value = JSON.stringify(options, null, 2);
+    clear($('dept-errors'));
+    $('dept-try-result').hidden = true;
+  }
+  /** The mapping options the form describes; throws a message when the extra settings are not JSON. */
+  function deptOptions() {
+    var extra;
+    try {
+      extra = JSON.parse($('dept-options-extra').value || '{}');
+    } catch (e) {
+      throw new Error('“更多映射设置”不是合法的 JSON · the extra settings are not valid JSON: ' + e.message);
+    }
+    var fields = {};
+    document.querySelectorAll('#dept-fields input.map-path').forEach(function (i) {
+      var v = i.value.trim();
+      if (v) fields[i.dataset.field] = v;
+    });
+    var options = Object.assign({}, extra, { dateFormat: $('dept-date-format').value, fields: fields });
+    if (catalogue.editing && catalogue.editing.delivery) options.delivery = catalogue.editing.delivery;
+    return options;
+  }
+  function showErrors(list, errors, prefix) {
+    clear(list);
+    document.querySelectorAll('.catalogue-form .invalid').forEach(function (el) {
+      el.classList.remove('invalid');
+    });
+    (errors || []).forEach(function (e) {
+      append(list, h('li', { dataset: { field: e.field || '' } }, h('b', null, e.source || e.field || '—'), '：', codeText(e.code, 'field') !== e.code ? codeText(e.code, 'field') + ' — ' : '', e.message));
+      var input = document.querySelector(prefix + ' [name="' + e.field + '"]');
+      if (input) input.classList.add('invalid');
+    });
+  }
+  $('dept-try').addEventListener('click', function () {
+    var out = $('dept-try-result');
+    var options;
+    try {
+      options = deptOptions();
+    } catch (e) {
+      showErrors($('dept-errors'), [{ field: 'options', message: e.message }], '#dept-form');
+      return;
+    }
+    var code = $('dept-code').value.trim() || 'TRY';
+    api('POST', 'catalogue/departments/' + encodeURIComponent(code) + '/try', { options: options, sample: $('dept-sample').value })
+      .then(function (r) {
+        clear($('dept-errors'));
+        clear(out);
+        out.hidden = false;
+        out.dataset.ok = r.ok ? 'true' : 'false';
+        append(out, h('h3', null, r.ok ? zhEn('映射成功，网关将得到以下办件数据', 'Mapped: the gateway would take this case') : zhEn('有问题，按部门报文字段列出', 'Issues, by the department\'s field')));
+        if (r.issues && r.issues.length) {
+          append(
+            out,
+            h(
+              'ul',
+              { class: 'errors try-issues' },
+              r.issues.map(function (i) {
+                return h('li', { dataset: { field: i.field, code: i.code } }, h('b', null, i.source || i.field), '：', codeText(i.code, 'field'), ' ', h('small', null, i.message));
+              }),
+            ),
+          );
+        }
+        if (!r.ok && r.code && !r.event) append(out, h('p', { class: 'error' }, codeText(r.code), ' ', h('small', null, r.message)));
+        if (r.event) append(out, h('pre', { class: 'canonical' }, JSON.stringify(r.event, null, 2)));
+      })
+      .catch(function (e) {
+        if (e.status === 401) return;
+        out.hidden = true;
+        showErrors($('dept-errors'), e.body.errors && e.body.errors.length ? e.body.errors : [{ field: '', message: e.message }], '#dept-form');
+      });
+  });
+  $('dept-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var options;
+    try {
+      options = deptOptions();
+    } catch (e) {
+      showErrors($('dept-errors'), [{ field: 'options', message: e.message }], '#dept-form');
+      return;
+    }
+    var body = { code: $('dept-code').value.trim(), name: $('dept-name').value.trim(), orgCode: $('dept-org').value.trim(), adapter: 'mapped', options: options };
+    api('POST', 'catalogue/departments', body)
+      .then(function (r) {
+        clear($('dept-errors'));
+        setStatus($('catalogue-status'), '已保存并生效：部门 ' + r.department.code + '（版本 ' + r.versionId + '）· saved and applied', 'ok');
+        if (r.token) {
+          $('dept-token-value').value = r.token;
+          setStatus($('dept-token-status'), '');
+          $('dept-token').hidden = false;
+        }
+        catalogue.editing = { code: r.department.code, delivery: r.department.options && r.department.options.delivery };
+        $('dept-code').readOnly = true;
+        loadCatalogue();
+      })
+      .catch(function (e) {
+        if (e.status === 401) return;
+        setStatus($('catalogue-status'), '未保存 · not saved: ' + e.message, 'error');
+        showErrors($('dept-errors'), e.body.errors, '#dept-form');
+      });
+  });
+  $('dept-reset').addEventListener('click', function () {
+    fillDeptForm(null);
+    $('dept-sample').value = '';
+  });
+  $('dept-token-copy').addEventListener('click', function () {
+    var input = $('dept-token-value');
+    var done = function () {
+      setStatus($('dept-token-status'), '已复制到剪贴板 · copied', 'ok');
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(input.value).then(done, function () {
+        input.select();
+        document.execCommand('copy');
+        done();
+      });
+    } else {
+      input.select();
+      document.execCommand('copy');
+      done();
+    }
+  });
+  $('dept-token-close').addEventListener('click', function () {
+    $('dept-token-value').value = '';
+    $('dept-token').hidden = true;
+  });
+  function fillMatterForm(m) {
+    $('matter-code').value = m.taskCode;
+    $('matter-name').value = m.name;
+    $('matter-dept').value = m.department;
+    $('matter-type').value = m.type;
+    $('matter-project-type').value = String(m.projectType);
+    $('matter-limit').value = m.timeLimit ? m.timeLimit.value : '';
+    $('matter-limit-unit').value = m.timeLimit ? m.timeLimit.unit : 'WORKING_DAY';
+    $('matter-online').checked = !!m.onlineCapable;
+    $('matter-cert').checked = !!m.issuesCertificate;
+    $('matter-code').dispatchEvent(new Event('input'));
+  }
+  $('matter-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var limit = $('matter-limit').value.trim();
+    var body = {
+      taskCode: $('matter-code').value.trim(),
+      name: $('matter-name').value.trim(),
+      department: $('matter-dept').value,
+      type: $('matter-type').value,
+      projectType: Number($('matter-project-type').value),
+      onlineCapable: $('matter-online').checked,
+      issuesCertificate: $('matter-cert').checked,
+    };
+    if (limit) body.timeLimit = { value: Number(limit), unit: $('matter-limit-unit').value };
+    api('POST', 'catalogue/matters', body)
+      .then(function (r) {
+        clear($('matter-errors'));
+        setStatus($('catalogue-status'), '已保存并生效：事项 ' + r.matter.name + '（版本 ' + r.versionId + '）· saved and applied', 'ok');
+        loadCatalogue();
+      })
+      .catch(function (e) {
+        if (e.status === 401) return;
+        setStatus($('catalogue-status'), '未保存 · not saved: ' + e.message, 'error');
+        showErrors($('matter-errors'), e.body.errors, '#matter-form');
       });
   });
 

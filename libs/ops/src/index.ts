@@ -11,4 +11,5 @@ export * from './ops.service';
 export * from './ops-read.repository';
 export * from './overview';
 export * from './ttl-cache';
+export * from './catalogue-admin.service';
 export * from './credential-admin.service';

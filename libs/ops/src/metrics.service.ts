@@ -40,17 +40,18 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
   private readonly callDuration: Histogram<'endpoint' | 'result'>;
   private readonly deliveryAge: Histogram<'outcome'>;
   private readonly attempts: Counter<'outcome'>;
-  private readonly knownDepartments: Set<string>;
+  /** The catalogue's department codes now (it may change from the dashboard while running). */
+  private readonly knownDepartments: () => Set<string>;
 
   constructor(
-    catalogue: Catalogue,
+    private readonly catalogue: Catalogue,
     private readonly ops: OpsService,
     private readonly runtime: DeliveryRuntime,
     private readonly db: Database,
     private readonly isDraining: () => boolean,
   ) {
     const registers = [this.registry];
-    this.knownDepartments = new Set(catalogue.departments.map((d) => d.code));
+    this.knownDepartments = () => new Set(catalogue.departments.map((d) => d.code));
     collectDefaultMetrics({ register: this.registry });
 
     this.ingest = new Counter({
@@ -133,9 +134,10 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
         const b = await backlog();
         if (!b) return;
         this.reset();
-        for (const code of known) this.set({ department: code }, b.quarantine[code] ?? 0);
+        const codes = known();
+        for (const code of codes) this.set({ department: code }, b.quarantine[code] ?? 0);
         for (const [code, n] of Object.entries(b.quarantine))
-          if (!known.has(code)) this.inc({ department: 'UNKNOWN' }, n);
+          if (!codes.has(code)) this.inc({ department: 'UNKNOWN' }, n);
       },
     });
     new Gauge({
@@ -216,7 +218,8 @@ export class MetricsService implements IngestObserver, DeliveryObserver {
   }
 
   onOutcome(department: string, _outcome: string, httpStatus: number): void {
-    const dept = this.knownDepartments.has(department) ? department : 'UNKNOWN';
+    // A map look-up, not a set built per event: this runs on every request.
+    const dept = this.catalogue.department(department)?.code === department ? department : 'UNKNOWN';
     this.ingest.inc({ department: dept, outcome: ingestOutcome(httpStatus), status: String(httpStatus) });
   }
 

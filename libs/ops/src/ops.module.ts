@@ -13,11 +13,13 @@ import {
 import { Catalogue } from '#gw/catalogue';
 import { PersonalDataCipher } from '#gw/common';
 import { DELIVERY_OBSERVER } from '#gw/dispatch';
-import { CALLBACK_SECRETS, CaseViewService, CredentialRegistry, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
-import { AccessCredentialRepository, AuditRepository, CaseReadRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
+import { CALLBACK_SECRETS, CaseViewService, CatalogueSync, CredentialRegistry, DepartmentAuth, GatewayContext, INGEST_OBSERVER, ReadinessProbe } from '#gw/ingress';
+import { AccessCredentialRepository, AuditRepository, CaseReadRepository, CatalogueVersionRepository, Database, KeyRotationJob, OutboxRepository } from '#gw/persistence';
 import { CredentialAdminService } from './credential-admin.service';
 import { CredentialsController } from './credentials.controller';
 import { AuthController } from './auth.controller';
+import { CatalogueAdminService } from './catalogue-admin.service';
+import { CatalogueController } from './catalogue.controller';
 import { ConnectionTestService } from './connection-test.service';
 import { DashboardController } from './dashboard.controller';
 import { DeliveryRuntime } from './delivery-runtime';
@@ -58,7 +60,7 @@ export class OpsModule implements NestModule {
     const config = loadOpsConfig(ctx.config.env);
     return {
       module: OpsModule,
-      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CredentialsController, OpsController, MetricsController],
+      controllers: [DashboardController, CodesController, AuthController, OperatorsController, CredentialsController, CatalogueController, OpsController, MetricsController],
       providers: [
         { provide: OPS_CONFIG, useValue: config },
         DeliveryRuntime,
@@ -119,6 +121,12 @@ export class OpsModule implements NestModule {
           useFactory: (repo: AccessCredentialRepository, audit: AuditRepository, cat: Catalogue, auth: DepartmentAuth, cb: CredentialRegistry, cipher: PersonalDataCipher) =>
             new CredentialAdminService(repo, audit, cat, auth, cb, cipher),
           inject: [AccessCredentialRepository, AuditRepository, Catalogue, DepartmentAuth, CALLBACK_SECRETS, PersonalDataCipher],
+        },
+        {
+          provide: CatalogueAdminService,
+          useFactory: (cat: Catalogue, sync: CatalogueSync, credentials: CredentialAdminService, repo: CatalogueVersionRepository, audit: AuditRepository) =>
+            new CatalogueAdminService(cat, sync, credentials, repo, audit),
+          inject: [Catalogue, CatalogueSync, CredentialAdminService, CatalogueVersionRepository, AuditRepository],
         },
         SessionMiddleware,
         FirstAdmin,

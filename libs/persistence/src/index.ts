@@ -16,3 +16,4 @@ export * from './retention';
 export * from './key-rotation';
 export * from './config-record';
 export * from './licence.repository';
+export * from './catalogue-version.repository';

@@ -8,6 +8,7 @@ import { OutboxRepository } from './outbox.repository';
 import { BatchRepository, QuarantineRepository } from './quarantine.repository';
 import { CallbackRepository } from './callback.repository';
 import { LicenceRepository } from './licence.repository';
+import { CatalogueVersionRepository } from './catalogue-version.repository';
 import { AccessCredentialRepository } from './access-credential.repository';
 import { RetentionPruner, loadRetentionConfig } from './retention';
 import { KeyRotationJob, loadKeyRotationConfig } from './key-rotation';
@@ -79,6 +80,7 @@ export class PersistenceModule {
         { provide: BatchRepository, useFactory: (db: Database, c: PersonalDataCipher) => new BatchRepository(db, c), inject: [Database, PersonalDataCipher] },
         { provide: CallbackRepository, useFactory: (db: Database) => new CallbackRepository(db), inject: [Database] },
         { provide: LicenceRepository, useFactory: (db: Database) => new LicenceRepository(db), inject: [Database] },
+        { provide: CatalogueVersionRepository, useFactory: (db: Database) => new CatalogueVersionRepository(db), inject: [Database] },
         { provide: AccessCredentialRepository, useFactory: (db: Database) => new AccessCredentialRepository(db), inject: [Database] },
         { provide: RetentionPruner, useFactory: (db: Database, audit: AuditRepository) => new RetentionPruner(db, audit, retention), inject: [Database, AuditRepository] },
         RetentionJob,
@@ -91,7 +93,7 @@ export class PersistenceModule {
         DatabaseCloser,
         AuditChainStarter,
       ],
-      exports: [RetentionPruner, KeyRotationJob, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository, AccessCredentialRepository],
+      exports: [RetentionPruner, KeyRotationJob, GATEWAY_CONFIG, PersonalDataCipher, Database, IngestRepository, AuditRepository, CaseReadRepository, OutboxRepository, QuarantineRepository, BatchRepository, CallbackRepository, LicenceRepository, AccessCredentialRepository, CatalogueVersionRepository],
     };
   }
 }

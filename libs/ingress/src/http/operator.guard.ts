@@ -27,6 +27,14 @@ export const DUTY_ROLES = {
   operate: ['operator'],
   /** Operator accounts. */
   accounts: ['admin'],
+  /**
+   * The gateway's configuration: departments, their mappings and tokens, matters (the catalogue
+   * page). Its own duty rather than `operate`: connecting a department decides whose data the
+   * gateway takes and where it goes, which is the security administrator's (安全管理员) call, not
+   * the daily operator's, and an operator who could also re-map fields could quietly change what
+   * is reported. Not `accounts` either, so the two can be split later without touching routes.
+   */
+  configure: ['admin'],
   /** The audit log. */
   audit: ['auditor'],
 } as const satisfies Record<string, readonly OperatorRoleName[]>;

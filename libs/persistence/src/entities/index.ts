@@ -13,6 +13,7 @@ import { OperatorSessionEntity } from './operator-session.entity';
 import { LoginThrottleEntity } from './login-throttle.entity';
 import { JobLeaseEntity, ReconciliationRunEntity } from './reconciliation.entity';
 import { LicenceEntity, LicenceSerialEntity } from './licence.entity';
+import { CatalogueVersionEntity } from './catalogue-version.entity';
 import { AccessCredentialEntity } from './access-credential.entity';
 
 export { PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, AuditLogEntity, CaseEventEntity, CaseEntity, DeliveryAttemptEntity, InboundMessageEntity, OutboxEntity, orderKey };
@@ -20,9 +21,10 @@ export { OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity };
 export { JobLeaseEntity, ReconciliationRunEntity };
 export { LicenceEntity, LicenceSerialEntity, AccessCredentialEntity };
 export type { CredentialKind, CredentialSource } from './access-credential.entity';
+export { CatalogueVersionEntity };
 export type { OperatorRole } from './operator-account.entity';
 export type { InboundOutcome } from './inbound-message.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { CallbackStatus } from './platform-callback.entity';
 
-export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity, AccessCredentialEntity];
+export const ENTITIES = [PlatformCallbackEntity, CallbackNonceEntity, InboundBatchEntity, InboundBatchFileEntity, InboundMessageEntity, CaseEntity, CaseEventEntity, OutboxEntity, DeliveryAttemptEntity, AuditLogEntity, OperatorAccountEntity, OperatorSessionEntity, LoginThrottleEntity, ReconciliationRunEntity, JobLeaseEntity, LicenceEntity, LicenceSerialEntity, AccessCredentialEntity, CatalogueVersionEntity];
