@@ -33,20 +33,31 @@ export function maskName(value: string | null | undefined): string {
   return chars[0] + '*'.repeat(chars.length - 1);
 }
 
+/**
+ * Told each piece a mask replaced and what it was replaced with (a quarantined message corrected
+ * in place gets the originals back where the operator left the masks alone).
+ */
+export type MaskRecorder = (original: string, shown: string) => void;
+
+const noted = (record: MaskRecorder | undefined, original: string, shown: string): string => {
+  record?.(original, shown);
+  return shown;
+};
+
 /** Masks whatever looks like an ID number or a mobile number inside free text. */
-export function maskFreeText(text: string): string {
+export function maskFreeText(text: string, record?: MaskRecorder): string {
   if (text === null || text === undefined) return '';
   return (
     String(text)
       // 18-character ID numbers (last character may be X), wherever a run of exactly 18 stands,
       // also right after letters (`ID430626…`).
-      .replace(/(?<!\d)\d{17}[\dXx](?!\d)/g, (m) => maskIdNumber(m))
+      .replace(/(?<!\d)\d{17}[\dXx](?!\d)/g, (m) => noted(record, m, maskIdNumber(m)))
       // Old 15-digit ID numbers.
-      .replace(/(?<!\d)\d{15}(?!\d)/g, (m) => maskIdNumber(m))
+      .replace(/(?<!\d)\d{15}(?!\d)/g, (m) => noted(record, m, maskIdNumber(m)))
       // Mobile numbers, with an optional +86 / 86 prefix and optional - or space separators.
       .replace(
         /(?<!\d)((?:\+?86[- ]?)?)(1[3-9]\d)([- ]?)(\d{4})([- ]?)(\d{4})(?!\d)/g,
-        (_m, prefix, head, s1, _mid, s2, tail) => `${prefix}${head}${s1}****${s2}${tail}`,
+        (m, prefix, head, s1, _mid, s2, tail) => noted(record, m, `${prefix}${head}${s1}****${s2}${tail}`),
       )
   );
 }
@@ -62,10 +73,12 @@ const MAX_QUOTED_CHARS = 40;
  * length, a bank card, a mobile number in a form the phone rule does not know): only its first
  * three and last two digits stay. For texts that quote what a sender sent (error messages, stored issues).
  */
-export function maskPersonalDigits(text: string): string {
+export function maskPersonalDigits(text: string, record?: MaskRecorder): string {
   if (text === null || text === undefined) return '';
   // Standing alone only: a run inside a code (a matter code's `…L0000110001000`) is the code's.
-  return maskFreeText(text).replace(/(?<![\dA-Za-z])\d{11,}[Xx]?(?![\dA-Za-z])/g, (m) => m.slice(0, 3) + '*'.repeat(m.length - 5) + m.slice(-2));
+  return maskFreeText(text, record).replace(/(?<![\dA-Za-z])\d{11,}[Xx]?(?![\dA-Za-z])/g, (m) =>
+    noted(record, m, m.slice(0, 3) + '*'.repeat(m.length - 5) + m.slice(-2)),
+  );
 }
 
 /**

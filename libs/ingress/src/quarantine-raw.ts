@@ -1,5 +1,6 @@
 import * as iconv from 'iconv-lite';
-import { maskIdNumber, maskName, maskPhone } from '#gw/case';
+import { decodeBody } from '#gw/adapters';
+import { maskIdNumber, maskName, maskPersonalDigits, maskPhone } from '#gw/case';
 import { GatewayError } from '#gw/common';
 
 /**
@@ -18,26 +19,13 @@ export interface DecodedRaw {
 }
 
 export function decodeRaw(body: Buffer, declaredCharset?: string): DecodedRaw {
-  const utf8 = () => {
-    try {
-      const s = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-    } catch {
-      return undefined;
-    }
-  };
-  const gb = () => {
-    try {
-      return new TextDecoder('gb18030', { fatal: true }).decode(body);
-    } catch {
-      return undefined;
-    }
-  };
+  // The adapters' own decoding (strict, BOM dropped); undeclared GBK is tried after UTF-8.
   const declaredGb = /^(gbk|gb2312|gb18030)$/i.test(declaredCharset ?? '');
-  const first = declaredGb ? gb() : utf8();
-  if (first !== undefined) return { text: first, charset: declaredGb ? 'gb18030' : 'utf-8', editable: true };
-  const second = declaredGb ? utf8() : gb();
-  if (second !== undefined) return { text: second, charset: declaredGb ? 'utf-8' : 'gb18030', editable: true };
+  const order: DecodedRaw['charset'][] = declaredGb ? ['gb18030', 'utf-8'] : ['utf-8', 'gb18030'];
+  for (const charset of order) {
+    const text = decodeBody(body, charset);
+    if (text !== undefined) return { text, charset, editable: true };
+  }
   return { text: body.toString('latin1'), charset: 'utf-8', editable: false };
 }
 
@@ -98,11 +86,7 @@ export function maskRaw(text: string, known: string[], parsed: boolean): { text:
     out = out.split(v).join(shown);
     record(v, shown);
   }
-  out = out
-    .replace(/(?<!\d)\d{17}[\dXx](?!\d)/g, (m) => record(m, maskIdNumber(m)))
-    .replace(/(?<!\d)\d{15}(?!\d)/g, (m) => record(m, maskIdNumber(m)))
-    .replace(/(?<!\d)1[3-9]\d{9}(?!\d)/g, (m) => record(m, maskPhone(m)))
-    .replace(/(?<![\dA-Za-z*])\d{11,}[Xx]?(?![\dA-Za-z])/g, (m) => record(m, m.slice(0, 3) + '*'.repeat(m.length - 5) + m.slice(-2)));
+  out = maskPersonalDigits(out, record);
   if (!parsed) out = out.replace(/"([^"\n]{1,40})"/g, (m, inner: string) => (HAN.test(inner) ? `"${record(inner, maskName(inner))}"` : m));
   return { text: out, masks };
 }

@@ -75,10 +75,7 @@ export class QuarantineService {
   }
 
   async replayOne(id: string, actor: string, correlationId?: string, address?: string): Promise<ReplayResult> {
-    const entry = await this.quarantine.get(id);
-    if (!entry || !['REJECTED', 'UNREADABLE'].includes(entry.outcome) || entry.replayOf) {
-      throw new GatewayError(ErrorCodes.NOT_FOUND, 404, '隔离区中没有这条记录 no such quarantined message');
-    }
+    const entry = await this.entryOf(id);
     const result = entry.resolvedAt ? { id, httpStatus: 200, code: 'ALREADY_RESOLVED', message: '已由之前的重放解决 resolved by an earlier replay' } : await this.replay(entry, correlationId);
     await this.audit.append({ actor, action: 'QUARANTINE_REPLAY', targetType: 'inbound', targetId: id, detail: { department: entry.department, httpStatus: result.httpStatus, code: result.code }, correlationId, address, outcome: result.httpStatus < 300 ? 'success' : 'failure' });
     return result;

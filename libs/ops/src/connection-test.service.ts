@@ -26,24 +26,24 @@ export class ConnectionTestService {
     if (!platform) {
       throw new GatewayError('NOT_SUPPORTED', 409, '本实例不向市平台报送，请在报送实例（dispatcher）上测试 this instance does not deliver to the platform: test on a dispatcher');
     }
-    const first = await platform.checkConnection();
-    if (!first) throw new GatewayError('NOT_SUPPORTED', 409, '该平台接口不支持连接测试 this platform interface offers no connection test');
-    const url = new URL(first.baseUrl);
+    const base = platform.baseUrl();
+    if (!base) throw new GatewayError('NOT_SUPPORTED', 409, '该平台接口不支持连接测试 this platform interface offers no connection test');
+    const url = new URL(base);
     const net = await probeNetwork(url);
     let result: ConnectionTestResult;
     if (!net.ok) {
       result = this.result('platform', url, net.steps, net.failure!);
     } else {
-      // The network is fine: the signed read (made again, now that the steps are known to pass).
+      // The network is fine: the signed read.
       const check = await platform.checkConnection();
-      const step: ConnectionStep = check!.ok
-        ? { step: 'PLATFORM', ok: true, ms: 0, detail: '市平台已应答并接受网关的签名 the platform answered and accepted our signature' }
-        : { step: 'PLATFORM', ok: false, ms: 0, detail: '' };
-      if (check!.ok) {
+      if (!check) throw new GatewayError('NOT_SUPPORTED', 409, '该平台接口不支持连接测试 this platform interface offers no connection test');
+      if (check.ok) {
+        const step: ConnectionStep = { step: 'PLATFORM', ok: true, ms: 0, detail: '市平台已应答并接受网关的签名 the platform answered and accepted our signature' };
         result = this.result('platform', url, [...net.steps, step]);
       } else {
-        const failure = diagnoseFailure({ httpStatus: check!.httpStatus, businessCode: check!.businessCode, message: check!.message });
-        step.detail = `${failure.zh} · ${failure.en}${check!.businessCode ? `（业务码 ${check!.businessCode}）` : check!.httpStatus ? `（HTTP ${check!.httpStatus}）` : ''}`;
+        const failure = diagnoseFailure({ httpStatus: check.httpStatus, businessCode: check.businessCode, message: check.message });
+        const code = check.businessCode ? `（业务码 ${check.businessCode}）` : check.httpStatus ? `（HTTP ${check.httpStatus}）` : '';
+        const step: ConnectionStep = { step: 'PLATFORM', ok: false, ms: 0, detail: `${failure.zh} · ${failure.en}${code}` };
         result = this.result('platform', url, [...net.steps, step], failure);
       }
     }

@@ -94,8 +94,6 @@ export interface PlatformHeldCase {
 
 /** The operators' connection test: one signed read, made now, outside the breaker and the rate limit. */
 export interface PlatformConnectionCheck {
-  /** The platform's base URL (the network steps are tried against it). */
-  baseUrl: string;
   /** The platform answered and accepted our signature (an unknown case number is a fine answer). */
   ok: boolean;
   httpStatus: number | null;
@@ -123,6 +121,10 @@ export abstract class CityPlatformPort {
     void orgCode;
     void date;
     return { ok: false, code: 'NOT_SUPPORTED', message: '该平台接口没有对账 this platform offers no reconciliation' };
+  }
+  /** Where calls go (the connection test tries the network steps against it); null when there is no single address. */
+  baseUrl(): string | null {
+    return null;
   }
   /** A signed read made now for the operators' connection test; a platform without one says so. */
   async checkConnection(): Promise<PlatformConnectionCheck | null> {

@@ -116,10 +116,13 @@ export class NationalPlatformAdapter extends CityPlatformPort {
    * Reads a case number that cannot exist: `2004` (unknown) or `0` proves the platform is reached
    * and accepts our signature; 1001–1004 say the credentials are refused.
    */
+  override baseUrl(): string {
+    return this.client.baseUrl;
+  }
+
   override async checkConnection(): Promise<PlatformConnectionCheck> {
     const a = await this.client.probe('/cases/GATEWAY-CONNECTION-TEST', 8000);
     return {
-      baseUrl: this.client.baseUrl,
       ok: a.httpStatus === 200 && (a.code === '0' || a.code === '2004'),
       httpStatus: a.httpStatus,
       businessCode: a.code,
