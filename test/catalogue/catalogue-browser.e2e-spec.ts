@@ -1,24 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { CatalogueVersionEntity } from '#gw/persistence';
 import { postEvent, waitDelivered } from '../departments/department-support';
 import { ARTIFACTS } from '../ops/logged-gateway';
 import { BAD_ORG_CODE, NEW_DEPT, NEW_MATTER, newDeptEvent } from '../support/catalogue';
 import { signIn } from '../support/operators';
 import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { describeBrowser, launchChromium, signedInContext } from '../support/browser';
 
 jest.setTimeout(120_000);
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'dashboard');
 const ADMIN = { username: 'ui-catalogue-admin', password: 'Sturdy-Catalogue-UI-2026!' };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`catalogue browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /**
  * Issue 21: an admin connects a new flat-JSON department from the dashboard's 目录 page — the
@@ -33,10 +28,7 @@ describeBrowser('connecting a JSON department from the dashboard (Chromium)', ()
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -45,10 +37,8 @@ describeBrowser('connecting a JSON department from the dashboard (Chromium)', ()
 
   it('adds the department from the form, tries a sample, saves, copies the token; the department posts and gets 202 without a restart', async () => {
     const cookie = await signIn(gw.url, ADMIN.username, ADMIN.password); // enrols the admin's second factor
-    const [name, value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await signedInContext(browser, gw.url, cookie);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(gw.url).origin });
-    await context.addCookies([{ name, value, url: gw.url }]);
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,22 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { ARTIFACTS } from '../ops/logged-gateway';
 import { example, id15To18, postEvent } from '../departments/department-support';
 import { createAndSignIn, signIn } from '../support/operators';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'licences');
 const ADMIN = { username: 'lic-admin', password: 'Licence-Admin-2026' };
 const VIEWER = { username: 'wangwu', password: 'Licence-viewer-2026' };
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 const ID15 = '430626850312004';
 const ID18 = id15To18(ID15);
 
@@ -48,10 +45,7 @@ describeBrowser('电子证照 on the dashboard (Chromium): a case shows its lice
       const c = (await request(gw.url).get('/api/v1/cases').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).query({ dept: 'rsj', deptCaseNo: 'RS-LIC-UI-1' })).body;
       return c.licences?.[0]?.registration === 'REGISTERED';
     }, 30_000, 100);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,29 +1,23 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { signIn } from '../support/operators';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { platformAdmin } from '../support/platform-admin';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 import { ARTIFACTS } from './logged-gateway';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'dashboard');
 /** Separate duties: the operator works in the dashboard; the auditor reads the log; the admin only made their accounts. */
 const ADMIN = { username: 'dash-admin', password: 'Dashboard-Admin-2026' };
 const OPERATOR = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
 const AUDITOR = { username: 'shenji', password: 'Dashboard-Audit-2026' };
 
-// CI must run it; a developer machine without Chromium skips it with a note.
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => {
   let gw: TestGateway;
@@ -69,19 +63,7 @@ describeBrowser("the operators' dashboard in Chromium (playwright-core)", () => 
     ] as const)
       await request(gw.url).post('/api/v1/ops/operators').set('Cookie', admin).send({ ...who, role }).expect(201);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1366, height: 768 },
       locale: 'zh-CN',

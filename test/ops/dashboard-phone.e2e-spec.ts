@@ -1,25 +1,23 @@
 import { createAndSignIn, signIn } from '../support/operators';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { platformAdmin } from '../support/platform-admin';
 import { postScjgEvent, scjgEvent } from '../support/scjg-events';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
 import { ARTIFACTS } from './logged-gateway';
+import { describeBrowser, launchChromium, signedInContext } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'dashboard');
 /** The admin only creates the operator who works the dashboard (separate duties). */
 const ADMIN = { username: 'dash-admin', password: 'Dashboard-Admin-2026' };
 const OPERATOR = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
 const WIDTH = 390;
+const PHONE = { viewport: { width: WIDTH, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /** The dashboard on a phone: 390 px wide, nothing wider than the screen, every menu entry reachable. */
 describeBrowser('the dashboard at phone width (390 px, Chromium)', () => {
@@ -56,12 +54,8 @@ describeBrowser('the dashboard at phone width (390 px, Chromium)', () => {
       const r = await fetch(`${gw.url}/api/v1/parked`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } });
       return ((await r.json()) as any).total === 1;
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const context = await browser.newContext({ viewport: { width: WIDTH, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    page = await context.newPage();
+    browser = await launchChromium();
+    page = await (await browser.newContext(PHONE)).newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -106,9 +100,7 @@ describeBrowser('the dashboard at phone width (390 px, Chromium)', () => {
 
   it("fits the admin's pages too: accounts, department tokens and the catalogue with its forms", async () => {
     const cookie = await signIn(gw.url, ADMIN.username, ADMIN.password); // the admin's second factor is enrolled by the helper
-    const [name, value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width: WIDTH, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    await context.addCookies([{ name, value, url: gw.url }]);
+    const context = await signedInContext(browser, gw.url, cookie, PHONE);
     const admin = await context.newPage();
     const adminWidth = () => admin.evaluate(() => {
       const doc = (globalThis as any).document;

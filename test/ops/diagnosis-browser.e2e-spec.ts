@@ -1,24 +1,21 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { freePort } from '../support/free-port';
 import { signIn } from '../support/operators';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { waitFor } from '../support/wait-for';
 import { ARTIFACTS } from './logged-gateway';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'dashboard');
 const ADMIN = { username: 'diag-admin', password: 'Diagnosis-Admin-2026' };
 const OPERATOR = { username: 'wangwu', password: 'Diagnosis-pass-2026' };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /**
  * The office's own mistake — a platform URL on which nothing listens — is told apart from a
@@ -43,7 +40,7 @@ describeBrowser('the overview tells a wrong platform URL from a platform outage 
     const status = async () => (await request(gw.url).get('/api/v1/delivery/status').set('Authorization', `Bearer ${OPERATOR_TOKEN}`).expect(200)).body;
     await waitFor('breaker open', async () => (await status()).platform.some((e: any) => e.state === 'OPEN'), 20000);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
   });
   afterAll(async () => {

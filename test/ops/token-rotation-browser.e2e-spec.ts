@@ -1,24 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { ARTIFACTS } from './logged-gateway';
 import { signIn } from '../support/operators';
 import { scjgEvent } from '../support/scjg-events';
 import { TOKENS, TestGateway, startTestGateway } from '../support/test-gateway';
 import { CaseEntity } from '#gw/persistence';
 import { In } from 'typeorm';
+import { describeBrowser, launchChromium, signedInContext } from '../support/browser';
 
 jest.setTimeout(120_000);
 
-/** Debian's Chromium (`apt-get install chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'ops');
 const ADMIN = { username: 'ui-token-admin', password: 'Sturdy-Passphrase-2026!' };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /**
  * An admin rotates SCJG's token from the dashboard's 部门令牌 page: the new token is shown once
@@ -39,10 +35,7 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,10 +44,8 @@ describeBrowser('rotating a department token from the dashboard (Chromium)', () 
 
   it('issues a token shown once, copies it, and revokes the old one', async () => {
     const cookie = await signIn(gw.url, ADMIN.username, ADMIN.password); // enrols the admin's second factor
-    const [name, value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await signedInContext(browser, gw.url, cookie);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(gw.url).origin });
-    await context.addCookies([{ name, value, url: gw.url }]);
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,21 +1,18 @@
 import { createAndSignIn, signIn } from '../support/operators';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { ARTIFACTS } from '../ops/logged-gateway';
 import { postScjgEvent, scjgEvent } from '../support/scjg-events';
 import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'reports');
 /** The admin only creates the operator who works the dashboard (separate duties). */
 const ADMIN = { username: 'dash-admin', password: 'Dashboard-Admin-2026' };
 const OPERATOR = { username: 'zhaoliu', password: 'Dashboard-pass-2026' };
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 describeBrowser('考核指标 page in Chromium: a case passes its due date and shows as overdue', () => {
   let gw: TestGateway;
@@ -29,10 +26,7 @@ describeBrowser('考核指标 page in Chromium: a case passes its due date and s
     await createAndSignIn(gw.url, await signIn(gw.url, ADMIN.username, ADMIN.password), OPERATOR.username, 'operator', OPERATOR.password);
     // 企业设立登记 (3 working days) accepted on 2026-11-02 (Monday): due at the end of 2026-11-05.
     await postScjgEvent(gw.url, scjgEvent({ bizNo: 'SCJG-LATE-000001', status: 20, statusTime: '2026-11-02T09:00:00+08:00', applicant: { type: 'PERSON', name: '李四', idNo: '430626198503120040', phone: '13800000000' }, agent: null })).expect(202);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

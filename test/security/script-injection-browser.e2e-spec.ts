@@ -1,19 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { nextTotpCode, signIn, totpSecretOf } from '../support/operators';
 import { TestGateway, startTestGateway } from '../support/test-gateway';
 import { scjgEvent, postScjgEvent } from '../support/scjg-events';
 import { example, postBatch, postEvent } from '../departments/department-support';
 import { ARTIFACTS } from '../ops/logged-gateway';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(90_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /** Each payload, if it ever ran, would count itself in window.__xss. */
 const PAYLOADS = [
@@ -55,10 +52,7 @@ describeBrowser('script injection through the data the dashboard shows', () => {
       [auditor, 'auditor'],
     ] as const)
       await request(gw.url).post('/api/v1/ops/operators').set('Cookie', adminCookie).send({ ...who, role }).expect(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { AuditLogEntity, AuditRepository, openDatabase } from '#gw/persistence';
 import { CliIo, runCli } from '../../apps/gateway/src/cli';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { OPERATOR_TOKEN, TestGateway, startTestGateway } from '../support/test-gateway';
+import { CHROMIUM, launchChromium } from '../support/browser';
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The auditor: the one duty that reads the audit log and exports it (三权分立). */
 const VIEWER = { username: 'wangwu', password: 'Viewer-pass-2026' };
 
@@ -208,7 +208,7 @@ describe('the audit trail is a chain nobody can quietly edit (安全审计)', ()
     }
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      browser = await launchChromium();
       const page = await browser.newPage();
       await page.request.post(`${gw.url}/api/v1/auth/login`, { data: VIEWER });
       await page.goto(`${gw.url}/dashboard/#/audit`);

@@ -1,22 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS } from '../ops/logged-gateway';
 import { TestGateway, startTestGateway } from '../support/test-gateway';
+import { describeBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(120_000);
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ARTIFACTS, 'trust');
 const ADMIN = { username: 'mfa-admin', password: 'Browser-Admin-Pass-2026' };
 const AUDITOR = { username: 'shenji', password: 'Auditor-Reads-Log-2026' };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`two-factor browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 /** A code for a step not used yet (the gateway takes each step once), as an authenticator app would show it. */
 let usedStep = -1;
@@ -60,10 +55,7 @@ describeBrowser('two factors and separate duties in the dashboard (Chromium)', (
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     gw = await startTestGateway({ env: { GATEWAY_ADMIN_USER: ADMIN.username, GATEWAY_ADMIN_PASSWORD: ADMIN.password } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
