@@ -62,6 +62,20 @@ describe('TLS for the gateway\'s own listener (TLS_CERT_FILE, TLS_KEY_FILE)', ()
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Starts a spawned gateway process and waits until it answers /health/live over HTTPS. */
+  const startOverHttps = async (proc: AppProcess, port: number, what: string) => {
+    await proc.start();
+    await waitFor(
+      `the ${what} answering over HTTPS`,
+      async () => {
+        if (!proc.alive) throw new Error(`the ${what} exited:\n${proc.tail()}`);
+        return (await getHttps(`https://127.0.0.1:${port}/health/live`, ca).catch(() => null))?.status === 200;
+      },
+      90_000,
+      200,
+    );
+  };
+
   const refusal = (env: Record<string, string>): string => {
     try {
       loadGatewayConfig({ GATEWAY_MODE: 'embedded', DATA_DIR: dir, ...env });
@@ -129,16 +143,7 @@ describe('TLS for the gateway\'s own listener (TLS_CERT_FILE, TLS_KEY_FILE)', ()
         },
         join(logs, 'gateway.log'),
       );
-      await proc.start();
-      await waitFor(
-        'the gateway answering over HTTPS',
-        async () => {
-          if (!proc.alive) throw new Error(`the gateway exited:\n${proc.tail()}`);
-          return (await getHttps(`https://127.0.0.1:${port}/health/live`, ca).catch(() => null))?.status === 200;
-        },
-        90_000,
-        200,
-      );
+      await startOverHttps(proc, port, 'gateway');
     }, 300_000);
     afterAll(async () => {
       await proc?.stop();
@@ -193,16 +198,7 @@ describe('TLS for the gateway\'s own listener (TLS_CERT_FILE, TLS_KEY_FILE)', ()
         },
         join(logs, 'ingress.log'),
       );
-      await proc.start();
-      await waitFor(
-        'the ingress answering over HTTPS',
-        async () => {
-          if (!proc.alive) throw new Error(`the ingress exited:\n${proc.tail()}`);
-          return (await getHttps(`https://127.0.0.1:${port}/health/live`, ca).catch(() => null))?.status === 200;
-        },
-        90_000,
-        200,
-      );
+      await startOverHttps(proc, port, 'ingress');
     }, 300_000);
     afterAll(async () => {
       await proc?.stop();
