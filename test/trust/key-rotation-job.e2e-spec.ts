@@ -1,4 +1,4 @@
-import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,6 +22,7 @@ import { CliIo, runCli } from '../../apps/gateway/src/cli';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { REPO_ROOT } from '../support/test-gateway';
 import { waitFor } from '../support/wait-for';
+import { legacySeal, legacyToken } from '../support/legacy-cipher';
 
 const KEY_A = '5d1f8b3a9c0e7246f1a8d3b5c9e2f4a6b8d0c1e3f5a7b9d2c4e6f8a0b1c3d5e7';
 const KEY_B = 'a4c6e8f0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6';
@@ -29,16 +30,6 @@ const FOREIGN = 'c0ffee00c0ffee11c0ffee22c0ffee33c0ffee44c0ffee55c0ffee66c0ffee7
 const ID_X = '430626200107081238';
 const ID_Y = '91330102MA28NBU477';
 
-/** Sealed as the gateway did before key ids (`IV ‖ ct ‖ tag`, no header): data from before this version. */
-function legacySeal(masterHex: string, plain: Buffer): Buffer {
-  const master = Buffer.from(masterHex, 'hex');
-  const derive = (label: string) => createHmac('sm3', master).update(label).digest();
-  const iv = randomBytes(16);
-  const c = createCipheriv('sm4-cbc', derive('gw-sm4-enc').subarray(0, 16), iv);
-  const ct = Buffer.concat([c.update(plain), c.final()]);
-  return Buffer.concat([iv, ct, createHmac('sm3', derive('gw-sm3-mac')).update(iv).update(ct).digest()]);
-}
-const legacyToken = (masterHex: string, text: string) => 'sm4.' + legacySeal(masterHex, Buffer.from(text, 'utf8')).toString('base64');
 
 /**
  * The re-encryption job against a real database (SQLite, or MariaDB with TEST_DATABASE_URL):

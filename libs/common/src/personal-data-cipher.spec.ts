@@ -1,19 +1,10 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { PersonalDataCipher, UnreadableValueError } from './personal-data-cipher';
+import { legacySeal, legacyToken } from '../../../test/support/legacy-cipher';
 
 const KEY_A = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 const KEY_B = '3f9a1c7e5b2d8046af1e9c3b7d5a2f8e0c4b6d9a1e3f5c7b9d2a4e6f8b0c1d3e';
 
-/** A value sealed as the gateway did before key ids (`IV ‖ ct ‖ tag`), written independently of the class. */
-function legacySeal(masterHex: string, plain: Buffer): Buffer {
-  const master = Buffer.from(masterHex, 'hex');
-  const derive = (label: string) => createHmac('sm3', master).update(label).digest();
-  const iv = randomBytes(16);
-  const c = createCipheriv('sm4-cbc', derive('gw-sm4-enc').subarray(0, 16), iv);
-  const ct = Buffer.concat([c.update(plain), c.final()]);
-  return Buffer.concat([iv, ct, createHmac('sm3', derive('gw-sm3-mac')).update(iv).update(ct).digest()]);
-}
-const legacyToken = (masterHex: string, text: string) => 'sm4.' + legacySeal(masterHex, Buffer.from(text, 'utf8')).toString('base64');
 
 describe('PersonalDataCipher', () => {
   const cipher = new PersonalDataCipher('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
