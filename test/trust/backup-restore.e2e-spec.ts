@@ -58,7 +58,9 @@ describe('backup and restore (数据备份恢复)', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     // Back-off capped at 2 s: the restored gateway must not wait out minutes of the outage's back-off.
-    gwA = await startTestGateway({ testDb, env: { DISPATCH_RETRY_MAX_MS: '2000' } });
+    // Lease of 5 s: a dump taken while a retry is in flight holds that row's lease, which the
+    // restored gateway waits out before claiming it again (60 s by default: as long as the test's wait).
+    gwA = await startTestGateway({ testDb, env: { DISPATCH_RETRY_MAX_MS: '2000', DISPATCH_LEASE_MS: '5000' } });
     for (const bizNo of delivered) expect((await postScjgEvent(gwA.url, scjgEvent({ bizNo }))).status).toBe(202);
     await waitFor('the first two cases accepted by the platform', async () => (await acceptedAt(gwA!)).length === 2, 30_000);
     // The platform goes down: these two wait in the outbox.

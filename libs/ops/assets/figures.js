@@ -95,9 +95,20 @@
     loadSatisfaction(m);
     loadReconciliation(date);
   }
+  // Only the newest request of a section may render: opening the page loads "now", and an
+  // operator who sets a date at once must not have that first, later answer overwrite theirs.
+  var requestSeq = {};
+  function newest(section) {
+    var n = (requestSeq[section] = (requestSeq[section] || 0) + 1);
+    return function (render) {
+      return function (answer) {
+        if (requestSeq[section] === n) return render(answer);
+      };
+    };
+  }
   function loadOnline(m) {
     api('GET', 'reports/online-share' + qs({ month: m }))
-      .then(function (o) {
+      .then(newest('online')(function (o) {
         $('online-total').textContent =
           m +
           ' 全县网办率 ' +
@@ -172,7 +183,7 @@
             ],
           });
         }
-      })
+      }))
       .catch(function (e) {
         $('online-total').textContent = '加载失败 · ' + e.message;
       });
@@ -180,7 +191,7 @@
   var STATE_LABEL = { OVERDUE: '已逾期', NEAR_DUE: '临期', URGED: '被督办' };
   function loadOverdue(asOf) {
     api('GET', 'reports/overdue' + qs({ asOf: asOf }))
-      .then(function (o) {
+      .then(newest('overdue')(function (o) {
         $('overdue-total').textContent =
           '截至 ' +
           o.asOf +
@@ -223,14 +234,14 @@
             ? table(['状态', '部门', '受理编号', '事项', '申请人', '受理时间', '到期时间', '剩余/逾期', '督办'], rows)
             : h('p', { class: 'status' }, '没有逾期或临期的办件 none'),
         );
-      })
+      }))
       .catch(function (e) {
         $('overdue-total').textContent = '加载失败 · ' + e.message;
       });
   }
   function loadSatisfaction(m) {
     api('GET', 'reports/satisfaction' + qs({ month: m }))
-      .then(function (s) {
+      .then(newest('satisfaction')(function (s) {
         var levels = [1, 2, 3, 4, 5];
         var rowOf = function (name, f) {
           return [name, f.count]
@@ -279,7 +290,7 @@
               : h('p', { class: 'status' }, '本月没有差评 none this month'),
           ),
         );
-      })
+      }))
       .catch(function (e) {
         clear($('satisfaction')).appendChild(h('p', { class: 'status' }, '加载失败 · ' + e.message));
       });
@@ -330,7 +341,7 @@
   }
   function loadReconciliation(date) {
     api('GET', 'reports/reconciliation' + qs({ date: date }))
-      .then(renderReconciliation)
+      .then(newest('reconciliation')(renderReconciliation))
       .catch(function (e) {
         $('reconcile-status').textContent = '加载失败 · ' + e.message;
       });
